@@ -1,0 +1,100 @@
+// The js-pdk globals (Host, Memory, MemoryHandle, Config, Var, console), built on the
+// core's C primitives in `__ext`. Evaluated once at build time, before the plugin bundle,
+// and frozen into the Wizer snapshot. Strings only: the plugin speaks JSON, and QuickJS
+// 2021 has no TextEncoder, so the core converts UTF-8 in C.
+(function () {
+  'use strict';
+  var ext = globalThis.__ext;
+  var unsupported = function (what) {
+    return function () { throw new Error(what + ' is not supported by this core (strings only)'); };
+  };
+
+  function MemoryHandle(offset, len) {
+    this.offset = offset;
+    this.len = len;
+  }
+  MemoryHandle.prototype.readString = function () { return ext.readString(this.offset); };
+  MemoryHandle.prototype.readJsonObject = function () { return JSON.parse(this.readString()); };
+  MemoryHandle.prototype.free = function () { ext.free(this.offset); };
+  MemoryHandle.prototype.readBytes = unsupported('MemoryHandle.readBytes');
+  MemoryHandle.prototype.readUInt32 = unsupported('MemoryHandle.readUInt32');
+  MemoryHandle.prototype.readUInt64 = unsupported('MemoryHandle.readUInt64');
+  MemoryHandle.prototype.readFloat32 = unsupported('MemoryHandle.readFloat32');
+  MemoryHandle.prototype.readUFloat64 = unsupported('MemoryHandle.readUFloat64');
+  globalThis.MemoryHandle = MemoryHandle;
+
+  globalThis.Memory = {
+    fromString: function (s) {
+      var r = ext.storeString(String(s));
+      return new MemoryHandle(r[0], r[1]);
+    },
+    fromJsonObject: function (o) { return this.fromString(JSON.stringify(o)); },
+    find: function (offset) { return new MemoryHandle(offset, ext.length(offset)); },
+    fromBuffer: unsupported('Memory.fromBuffer'),
+    allocUInt32: unsupported('Memory.allocUInt32'),
+    allocUInt64: unsupported('Memory.allocUInt64'),
+    allocFloat32: unsupported('Memory.allocFloat32'),
+    allocFloat64: unsupported('Memory.allocFloat64'),
+    _free: function (offset) { ext.free(offset); },
+  };
+
+  var hostFunctions = globalThis.__hostFunctionNames || [];
+  globalThis.Host = {
+    __hostFunctions: hostFunctions.map(function (name) { return { name: name, results: 1 }; }),
+    inputString: function () { return ext.inputString(); },
+    outputString: function (s) { return ext.outputString(String(s)); },
+    inputBytes: unsupported('Host.inputBytes'),
+    outputBytes: unsupported('Host.outputBytes'),
+    invokeFunc: function (id, arg) { return ext.hostCall(id, arg); },
+    invokeFunc0: function (id, arg) { ext.hostCall(id, arg); },
+    // Only the host functions the manifest grants are linked; the others are absent.
+    getFunctions: function () {
+      var fns = {};
+      hostFunctions.forEach(function (name, id) {
+        fns[name] = function (offset) { return ext.hostCall(id, offset); };
+      });
+      return fns;
+    },
+  };
+
+  globalThis.Config = { get: function (key) { return ext.configGet(String(key)); } };
+  globalThis.Var = {
+    set: function (name, value) { ext.varSet(String(name), value == null ? null : String(value)); },
+    getString: function (name) { return ext.varGet(String(name)); },
+    getBytes: unsupported('Var.getBytes'),
+  };
+
+  function format(args) {
+    var out = [];
+    for (var i = 0; i < args.length; i++) {
+      var a = args[i];
+      if (typeof a === 'string') out.push(a);
+      else if (a instanceof Error) out.push(a.name + ': ' + a.message);
+      else {
+        try { out.push(JSON.stringify(a)); } catch (e) { out.push(String(a)); }
+      }
+    }
+    return out.join(' ');
+  }
+  var log = function (level) { return function () { ext.log(level, format(arguments)); }; };
+  globalThis.console = { debug: log(0), log: log(1), info: log(1), warn: log(2), error: log(3) };
+
+  // Called by the core's __invoke(index). A returned promise is driven to completion
+  // here: hooks must finish inside the call, there is no event loop afterwards.
+  globalThis.__invokeExport = function (index) {
+    var fn = globalThis.__invokeTable[index];
+    var result = fn();
+    if (result && typeof result.then === 'function') {
+      var state = { done: false, failed: false, value: undefined };
+      result.then(
+        function (v) { state.done = true; state.value = v; },
+        function (e) { state.done = true; state.failed = true; state.value = e; }
+      );
+      ext.runJobs();
+      if (!state.done) throw new Error('the export returned a promise that never settled');
+      if (state.failed) throw state.value;
+      result = state.value;
+    }
+    return typeof result === 'number' ? result : 0;
+  };
+})();
