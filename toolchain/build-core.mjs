@@ -73,7 +73,7 @@ function prepareSources(work) {
 
 const cflags = [
   '--target=wasm32-wasi', '-nostdlibinc', '-isystem', '/usr/include/wasm32-wasi',
-  '-O2', '-D_GNU_SOURCE', `-DCONFIG_VERSION="${pin.version}"`, '-DCONFIG_BIGNUM',
+  '-Os', '-D_GNU_SOURCE', `-DCONFIG_VERSION="${pin.version}"`, 
   '-Wno-unused-command-line-argument', '-Wno-everything',
   // Paths must not leak into the binary, or the build depends on the temp dir's name.
   '-ffile-prefix-map=/=/', '-fno-ident',
@@ -83,7 +83,7 @@ const ldflags = [
   '-mexec-model=reactor', '-Wl,-z,stack-size=1048576', '-Wl,--stack-first', '-Wl,--strip-debug',
   '-L/usr/lib/wasm32-wasi', '-lc', '/usr/lib/llvm-14/lib/clang/14.0.6/lib/wasi/libclang_rt.builtins-wasm32.a',
 ];
-const units = ['quickjs.c', 'libregexp.c', 'libunicode.c', 'cutils.c', 'libbf.c', 'core.c'];
+const units = ['quickjs.c', 'libregexp.c', 'libunicode.c', 'cutils.c', 'core.c'];
 
 async function compileAll(src) {
   const { spawn } = await import('node:child_process');
