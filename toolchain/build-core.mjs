@@ -47,6 +47,48 @@ const patches = [
   ['#if !defined(_WIN32)\n/* define it if printf uses the RNDN', '#if !defined(_WIN32) && !defined(__wasi__)\n/* define it if printf uses the RNDN'],
   // As QuickJS does for Emscripten: a computed goto becomes one huge br_table anyway.
   ['#if defined(EMSCRIPTEN) || defined(_MSC_VER)\n#define DIRECT_DISPATCH  0', '#if defined(EMSCRIPTEN) || defined(_MSC_VER) || defined(__wasi__)\n#define DIRECT_DISPATCH  0'],
+  // JSON.parse and JSON.stringify recurse in C with no depth bound in this release: a
+  // deeply nested input overflows the embedder's native stack (a trap) long before
+  // QuickJS's own stack check fires. Bound the nesting at 1000 levels.
+  ['static JSValue json_parse_value(JSParseState *s)\n{',
+   `static JSValue json_parse_value_unbounded(JSParseState *s);
+static int json_parse_depth;
+static JSValue json_parse_value(JSParseState *s)
+{
+    JSValue v;
+    if (json_parse_depth >= JSON_MAX_DEPTH || js_check_stack_overflow(s->ctx->rt, 0))
+        return JS_ThrowSyntaxError(s->ctx, "JSON nested deeper than %d levels", JSON_MAX_DEPTH);
+    json_parse_depth++;
+    v = json_parse_value_unbounded(s);
+    json_parse_depth--;
+    return v;
+}
+static JSValue json_parse_value_unbounded(JSParseState *s)
+{`],
+  ['static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,\n                          JSValueConst holder, JSValue val,\n                          JSValueConst indent)\n{',
+   `static int js_json_to_str_unbounded(JSContext *ctx, JSONStringifyContext *jsc,
+                          JSValueConst holder, JSValue val,
+                          JSValueConst indent);
+static int json_str_depth;
+static int js_json_to_str(JSContext *ctx, JSONStringifyContext *jsc,
+                          JSValueConst holder, JSValue val,
+                          JSValueConst indent)
+{
+    int r;
+    if (json_str_depth >= JSON_MAX_DEPTH || js_check_stack_overflow(ctx->rt, 0)) {
+        JS_FreeValue(ctx, val);
+        JS_ThrowRangeError(ctx, "JSON.stringify: value nested deeper than %d levels", JSON_MAX_DEPTH);
+        return -1;
+    }
+    json_str_depth++;
+    r = js_json_to_str_unbounded(ctx, jsc, holder, val, indent);
+    json_str_depth--;
+    return r;
+}
+static int js_json_to_str_unbounded(JSContext *ctx, JSONStringifyContext *jsc,
+                          JSValueConst holder, JSValue val,
+                          JSValueConst indent)
+{`],
 ];
 // A snapshot freezes Math.random's state: the core re-seeds it per instance.
 const appendix = `
@@ -72,6 +114,7 @@ function prepareSources(work) {
 }
 
 const cflags = [
+  '-DJSON_MAX_DEPTH=1000',
   '--target=wasm32-wasi', '-nostdlibinc', '-isystem', '/usr/include/wasm32-wasi',
   '-Os', '-D_GNU_SOURCE', `-DCONFIG_VERSION="${pin.version}"`, 
   '-Wno-unused-command-line-argument', '-Wno-everything',

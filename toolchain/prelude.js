@@ -5,6 +5,29 @@
 (function () {
   'use strict';
   var ext = globalThis.__ext;
+
+  // ES2022+ library methods that QuickJS 2021 lacks and npm packages use (valibot uses
+  // Object.hasOwn). esbuild lowers syntax to es2020 but does not polyfill.
+  function define(obj, name, fn) {
+    if (!obj[name]) Object.defineProperty(obj, name, { value: fn, writable: true, configurable: true });
+  }
+  define(Object, 'hasOwn', function (o, k) { return Object.prototype.hasOwnProperty.call(Object(o), k); });
+  var at = function (i) {
+    var n = this.length, k = Math.trunc(i) || 0;
+    if (k < 0) k += n;
+    return k < 0 || k >= n ? undefined : this[k];
+  };
+  define(Array.prototype, 'at', at);
+  define(String.prototype, 'at', at);
+  define(Array.prototype, 'findLast', function (f, t) {
+    for (var i = this.length - 1; i >= 0; i--) if (f.call(t, this[i], i, this)) return this[i];
+    return undefined;
+  });
+  define(Array.prototype, 'findLastIndex', function (f, t) {
+    for (var i = this.length - 1; i >= 0; i--) if (f.call(t, this[i], i, this)) return i;
+    return -1;
+  });
+
   var unsupported = function (what) {
     return function () { throw new Error(what + ' is not supported by this core (strings only)'); };
   };

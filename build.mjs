@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// npm run build: src/ -> dist/plugin.wasm + dist/plugin.manifest.json.
+//   1. esbuild bundles src/index.ts (CommonJS, es2020: what QuickJS 2021 runs);
+//   2. toolchain/compile.mjs snapshots it inside the committed QuickJS core with Wizer
+//      and links the hook exports and the host functions the manifest grants;
+//   3. the manifest is copied with the module's sha256.
+// Deterministic: the same tree gives the same bytes.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { compilePlugin } from './toolchain/compile.mjs';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, 'dist');
+const read = (p) => readFileSync(join(root, p), 'utf8');
+
+/** Contract section 2: the host functions each permission grants. */
+const GRANTS = {
+  http: ['http_send'],
+  kv: ['kv_get', 'kv_set', 'kv_delete', 'kv_list'],
+  secrets: ['secret_get', 'secret_set', 'secret_delete'],
+  scheduler: ['schedule_set', 'schedule_cancel'],
+};
+const ALWAYS = ['settings_get', 'clock_now'];
+export const HOOK_EXPORTS = { playback: 'on_playback', rating: 'on_rating', watchlist: 'on_watchlist', tick: 'on_tick', action: 'on_action' };
+
+/** Host functions named in the declaration file that the manifest's permissions grant. */
+export function grantedHostFunctions(manifest, declared) {
+  const granted = new Set(ALWAYS);
+  for (const [perm, fns] of Object.entries(GRANTS)) if (manifest.permissions?.[perm]) fns.forEach((f) => granted.add(f));
+  const lib = manifest.permissions?.library;
+  if (lib?.read) granted.add('library_query');
+  if (lib?.write) granted.add('library_apply');
+  return declared.filter((f) => granted.has(f));
+}
+
+/** `name(ptr: I64): I64;` entries of src/host/functions.d.ts, in file order. */
+export function declaredHostFunctions(text) {
+  return [...text.matchAll(/^\s*([a-z_][a-z0-9_]*)\(ptr: I64\): I64;/gm)].map((m) => m[1]);
+}
+
+export async function build({ quiet = false } = {}) {
+  const started = performance.now();
+  const pkg = JSON.parse(read('package.json'));
+  const manifest = JSON.parse(read('plugin.manifest.json'));
+  if (manifest.version !== pkg.version) throw new Error(`plugin.manifest.json version ${manifest.version} != package.json ${pkg.version}`);
+
+  const bundled = await esbuild.build({
+    entryPoints: [join(root, 'src/index.ts')],
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    target: 'es2020',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    minify: true,
+    legalComments: 'none',
+    define: { __PLUGIN_VERSION__: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+  });
+  const bundle = bundled.outputFiles[0].text;
+
+  const exports = manifest.hooks.map((h) => {
+    if (!HOOK_EXPORTS[h]) throw new Error(`plugin.manifest.json: unknown hook "${h}"`);
+    return HOOK_EXPORTS[h];
+  });
+  const hostFunctions = grantedHostFunctions(manifest, declaredHostFunctions(read('src/host/functions.d.ts')));
+  const wasm = compilePlugin(bundle, { exports, hostFunctions });
+
+  const sha256 = createHash('sha256').update(wasm).digest('hex');
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(join(dist, manifest.wasm.path), wasm);
+  writeFileSync(join(dist, 'plugin.manifest.json'), JSON.stringify({ ...manifest, wasm: { ...manifest.wasm, sha256 } }, null, 2) + '\n');
+  const result = { wasmBytes: wasm.length, bundleBytes: bundle.length, sha256, exports, hostFunctions, ms: performance.now() - started };
+  if (!quiet) {
+    console.log(`dist/plugin.wasm: ${wasm.length} B (bundle ${bundle.length} B), sha256 ${sha256}, ${result.ms.toFixed(0)} ms`);
+  }
+  return result;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  build().catch((e) => {
+    console.error(`build failed: ${e.message}`);
+    process.exit(1);
+  });
+}

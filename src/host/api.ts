@@ -1,0 +1,59 @@
+// The typed host API the rest of src/ is written against. Only ./extism.ts implements it
+// over the Extism globals; tests implement it in Node. Shapes follow docs/host-contract.md.
+import type { MediaItem } from '../schemas/media.js';
+
+export type HostFunctionName =
+  | 'http_send' | 'kv_get' | 'kv_set' | 'kv_delete' | 'kv_list'
+  | 'secret_get' | 'secret_set' | 'secret_delete'
+  | 'schedule_set' | 'schedule_cancel' | 'settings_get' | 'clock_now'
+  | 'library_query' | 'library_apply';
+
+/** A host function answered `{ error: { code, message } }`, or is not linked. */
+export class HostError extends Error {
+  constructor(readonly fn: string, readonly code: string, message: string) {
+    super(`${fn}: ${code}: ${message}`);
+    this.name = 'HostError';
+  }
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeout_ms?: number;
+}
+export interface HttpResponse { status: number; headers: Record<string, string>; body: string }
+
+export interface KvEntry { value: string | null; version: number }
+export interface KvListPage { keys: string[]; next?: string }
+
+export interface LibraryEntry { item: MediaItem; at_ms: number; rating?: number }
+export type LibraryKind = 'history' | 'ratings' | 'watchlist';
+export interface LibraryQuery { user_id: string; kind: LibraryKind; since_ms?: number; cursor?: string; limit?: number }
+export type ChangeOp = 'add_play' | 'remove_play' | 'set_rating' | 'remove_rating' | 'add_watchlist' | 'remove_watchlist';
+export interface Change { op: ChangeOp; item: MediaItem; at_ms?: number; rating?: number }
+export interface ChangeResult { ok: boolean; error?: 'not_in_library' | 'invalid' }
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface HostApi {
+  /** Which host functions the manifest's permissions granted (and so were linked). */
+  readonly granted: readonly string[];
+  httpSend(req: HttpRequest): HttpResponse;
+  kvGet(key: string): KvEntry;
+  /** `ifVersion` 0 means "must not exist"; a mismatch throws HostError code `conflict`. */
+  kvSet(key: string, value: string, ifVersion?: number): { version: number };
+  kvDelete(key: string, ifVersion?: number): void;
+  kvList(prefix: string, after?: string, limit?: number): KvListPage;
+  secretGet(key: string): string | null;
+  secretSet(key: string, value: string): void;
+  secretDelete(key: string): void;
+  scheduleSet(name: string, atMs: number, data?: unknown): void;
+  scheduleCancel(name: string): void;
+  settingsGet(userId?: string): { server: Record<string, unknown>; user: Record<string, unknown> | null };
+  clockNow(): number;
+  libraryQuery(q: LibraryQuery): { items: LibraryEntry[]; cursor?: string };
+  libraryApply(userId: string, changes: Change[]): ChangeResult[];
+  log(level: LogLevel, message: string): void;
+}

@@ -1,0 +1,20 @@
+// The ABI shell: one Extism export per hook of the manifest. Each reads the JSON input,
+// hands it to a pure `*Impl(input, host)` and writes its JSON output. A thrown error
+// becomes the call's Extism error (the export returns 1): never a trap.
+import type { HostApi } from './host/api.js';
+import { extismHost } from './host/extism.js';
+import { parseJson } from './schemas/validate.js';
+import { actionImpl } from './hooks/action.js';
+import { playbackImpl, ratingImpl, tickImpl, watchlistImpl } from './hooks/placeholders.js';
+
+function run(impl: (input: unknown, host: HostApi) => unknown): number {
+  const input = parseJson(Host.inputString(), 'input');
+  Host.outputString(JSON.stringify(impl(input, extismHost())));
+  return 0;
+}
+
+export function on_playback(): number { return run(playbackImpl); }
+export function on_rating(): number { return run(ratingImpl); }
+export function on_watchlist(): number { return run(watchlistImpl); }
+export function on_tick(): number { return run(tickImpl); }
+export function on_action(): number { return run(actionImpl); }

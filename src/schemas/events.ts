@@ -1,0 +1,60 @@
+// Hook inputs (docs/host-contract.md section 4).
+import * as v from 'valibot';
+import { MediaItemSchema } from './media.js';
+
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
+const isoDate = v.pipe(v.string(), v.isoTimestamp());
+const millis = v.pipe(v.number(), v.minValue(0));
+
+export const PlaybackEventSchema = v.looseObject({
+  event_id: nonEmpty,
+  user_id: nonEmpty,
+  session_id: nonEmpty,
+  state: v.picklist(['start', 'pause', 'resume', 'progress', 'stop']),
+  position_ms: millis,
+  // Live streams and some players send no duration: progress is then unknown.
+  duration_ms: v.optional(v.nullable(millis)),
+  occurred_at: isoDate,
+  item: MediaItemSchema,
+  completed: v.optional(v.nullable(v.boolean())),
+});
+
+const rating = v.pipe(v.number(), v.minValue(0), v.maxValue(5), v.multipleOf(0.5));
+
+export const RatingEventSchema = v.looseObject({
+  event_id: nonEmpty,
+  user_id: nonEmpty,
+  occurred_at: isoDate,
+  item: MediaItemSchema,
+  rating: v.nullable(rating),
+});
+
+export const WatchlistEventSchema = v.looseObject({
+  event_id: nonEmpty,
+  user_id: nonEmpty,
+  occurred_at: isoDate,
+  item: MediaItemSchema,
+  action: v.picklist(['add', 'remove']),
+});
+
+export const TickInputSchema = v.looseObject({
+  now_ms: millis,
+  reason: v.picklist(['interval', 'wakeup']),
+  name: v.optional(v.nullable(v.string())),
+  data: v.optional(v.unknown()),
+});
+
+export const ActionInputSchema = v.looseObject({
+  user_id: v.optional(v.nullable(nonEmpty)),
+  action: nonEmpty,
+  params: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
+});
+
+export type PlaybackEvent = v.InferOutput<typeof PlaybackEventSchema>;
+export type RatingEvent = v.InferOutput<typeof RatingEventSchema>;
+export type WatchlistEvent = v.InferOutput<typeof WatchlistEventSchema>;
+export type TickInput = v.InferOutput<typeof TickInputSchema>;
+export type ActionInput = v.InferOutput<typeof ActionInputSchema>;
+
+export interface HookOutput { status: 'done' | 'queued' | 'ignored'; detail?: string }
+export interface ActionOutput { ok: boolean; message?: string; data?: Record<string, unknown> }
