@@ -80,6 +80,9 @@
     },
   };
 
+  // Not part of js-pdk: cryptographic randomness for OAuth state and PKCE.
+  globalThis.Crypto = { randomHex: function (bytes) { return ext.randomHex(bytes); } };
+
   globalThis.Config = { get: function (key) { return ext.configGet(String(key)); } };
   globalThis.Var = {
     set: function (name, value) { ext.varSet(String(name), value == null ? null : String(value)); },

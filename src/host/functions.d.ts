@@ -20,3 +20,6 @@ declare module 'extism:host' {
     library_apply(ptr: I64): I64;
   }
 }
+
+/** Provided by toolchain/prelude.js (not js-pdk): WASI random_get as hex. */
+declare var Crypto: { randomHex(bytes: number): string };

@@ -7,7 +7,7 @@ import { ROOT } from '../helpers/plugin-paths.js';
 import { callRaw, loadRaw } from '../helpers/raw-plugin.js';
 
 const source = readFileSync(join(ROOT, 'tests/fixtures/probe.js'), 'utf8');
-const opts = { exports: ['random', 'recurse', 'echo', 'fail', 'alloc', 'deepStringify'], hostFunctions: [] };
+const opts = { exports: ['random', 'recurse', 'echo', 'fail', 'alloc', 'deepStringify', 'randomHex'], hostFunctions: [] };
 const wasm = compilePlugin(source, opts);
 const module = new WebAssembly.Module(wasm);
 
@@ -29,6 +29,16 @@ describe('engine core', () => {
       seqs.push(JSON.stringify(nums));
     }
     expect(new Set(seqs).size).toBe(3);
+  });
+
+  it('Crypto.randomHex gives fresh entropy per call and refuses bad sizes', async () => {
+    const p = await loadRaw(module);
+    const a = await callRaw(p, 'randomHex', '32');
+    const b = await callRaw(p, 'randomHex', '32');
+    expect((a as { output: string }).output).toMatch(/^[0-9a-f]{64}$/);
+    expect((a as { output: string }).output).not.toBe((b as { output: string }).output);
+    expect(await callRaw(p, 'randomHex', '0')).toEqual({ ok: false, error: expect.stringMatching(/1 to 256 bytes/) });
+    await p.close();
   });
 
   it.each([false, true])('a 10,000-deep recursion is a JS error, not a trap (worker: %s)', async (worker) => {

@@ -252,7 +252,25 @@ static JSValue f_run_jobs(JSContext *c, JSValueConst this_val, int argc, JSValue
   return JS_UNDEFINED;
 }
 
+/* n bytes from WASI random_get as lowercase hex: OAuth state and PKCE verifiers need
+ * real entropy, not Math.random's xorshift. */
+static JSValue f_random_hex(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+  int32_t n;
+  if (JS_ToInt32(c, &n, argv[0])) return JS_EXCEPTION;
+  if (n < 1 || n > 256) return JS_ThrowRangeError(c, "randomHex: 1 to 256 bytes");
+  uint8_t buf[256];
+  char hex[513];
+  if (getentropy(buf, (size_t)n) != 0) return JS_ThrowInternalError(c, "randomHex: no entropy");
+  static const char digits[] = "0123456789abcdef";
+  for (int i = 0; i < n; i++) {
+    hex[2 * i] = digits[buf[i] >> 4];
+    hex[2 * i + 1] = digits[buf[i] & 15];
+  }
+  return JS_NewStringLen(c, hex, (size_t)(2 * n));
+}
+
 static const JSCFunctionListEntry ext_funcs[] = {
+  JS_CFUNC_DEF("randomHex", 1, f_random_hex),
   JS_CFUNC_DEF("inputString", 0, f_input_string),
   JS_CFUNC_DEF("outputString", 1, f_output_string),
   JS_CFUNC_DEF("storeString", 1, f_store_string),
