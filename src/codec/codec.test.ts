@@ -23,7 +23,7 @@ describe('codec', () => {
 
   it('PKCE S256: RFC 7636 appendix B example', () => {
     const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
-    expect(encodeBase64(sha256(utf8(verifier)), true)).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t2URWbuGJSstw-cM');
+    expect(encodeBase64(sha256(utf8(verifier)), true)).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
   });
 
   it('compressJson round-trips and names a corrupt value', () => {
