@@ -1,0 +1,42 @@
+// Every KV and secret key the plugin writes, in one place. Keys are per user under
+// `u/<uk>/`; `uk` is the user id itself when it is short and plain, else a hash, so a
+// key never passes the host's 256-byte limit. No key or value here holds a secret:
+// tokens, device codes and PKCE verifiers live only in the secret store.
+import { encodeBase64 } from '../codec/base64.js';
+import { sha256, utf8 } from '../codec/sha256.js';
+
+export function userKey(userId: string): string {
+  if (/^[A-Za-z0-9._-]{1,64}$/.test(userId)) return userId;
+  return 'h-' + encodeBase64(sha256(utf8(userId)), true).slice(0, 32);
+}
+
+const u = (userId: string) => `u/${userKey(userId)}`;
+
+export const keys = {
+  userIndexPrefix: 'idx/users/',
+  userIndex: (userId: string) => `idx/users/${userKey(userId)}`,
+  userPrefix: (userId: string) => `${u(userId)}/`,
+  profile: (userId: string) => `${u(userId)}/profile`,
+  rate: (userId: string) => `${u(userId)}/rate`,
+  seen: (userId: string) => `${u(userId)}/seen`,
+  session: (userId: string, sessionId: string) => `${u(userId)}/sess/${userKey(sessionId)}`,
+  sessionPrefix: (userId: string) => `${u(userId)}/sess/`,
+  outboxPrefix: (userId: string) => `${u(userId)}/ob/`,
+  refreshLock: (userId: string) => `${u(userId)}/lock/refresh`,
+  device: (userId: string) => `${u(userId)}/device`,
+  scrobbled: (userId: string) => `${u(userId)}/scrobbled`,
+  syncPrefix: (userId: string) => `${u(userId)}/sync/`,
+  oauthState: (state: string) => `oauth/${state}`,
+};
+
+export const secretKeys = {
+  tokens: (userId: string) => `tokens/${userKey(userId)}`,
+  deviceCode: (userId: string) => `device/${userKey(userId)}`,
+  pkce: (state: string) => `pkce/${state}`,
+};
+
+export const scheduleNames = {
+  outbox: (userId: string) => `outbox:${userKey(userId)}`,
+  devicePoll: (userId: string) => `device:${userKey(userId)}`,
+  sync: (userId: string) => `sync:${userKey(userId)}`,
+};

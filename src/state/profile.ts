@@ -1,0 +1,44 @@
+// What the plugin knows about a user's connection, in KV (never a secret): shown by
+// `status`, and consulted before every Trakt call (reconnect needed, account locked).
+import type { HostApi } from '../host/api.js';
+import { keys } from './keys.js';
+import { readJson, update } from './kv.js';
+
+export interface AccountProblem { status: number; area: string; message: string; at: number }
+
+export interface Profile {
+  userId: string;
+  connected: boolean;
+  connectedAt?: number;
+  tokenExpiresAt?: number;
+  /** The refresh token was refused (invalid_grant): nothing goes to Trakt until reconnect. */
+  needsReconnect?: boolean;
+  lastError?: { message: string; at: number };
+  /** 420 (per area), 423 (all writes), 426 (per area), 403 (configuration). */
+  problems?: Record<string, AccountProblem>;
+  username?: string;
+}
+
+export function loadProfile(host: HostApi, userId: string): Profile {
+  return readJson<Profile>(host, keys.profile(userId)).value ?? { userId, connected: false };
+}
+
+export function updateProfile(host: HostApi, userId: string, fn: (p: Profile) => Profile): Profile {
+  return update<Profile>(host, keys.profile(userId), (cur) => fn(cur ?? { userId, connected: false }))!;
+}
+
+export function noteError(host: HostApi, userId: string, message: string): void {
+  const at = host.clockNow();
+  updateProfile(host, userId, (p) => ({ ...p, lastError: { message, at } }));
+}
+
+export function setProblem(host: HostApi, userId: string, area: string, problem: AccountProblem | null): void {
+  update<Profile>(host, keys.profile(userId), (cur) => {
+    const p = cur ?? { userId, connected: false };
+    if (!problem && !p.problems?.[area]) return undefined; // the common case: no write
+    const problems = { ...(p.problems ?? {}) };
+    if (problem) problems[area] = problem;
+    else delete problems[area];
+    return { ...p, problems };
+  });
+}

@@ -1,0 +1,140 @@
+// Authenticated Trakt API calls for one user: the per-user rate limiter (KV) first, a
+// token (refreshed when due), the request, one refresh-and-retry on 401, and every
+// answer classified (errors.ts). Account problems are recorded on the user's profile.
+import type { HostApi } from '../host/api.js';
+import { emptyRate, nextAllowed, note429, noteCall, noteSuccess, type RateState } from '../ratelimit/limiter.js';
+import type { ServerSettings } from '../settings/settings.js';
+import { keys } from '../state/keys.js';
+import { readJson, update } from '../state/kv.js';
+import { loadProfile, setProblem, updateProfile } from '../state/profile.js';
+import { accessToken } from '../auth/tokens.js';
+import { RETRYABLE, accountMessage, type TraktResult } from './errors.js';
+import { API, jsonBody, sendRaw } from './http.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Which part of the account a path touches: account limits (420, 426) apply per area. */
+export function areaOf(path: string): string {
+  const m = /^\/(?:sync|scrobble)\/(history|ratings|watchlist)/.exec(path);
+  if (m) return m[1]!;
+  if (path.startsWith('/scrobble/')) return 'scrobble';
+  return 'account';
+}
+
+export class TraktClient {
+  constructor(readonly host: HostApi, readonly server: ServerSettings, readonly userId: string) {}
+
+  /** When a call of this method could go (ms, host clock); now if it can go now. */
+  nextAllowed(method: Method): number {
+    const s = readJson<RateState>(this.host, keys.rate(this.userId)).value ?? emptyRate();
+    return nextAllowed(s, method, this.host.clockNow());
+  }
+
+  /** Whether writes to this area are stopped by an account problem (423 all, 420/426 per area). */
+  blockedBy(path: string): { status: 420 | 423 | 426; message: string } | null {
+    const problems = loadProfile(this.host, this.userId).problems ?? {};
+    const p = problems.locked ?? problems[areaOf(path)];
+    return p && (p.status === 420 || p.status === 423 || p.status === 426) ? { status: p.status, message: p.message } : null;
+  }
+
+  request<T = any>(method: Method, path: string, body?: unknown): TraktResult<T> {
+    const profile = loadProfile(this.host, this.userId);
+    if (profile.needsReconnect) return { kind: 'reconnect', message: 'Trakt needs to be connected again.', sent: 'no' };
+    if (method !== 'GET') {
+      const blocked = this.blockedBy(path);
+      if (blocked) return { kind: 'account', status: blocked.status, message: blocked.message, sent: 'no' };
+    }
+    let tok = accessToken(this.host, this.server, this.userId);
+    for (let attempt = 0; ; attempt++) {
+      if (!tok.ok) {
+        if (tok.kind === 'reconnect') return { kind: 'reconnect', message: tok.message, sent: 'no' };
+        if (tok.kind === 'busy') return { kind: 'busy', message: tok.message, sent: 'no' };
+        return { kind: 'unavailable', message: tok.message, sent: 'no' };
+      }
+      const gate = this.reserve(method);
+      if (gate !== null) return { kind: 'rate_limited', until: gate, sent: 'no' };
+      const out = sendRaw(this.host, this.server, method, API + path, body, tok.token);
+      if (!out.ok) {
+        // timeout: the request may have been applied; network: it never left.
+        return { kind: 'unavailable', message: out.code, sent: out.code === 'network' || out.code === 'not_allowed' ? 'no' : 'unknown' };
+      }
+      const { status, headers } = out.res;
+      if (status === 401 && attempt === 0) {
+        tok = accessToken(this.host, this.server, this.userId, tok.token);
+        continue;
+      }
+      return this.classify<T>(method, path, status, headers, out.res);
+    }
+  }
+
+  /** Takes a slot from the limiter, or says when one frees up (no call is made then). */
+  private reserve(method: Method): number | null {
+    let wait: number | null = null;
+    update<RateState>(this.host, keys.rate(this.userId), (cur) => {
+      const s = cur ?? emptyRate();
+      const now = this.host.clockNow();
+      const at = nextAllowed(s, method, now);
+      if (at > now) {
+        wait = at;
+        return undefined;
+      }
+      wait = null;
+      return noteCall(s, method, now);
+    });
+    return wait;
+  }
+
+  private classify<T>(method: Method, path: string, status: number, headers: Record<string, string>, res: { body: string }): TraktResult<T> {
+    const area = areaOf(path);
+    if (status >= 200 && status < 300) {
+      this.updateRate((s) => noteSuccess(s));
+      if (method !== 'GET') setProblem(this.host, this.userId, area, null);
+      return { kind: 'ok', status, body: jsonBody(res as any) as T, headers };
+    }
+    const body = jsonBody(res as any);
+    const text = body && typeof body === 'object' ? String(body.error_description ?? body.error ?? body.message ?? '') : '';
+    switch (status) {
+      case 401: {
+        const message = 'Trakt refused the sign-in twice; connect Trakt again in your settings.';
+        updateProfile(this.host, this.userId, (p) => ({ ...p, needsReconnect: true, lastError: { message, at: this.host.clockNow() } }));
+        return { kind: 'reconnect', message, sent: 'no' };
+      }
+      case 403:
+      case 412: {
+        const message = status === 403 ? 'Trakt refused the API key: the admin should check the client ID in the plugin settings.' : 'Trakt refused the API version.';
+        setProblem(this.host, this.userId, 'config', { status, area: 'config', message, at: this.host.clockNow() });
+        return { kind: 'config', status, message, sent: 'yes' };
+      }
+      case 404: return { kind: 'not_found', status: 404, sent: 'yes' };
+      case 409: return { kind: 'conflict', status: 409, body, sent: 'yes' };
+      case 420:
+      case 423:
+      case 426: {
+        const key = status === 423 ? 'locked' : area;
+        const message = accountMessage(status);
+        setProblem(this.host, this.userId, key, { status, area: key, message, at: this.host.clockNow() });
+        return { kind: 'account', status, message, sent: 'yes' };
+      }
+      case 429: {
+        let until = 0;
+        this.updateRate((s) => {
+          const next = note429(s, headers, this.host.clockNow(), Math.random());
+          until = next.blockedUntil;
+          return next;
+        });
+        return { kind: 'rate_limited', until, sent: 'no' };
+      }
+      default:
+        if (RETRYABLE.has(status) || status >= 500) return { kind: 'unavailable', status, message: `HTTP ${status}`, sent: 'unknown' };
+        return { kind: 'invalid', status, message: text || `HTTP ${status}`, sent: 'yes' };
+    }
+  }
+
+  private updateRate(fn: (s: RateState) => RateState): void {
+    update<RateState>(this.host, keys.rate(this.userId), (cur) => {
+      const s = cur ?? emptyRate();
+      const next = fn(s);
+      return next === s ? undefined : next; // no write when nothing changed
+    });
+  }
+}
