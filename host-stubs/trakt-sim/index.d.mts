@@ -1,0 +1,126 @@
+// Types of the simulator's public API for TypeScript tests (the .mjs sources carry the
+// same contracts as JSDoc). Keep in step with index.mjs.
+import type { Server } from 'node:http';
+
+export type Ids = { trakt?: number | string | null; slug?: string | null; imdb?: string | null; tmdb?: number | string | null; tvdb?: number | string | null };
+
+export interface SimOptions {
+  /** ms since epoch; default Date.now (pass the host's virtual clock in tests) */
+  clock?: () => number;
+  /** largest page size; bigger `limit`s are cut silently (default 100) */
+  maxPageLimit?: number;
+  /** Trakt's per-user rate limits (default true) */
+  rateLimits?: boolean;
+  /** access token lifetime, `expires_in` (default 7 days) */
+  tokenLifetimeSec?: number;
+  /** scrobble repeat window for items without a runtime (default 3600) */
+  scrobbleRepeatWindowSec?: number;
+  /** larger request bodies get 400 (default 1 MiB) */
+  maxBodyBytes?: number;
+  /** device code lifetime (default 600) */
+  deviceExpiresInSec?: number;
+  /** device polling interval (default 5) */
+  deviceIntervalSec?: number;
+}
+
+export interface Limits {
+  watchlist?: number; ratings?: number; history?: number; lists?: number; list_items?: number;
+  favorites?: number; collection?: number; notes?: number; search_recent?: number;
+}
+
+export interface CatalogEpisode { number: number; title?: string; runtime?: number; ids: Ids & { trakt: number } }
+export interface CatalogSeason { number: number; ids?: Ids; episodes: CatalogEpisode[] }
+export interface CatalogMovie { title: string; year?: number; runtime?: number; released?: string; ids: Ids & { trakt: number } }
+export interface CatalogShow { title: string; year?: number; runtime?: number; ids: Ids & { trakt: number }; seasons?: CatalogSeason[] }
+
+export interface RecordedRequest {
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** lower-case names; Authorization as "Bearer <redacted>" */
+  headers: Record<string, string>;
+  /** parsed JSON or form (secrets redacted), raw text, or null */
+  body: any;
+  /** null while a hanging request is open */
+  status: number | null;
+  user?: string;
+}
+
+export interface TokenResponse {
+  access_token: string; token_type: 'bearer'; expires_in: number; refresh_token: string; scope: 'public'; created_at: number;
+}
+
+export interface FaultSpec {
+  method?: string;
+  /** exact path (no query) or a RegExp tested on the path */
+  path: string | RegExp;
+  /** default 1 */
+  count?: number;
+  /** default 500 */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** never answer until stop() */
+  hang?: boolean;
+}
+
+/** A seed entry: one media reference plus attributes (timestamps as ISO string or ms). */
+export interface SeedEntry {
+  movie?: { ids: Ids };
+  show?: { ids: Ids };
+  season?: { ids?: Ids; number?: number };
+  episode?: { ids?: Ids; season?: number; number?: number };
+  watched_at?: string | number;
+  action?: 'watch' | 'scrobble' | 'checkin';
+  rating?: number;
+  rated_at?: string | number;
+  listed_at?: string | number;
+  notes?: string;
+}
+
+/** Objects in Trakt's JSON shapes (history, ratings, watchlist items ...). */
+export type TraktItem = Record<string, any>;
+
+export class TraktSimulator {
+  constructor(opts?: SimOptions);
+  readonly options: Required<Omit<SimOptions, 'clock'>>;
+  readonly requests: RecordedRequest[];
+  port: number | null;
+  origin: string | null;
+  server: Server | null;
+  now(): number;
+
+  start(): Promise<{ port: number; origin: string }>;
+  stop(): Promise<void>;
+
+  addClient(client: { client_id: string; client_secret: string; redirect_uris?: string[]; name?: string }): this;
+  addUser(user: { username: string; name?: string; vip?: boolean; limits?: Limits; locked?: boolean; deactivated?: boolean }): this;
+  setAccount(username: string, patch: { locked?: boolean; deactivated?: boolean; vip?: boolean; limits?: Limits }): this;
+  seedCatalog(seed: { movies?: CatalogMovie[]; shows?: CatalogShow[] }): this;
+
+  approveDevice(user_code: string, username: string): boolean;
+  denyDevice(user_code: string): boolean;
+  authorize(p: { client_id: string; redirect_uri: string; state?: string; code_challenge?: string; code_challenge_method?: 'S256' | 'plain'; username: string; deny?: boolean }): string;
+  tokensOf(username: string): Array<TokenResponse & { client_id: string; status: 'active' | 'expired' | 'refreshed' | 'revoked' }>;
+  issueToken(username: string, client_id?: string): TokenResponse;
+  revokeTokens(username: string): void;
+
+  injectFault(spec: FaultSpec): { remaining: number; hits: number };
+  clearFaults(): void;
+  clearRequests(): void;
+
+  seedHistory(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
+  seedRatings(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
+  seedWatchlist(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
+
+  history(username: string): TraktItem[];
+  ratings(username: string): TraktItem[];
+  watchlist(username: string): TraktItem[];
+  playback(username: string): TraktItem[];
+  watching(username: string): TraktItem | null;
+  lastActivities(username: string): Record<string, any>;
+  playsOf(username: string, ref: SeedEntry): number;
+}
+
+export default TraktSimulator;

@@ -1,0 +1,232 @@
+// HTTP front: recording, fault injection, Trakt's request checks, routing.
+// api.trakt.tv and trakt.tv map to this one server; their paths do not overlap.
+//
+// Order of checks for an API call (the first failing one answers):
+//   injected fault -> body size (400) -> route (404 / 405)
+//   -> User-Agent (403) -> trakt-api-key (403) -> trakt-api-version (412)
+//   -> Content-Type of a body (412) -> JSON (400)
+//   -> Authorization (401) -> locked/deactivated account (423) -> rate limit (429) -> handler
+// OAuth endpoints skip the API headers and the rate limiter (Trakt rate-limits them only
+// through the device polling rule) and take JSON or form bodies, like Doorkeeper.
+
+import { json, empty, error } from './http.mjs';
+import { Faults } from './faults.mjs';
+import * as sync from './sync.mjs';
+import { scrobble } from './scrobble.mjs';
+
+/** Body fields never kept in sim.requests (snapshots must not hold secrets). */
+const SECRET_FIELDS = ['client_secret', 'refresh_token', 'access_token', 'code', 'code_verifier', 'token', 'device_code'];
+
+/**
+ * @typedef {'api'|'oauth'|'page'} Kind
+ * @typedef {{ method: string, re: RegExp, names: string[], kind: Kind, auth?: 'required'|'optional', handler: Function }} Route
+ */
+
+/** Compile "/sync/history/:type?/:id?" into a RegExp with named segments. */
+function route(method, pattern, kind, handler, auth) {
+  const names = [];
+  const src = pattern.replace(/\/:(\w+)(\?)?/g, (_, name, opt) => {
+    names.push(name);
+    return opt ? `(?:/([^/]+))?` : `/([^/]+)`;
+  });
+  return { method, re: new RegExp(`^${src}$`), names, kind, auth, handler };
+}
+
+/** @type {Route[]} */
+const ROUTES = [
+  route('POST', '/oauth/device/code', 'oauth', (c) => c.sim.oauth.deviceCode(c.body)),
+  route('POST', '/oauth/device/token', 'oauth', (c) => c.sim.oauth.deviceToken(c.body)),
+  route('POST', '/oauth/token', 'oauth', (c) => c.sim.oauth.token(c.body)),
+  route('POST', '/oauth/revoke', 'oauth', (c) => c.sim.oauth.revoke(c.body)),
+  route('GET', '/oauth/authorize', 'page', (c) => c.sim.oauth.authorizePage(c.query)),
+  route('POST', '/oauth/authorize', 'page', (c) => c.sim.oauth.authorizeSubmit(c.body)),
+  route('GET', '/activate', 'page', (c) => c.sim.oauth.activatePage(c.query)),
+  route('POST', '/activate', 'page', (c) => c.sim.oauth.activateSubmit(c.body)),
+
+  route('GET', '/sync/last_activities', 'api', sync.getLastActivities, 'required'),
+  route('POST', '/sync/history/remove', 'api', sync.removeHistory, 'required'),
+  route('GET', '/sync/history/:type?/:id?', 'api', sync.getHistory, 'required'),
+  route('POST', '/sync/history', 'api', sync.addHistory, 'required'),
+  route('POST', '/sync/ratings/remove', 'api', sync.removeRatings, 'required'),
+  route('GET', '/sync/ratings/:type?/:rating?', 'api', sync.getRatings, 'required'),
+  route('POST', '/sync/ratings', 'api', sync.addRatings, 'required'),
+  route('POST', '/sync/watchlist/remove', 'api', sync.removeWatchlist, 'required'),
+  route('GET', '/sync/watchlist/:type?/:sort_by?/:sort_how?', 'api', sync.getWatchlist, 'required'),
+  route('POST', '/sync/watchlist', 'api', sync.addWatchlist, 'required'),
+  route('GET', '/sync/playback/:type?', 'api', sync.getPlayback, 'required'),
+  route('POST', '/scrobble/start', 'api', (c) => scrobble('start', c), 'required'),
+  route('POST', '/scrobble/pause', 'api', (c) => scrobble('pause', c), 'required'),
+  route('POST', '/scrobble/stop', 'api', (c) => scrobble('stop', c), 'required'),
+  route('GET', '/users/settings', 'api', sync.getSettings, 'required'),
+  route('GET', '/users/me', 'api', sync.getMe, 'required'),
+  route('GET', '/search/:id_type/:id', 'api', sync.searchById, 'optional'),
+];
+
+/** @param {string} method @param {string} path */
+function match(method, path) {
+  let pathKnown = false;
+  for (const r of ROUTES) {
+    const m = r.re.exec(path);
+    if (!m) continue;
+    if (r.method !== method) { pathKnown = true; continue; }
+    /** @type {Record<string, string>} */
+    const params = {};
+    r.names.forEach((n, i) => { if (m[i + 1] !== undefined) params[n] = decodeURIComponent(m[i + 1]); });
+    return { route: r, params };
+  }
+  return { route: null, pathKnown };
+}
+
+function readBody(req, max) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (/** @type {Buffer} */ ch) => {
+      size += ch.length;
+      if (size > max) tooLarge = true; // keep draining so the answer can still be sent
+      else chunks.push(ch);
+    });
+    req.on('end', () => resolve({ raw: tooLarge ? '' : Buffer.concat(chunks).toString('utf8'), tooLarge, size }));
+    req.on('error', reject);
+  });
+}
+
+const isJsonType = (ct) => /^application\/json\s*(;|$)/i.test(ct ?? '');
+const isFormType = (ct) => /^application\/x-www-form-urlencoded\s*(;|$)/i.test(ct ?? '');
+
+function redactHeaders(h) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const [k, v] of Object.entries(h)) {
+    const val = Array.isArray(v) ? v.join(', ') : String(v ?? '');
+    out[k] = k === 'authorization' ? val.replace(/^(\S+\s+)?.*$/s, (_, scheme) => `${scheme ?? ''}<redacted>`) : val;
+  }
+  return out;
+}
+
+function redactBody(body) {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const out = { ...body };
+  for (const k of SECRET_FIELDS) if (k in out) out[k] = '<redacted>';
+  return out;
+}
+
+/** Best-effort parse for the request log: JSON, form, or the raw text. */
+function parseForLog(raw, ct) {
+  if (!raw) return null;
+  if (isFormType(ct)) return Object.fromEntries(new URLSearchParams(raw));
+  try { return JSON.parse(raw); } catch { return raw; }
+}
+
+/** @param {import('node:http').ServerResponse} res @param {import('./http.mjs').SimResponse} r */
+function send(res, r) {
+  const headers = { ...(r.headers ?? {}) };
+  let payload = '';
+  if (r.body !== undefined) {
+    if (typeof r.body === 'string') {
+      payload = r.body;
+      if (payload && !headers['content-type']) headers['content-type'] = 'text/plain; charset=utf-8';
+    } else {
+      payload = JSON.stringify(r.body);
+      headers['content-type'] ??= 'application/json; charset=utf-8';
+    }
+  }
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  res.writeHead(r.status, headers);
+  res.end(payload);
+}
+
+/**
+ * @param {any} sim the TraktSimulator
+ * @returns {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void}
+ */
+export function createHandler(sim) {
+  return (req, res) => {
+    handle(sim, req, res).catch((e) => {
+      // A bug in the simulator: answer 500 so the test sees it, and keep serving.
+      try { send(res, error(500, 'simulator_error', String(e?.stack ?? e))); } catch { /* socket gone */ }
+    });
+  };
+}
+
+async function handle(sim, req, res) {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const path = url.pathname;
+  const ct = req.headers['content-type'];
+  const rec = {
+    at: sim.now(), method, path, query: Object.fromEntries(url.searchParams),
+    headers: redactHeaders(req.headers), body: null, status: /** @type {number|null} */ (null),
+    user: /** @type {string|undefined} */ (undefined),
+  };
+  sim.requests.push(rec);
+  const { raw, tooLarge, size } = await readBody(req, sim.options.maxBodyBytes);
+  rec.body = tooLarge ? `<${size} bytes>` : redactBody(parseForLog(raw, ct));
+
+  const answer = (/** @type {import('./http.mjs').SimResponse} */ r) => { rec.status = r.status; send(res, r); };
+
+  const fault = sim.faults.take(method, path);
+  if (fault) {
+    if (fault.hang) { sim.hanging.add(res); res.on('close', () => sim.hanging.delete(res)); return; }
+    return answer(Faults.response(fault));
+  }
+  if (tooLarge) return answer(error(400, 'invalid_request', `request body over ${sim.options.maxBodyBytes} bytes`));
+
+  const { route: r, params, pathKnown } = match(method, path);
+  if (!r) return answer(empty(pathKnown ? 405 : 404));
+
+  // ---- body ----
+  let body = {};
+  if (raw.length) {
+    if (r.kind !== 'api' && isFormType(ct)) body = Object.fromEntries(new URLSearchParams(raw));
+    else if (!isJsonType(ct)) return answer(error(412, 'precondition_failed', 'Content-Type must be application/json'));
+    else {
+      try { body = JSON.parse(raw); } catch { return answer(error(400, 'invalid_request', 'request body is not valid JSON')); }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return answer(error(400, 'invalid_request', 'request body must be a JSON object'));
+    }
+  }
+  const ctx = { sim, query: rec.query, params: params ?? {}, body, now: sim.now(), user: /** @type {any} */ (undefined) };
+  if (r.kind !== 'api') return answer(r.handler(ctx));
+
+  // ---- Trakt's required headers ----
+  if (!String(req.headers['user-agent'] ?? '').trim()) {
+    // Cloudflare in front of Trakt refuses requests without a User-Agent.
+    return answer(error(403, 'forbidden', 'a User-Agent header is required'));
+  }
+  const apiKey = String(req.headers['trakt-api-key'] ?? '');
+  if (!sim.oauth.clients.has(apiKey)) return answer(error(403, 'invalid_api_key', 'invalid or missing trakt-api-key'));
+  if (req.headers['trakt-api-version'] !== '2') {
+    // Undocumented on Trakt; we refuse (412, "precondition failed") so a client that
+    // forgets the header is caught by its tests.
+    return answer(error(412, 'precondition_failed', 'trakt-api-version: 2 is required'));
+  }
+
+  // ---- OAuth ----
+  const authHeader = req.headers.authorization;
+  if (authHeader !== undefined || r.auth === 'required') {
+    const a = sim.oauth.authenticate(authHeader);
+    if (!('session' in a)) {
+      return answer(error(401, 'invalid_token', `OAuth access token ${a.reason}`, {
+        'www-authenticate': `Bearer realm="trakt", error="invalid_token", error_description="${a.reason}"`,
+      }));
+    }
+    if (a.session.client_id !== apiKey) return answer(error(401, 'invalid_token', 'token was issued to another client'));
+    ctx.user = sim.users.get(a.session.username);
+    rec.user = ctx.user.username;
+  }
+
+  if (ctx.user && (ctx.user.locked || ctx.user.deactivated)) {
+    return answer(empty(423, {
+      'x-account-locked': String(ctx.user.locked), 'x-account-deactivated': String(ctx.user.deactivated),
+    }));
+  }
+
+  if (sim.options.rateLimits) {
+    const hit = sim.limiter.take({ user: ctx.user?.username, clientId: apiKey, method });
+    if (hit) {
+      return answer(empty(429, { 'retry-after': String(hit.retryAfter), 'x-ratelimit': JSON.stringify(hit.ratelimit) }));
+    }
+  }
+  return answer(r.handler(ctx));
+}

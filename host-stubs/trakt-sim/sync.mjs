@@ -1,0 +1,428 @@
+// /sync/* (history, ratings, watchlist, playback, last_activities), /users/settings,
+// /users/me and /search/{id_type}/{id}. Handlers are synchronous, so one request is
+// applied atomically; a request that fails validation or a limit changes nothing.
+
+import { json, empty, error } from './http.mjs';
+import {
+  Catalog, iso, toSecond, itemKey, areaOf,
+  renderHistory, renderRating, renderWatchlist, renderPlayback, renderMedia,
+} from './store.mjs';
+
+/**
+ * @typedef {import('./store.mjs').Entity} Entity
+ * @typedef {import('./store.mjs').UserState} UserState
+ * @typedef {{ sim: any, user: UserState, query: Record<string, string>, params: Record<string, string>, body: any, now: number }} Ctx
+ * @typedef {{ item: Entity, input: any, inherited: Record<string, any> }} Target
+ */
+
+const notFoundLists = () => ({ movies: [], shows: [], seasons: [], episodes: [] });
+const arr = (v) => (Array.isArray(v) ? v : []);
+
+/**
+ * Expand a sync body `{movies, shows, seasons, episodes}` into catalog items.
+ * - mode 'plays' (history): everything becomes movies or episodes; a show or season
+ *   without a narrower list means all of its episodes (specials excluded for a whole
+ *   show); `watched_at` is inherited from the enclosing level.
+ * - mode 'items' (ratings, watchlist): each level is an item of its own; a level is a
+ *   target when it has no narrower list or carries `attr` itself (e.g. a show rating
+ *   next to season ratings).
+ * Unknown entries are echoed into not_found as sent; an unknown season or episode number
+ * of a known show goes to not_found.seasons / not_found.episodes.
+ * @param {Catalog} catalog @param {any} body @param {'plays'|'items'} mode @param {string} [attr]
+ */
+export function resolveBody(catalog, body, mode, attr) {
+  /** @type {Target[]} */
+  const targets = [];
+  const notFound = notFoundLists();
+  const plays = mode === 'plays';
+  const own = (o) => attr !== undefined && o?.[attr] !== undefined;
+
+  for (const m of arr(body.movies)) {
+    const movie = catalog.find('movie', m?.ids);
+    if (movie) targets.push({ item: movie, input: m, inherited: {} });
+    else notFound.movies.push(m);
+  }
+
+  const addSeason = (season, input, inherited) => {
+    const eps = arr(input?.episodes);
+    if (!plays && (own(input) || !eps.length)) targets.push({ item: season, input, inherited });
+    if (plays && !eps.length) {
+      for (const ep of [...season.episodes.values()].sort((a, b) => a.number - b.number)) {
+        targets.push({ item: ep, input, inherited });
+      }
+    }
+    for (const e of eps) {
+      const ep = season.episodes.get(Number(e?.number));
+      if (ep) targets.push({ item: ep, input: e, inherited: { ...inherited, ...pick(input) } });
+      else notFound.episodes.push(e);
+    }
+  };
+
+  for (const s of arr(body.shows)) {
+    const show = /** @type {import('./store.mjs').Show|undefined} */ (catalog.find('show', s?.ids));
+    if (!show) { notFound.shows.push(s); continue; }
+    const seasons = arr(s.seasons);
+    if (!seasons.length) {
+      if (plays) for (const ep of Catalog.showEpisodes(show)) targets.push({ item: ep, input: s, inherited: {} });
+      else targets.push({ item: show, input: s, inherited: {} });
+      continue;
+    }
+    if (!plays && own(s)) targets.push({ item: show, input: s, inherited: {} });
+    for (const se of seasons) {
+      const season = show.seasons.get(Number(se?.number));
+      if (season) addSeason(season, se, pick(s));
+      else notFound.seasons.push(se);
+    }
+  }
+
+  for (const se of arr(body.seasons)) {
+    const season = catalog.find('season', se?.ids);
+    if (season) addSeason(season, se, {});
+    else notFound.seasons.push(se);
+  }
+
+  for (const e of arr(body.episodes)) {
+    const ep = catalog.find('episode', e?.ids);
+    if (ep) targets.push({ item: ep, input: e, inherited: {} });
+    else notFound.episodes.push(e);
+  }
+  return { targets, notFound };
+}
+
+/** Attributes a nested level inherits from its parent. */
+const pick = (o) => (o && typeof o === 'object' && o.watched_at !== undefined ? { watched_at: o.watched_at } : {});
+
+/**
+ * Parse a body timestamp: ISO string, or "released" (history only). undefined -> now.
+ * @returns {number|null} ms, or null when invalid
+ */
+function parseTime(v, now, item) {
+  if (v === undefined || v === null) return now;
+  if (v === 'released') {
+    const r = item?.kind === 'movie' && item.released ? Date.parse(item.released) : NaN;
+    return Number.isFinite(r) ? r : now;
+  }
+  if (typeof v !== 'string') return null;
+  const t = Date.parse(v);
+  return Number.isFinite(t) ? t : null;
+}
+
+/** The 420 Trakt sends past an account limit: empty body, upgrade link. */
+export const accountLimit = () => empty(420, { 'x-upgrade-url': 'https://trakt.tv/vip' });
+
+const counts = (keys) => Object.fromEntries(keys.map((k) => [k, 0]));
+
+// ---------- mutations shared by the HTTP handlers and the seed API ----------
+
+/** @param {any} sim @param {UserState} user @param {Entity} item @param {number} watchedAt @param {string} action */
+export function addPlay(sim, user, item, watchedAt, action) {
+  const h = { id: sim.nextId('history'), watchedAt: toSecond(watchedAt), action, item: /** @type {any} */ (item) };
+  user.history.push(h);
+  user.touch(areaOf(item.kind), 'watched_at', sim.now());
+  return h;
+}
+
+/** @param {any} sim @param {UserState} user @param {Entity} item @param {number} rating @param {number} ratedAt */
+export function setRating(sim, user, item, rating, ratedAt) {
+  user.ratings.set(itemKey(item), { item, rating, ratedAt: toSecond(ratedAt) });
+  user.touch(areaOf(item.kind), 'rated_at', sim.now());
+}
+
+/** @returns {boolean} false when the item was already listed */
+export function addToWatchlist(sim, user, item, listedAt, notes) {
+  const key = itemKey(item);
+  if (user.watchlist.has(key)) return false;
+  user.watchlist.set(key, { id: sim.nextId('list'), rank: user.watchlist.size + 1, item, listedAt: toSecond(listedAt), notes: notes ?? null });
+  user.touch(areaOf(item.kind), 'watchlisted_at', sim.now());
+  user.touch('watchlist', 'updated_at', sim.now());
+  return true;
+}
+
+/** @param {UserState} user */
+function rerank(user) {
+  let rank = 1;
+  for (const w of [...user.watchlist.values()].sort((a, b) => a.rank - b.rank)) w.rank = rank++;
+}
+
+// ---------- pagination ----------
+
+const posInt = (v) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+};
+
+/**
+ * Trakt pagination: default page 1, limit 10; a limit above the maximum is cut silently
+ * (the X-Pagination-Limit header tells the real one). Endpoints with "pagination optional"
+ * return everything, without headers, when neither page nor limit is sent.
+ * An empty result has Page-Count 0.
+ * @param {any[]} items @param {Record<string, string>} query @param {number} maxLimit @param {boolean} required
+ */
+export function paginate(items, query, maxLimit, required) {
+  if (!required && query.page === undefined && query.limit === undefined) return { items, headers: {} };
+  const page = posInt(query.page) ?? 1;
+  const limit = Math.min(posInt(query.limit) ?? 10, maxLimit);
+  return {
+    items: items.slice((page - 1) * limit, page * limit),
+    headers: {
+      'x-pagination-page': String(page),
+      'x-pagination-limit': String(limit),
+      'x-pagination-page-count': String(Math.ceil(items.length / limit)),
+      'x-pagination-item-count': String(items.length),
+    },
+  };
+}
+
+// ---------- history ----------
+
+const HISTORY_TYPES = { movies: ['movie'], shows: ['episode'], seasons: ['episode'], episodes: ['episode'] };
+
+/** GET /sync/history[/{type}[/{id}]]?page&limit&start_at&end_at */
+export function getHistory(/** @type {Ctx} */ c) {
+  const { type, id } = c.params;
+  if (type !== undefined && !(type in HISTORY_TYPES)) return empty(404);
+  const start = c.query.start_at !== undefined ? Date.parse(c.query.start_at) : -Infinity;
+  const end = c.query.end_at !== undefined ? Date.parse(c.query.end_at) : Infinity;
+  if (Number.isNaN(start) || Number.isNaN(end)) return error(400, 'invalid_request', 'start_at and end_at must be ISO-8601 dates');
+  const kinds = type ? HISTORY_TYPES[/** @type {keyof HISTORY_TYPES} */ (type)] : ['movie', 'episode'];
+  const matchesId = (/** @type {any} */ item) => {
+    if (id === undefined) return true;
+    const want = String(id);
+    if (type === 'movies' || type === 'episodes') return String(item.ids.trakt) === want || item.ids.slug === want;
+    if (type === 'shows') return String(item.show.ids.trakt) === want || item.show.ids.slug === want;
+    if (type === 'seasons') return String(item.show.seasons.get(item.season)?.ids.trakt) === want;
+    return true;
+  };
+  const list = c.user.sortedHistory().filter((h) =>
+    kinds.includes(h.item.kind) && h.watchedAt >= start && h.watchedAt <= end && matchesId(h.item));
+  const p = paginate(list, c.query, c.sim.options.maxPageLimit, true);
+  return json(200, p.items.map(renderHistory), p.headers);
+}
+
+/**
+ * POST /sync/history. No de-duplication, exactly like Trakt: the same item with the same
+ * watched_at sent twice is two plays. An invalid watched_at fails the whole call (422).
+ */
+export function addHistory(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'plays');
+  const plays = [];
+  for (const t of targets) {
+    const raw = t.input?.watched_at !== undefined ? t.input.watched_at : t.inherited.watched_at;
+    const at = parseTime(raw, c.now, t.item);
+    if (at === null) return error(422, 'validation_failed', `invalid watched_at: ${JSON.stringify(raw)}`);
+    plays.push({ item: t.item, at });
+  }
+  if (c.user.history.length + plays.length > c.user.limits.history) return accountLimit();
+  const added = counts(['movies', 'episodes']);
+  for (const p of plays) {
+    addPlay(c.sim, c.user, p.item, p.at, 'watch');
+    added[areaOf(p.item.kind)] += 1;
+  }
+  return json(201, { added, not_found: notFound });
+}
+
+/** POST /sync/history/remove: by item (all its plays) or by history `ids`. */
+export function removeHistory(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'plays');
+  const drop = new Set();
+  const keys = new Set(targets.map((t) => itemKey(t.item)));
+  for (const h of c.user.history) if (keys.has(itemKey(h.item))) drop.add(h);
+  const notFoundIds = [];
+  for (const id of arr(c.body.ids)) {
+    const h = c.user.history.find((x) => x.id === Number(id));
+    if (h) drop.add(h);
+    else notFoundIds.push(id);
+  }
+  const deleted = counts(['movies', 'episodes']);
+  for (const h of drop) deleted[areaOf(h.item.kind)] += 1;
+  c.user.history = c.user.history.filter((h) => !drop.has(h));
+  for (const area of ['movies', 'episodes']) if (deleted[area]) c.user.touch(area, 'watched_at', c.now);
+  return json(200, { deleted, not_found: { ...notFound, ids: notFoundIds } });
+}
+
+// ---------- ratings ----------
+
+const ITEM_TYPES = { movies: 'movie', shows: 'show', seasons: 'season', episodes: 'episode' };
+const ALL_AREAS = ['movies', 'shows', 'seasons', 'episodes'];
+
+/** Trakt ratings are integers 1..10. */
+const validRating = (r) => Number.isInteger(r) && r >= 1 && r <= 10;
+
+/** GET /sync/ratings[/{type}[/{rating}]] (pagination optional), newest first */
+export function getRatings(/** @type {Ctx} */ c) {
+  const { type, rating } = c.params;
+  if (type !== undefined && type !== 'all' && !(type in ITEM_TYPES)) return empty(404);
+  const kind = type && type !== 'all' ? ITEM_TYPES[/** @type {keyof ITEM_TYPES} */ (type)] : undefined;
+  const wanted = rating !== undefined ? new Set(rating.split(',').map(Number)) : undefined;
+  const list = [...c.user.ratings.values()]
+    .filter((r) => (!kind || r.item.kind === kind) && (!wanted || wanted.has(r.rating)))
+    .sort((a, b) => b.ratedAt - a.ratedAt);
+  const p = paginate(list, c.query, c.sim.options.maxPageLimit, false);
+  return json(200, p.items.map(renderRating), p.headers);
+}
+
+/**
+ * POST /sync/ratings. Re-rating replaces (and counts as added). A rating that is not an
+ * integer 1..10 puts the entry into not_found instead of failing the call.
+ */
+export function addRatings(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'items', 'rating');
+  const ok = [];
+  for (const t of targets) {
+    const rating = t.input?.rating;
+    const at = parseTime(t.input?.rated_at, c.now, t.item);
+    if (!validRating(rating) || at === null) { notFound[areaOf(t.item.kind)].push(t.input); continue; }
+    ok.push({ item: t.item, rating, at });
+  }
+  const fresh = new Set(ok.filter((o) => !c.user.ratings.has(itemKey(o.item))).map((o) => itemKey(o.item)));
+  if (c.user.ratings.size + fresh.size > c.user.limits.ratings) return accountLimit();
+  const added = counts(ALL_AREAS);
+  for (const o of ok) {
+    setRating(c.sim, c.user, o.item, o.rating, o.at);
+    added[areaOf(o.item.kind)] += 1;
+  }
+  return json(201, { added, not_found: notFound });
+}
+
+/** POST /sync/ratings/remove */
+export function removeRatings(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'items');
+  const deleted = counts(ALL_AREAS);
+  for (const t of targets) {
+    if (c.user.ratings.delete(itemKey(t.item))) {
+      deleted[areaOf(t.item.kind)] += 1;
+      c.user.touch(areaOf(t.item.kind), 'rated_at', c.now);
+    }
+  }
+  return json(200, { deleted, not_found: notFound });
+}
+
+// ---------- watchlist ----------
+
+const SORTERS = {
+  rank: (a, b) => a.rank - b.rank,
+  added: (a, b) => a.listedAt - b.listedAt || a.rank - b.rank,
+  title: (a, b) => titleOf(a.item).localeCompare(titleOf(b.item)) || a.rank - b.rank,
+  released: (a, b) => (yearOf(a.item) ?? 0) - (yearOf(b.item) ?? 0) || a.rank - b.rank,
+};
+const titleOf = (i) => (i.kind === 'movie' || i.kind === 'show' ? i.title : i.show.title) ?? '';
+const yearOf = (i) => (i.kind === 'movie' || i.kind === 'show' ? i.year : i.show.year);
+
+/**
+ * GET /sync/watchlist[/{type}[/{sort_by}[/{sort_how}]]] (pagination optional).
+ * Sorts supported: rank (default), added, title, released; other Trakt sorts fall back to rank.
+ */
+export function getWatchlist(/** @type {Ctx} */ c) {
+  const { type, sort_by: sortBy = 'rank', sort_how: sortHow = 'asc' } = c.params;
+  if (type !== undefined && type !== 'all' && !(type in ITEM_TYPES)) return empty(404);
+  const kind = type && type !== 'all' ? ITEM_TYPES[/** @type {keyof ITEM_TYPES} */ (type)] : undefined;
+  const sorter = SORTERS[/** @type {keyof SORTERS} */ (sortBy)] ?? SORTERS.rank;
+  let list = [...c.user.watchlist.values()].filter((w) => !kind || w.item.kind === kind).sort(sorter);
+  if (sortHow === 'desc') list = list.reverse();
+  const p = paginate(list, c.query, c.sim.options.maxPageLimit, false);
+  return json(200, p.items.map(renderWatchlist), { ...p.headers, 'x-sort-by': sortBy, 'x-sort-how': sortHow });
+}
+
+const listInfo = (user) => ({ updated_at: iso(user.activities.watchlist.updated_at), item_count: user.watchlist.size });
+
+/** POST /sync/watchlist: items already listed are reported in `existing`. */
+export function addWatchlist(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'items');
+  const fresh = new Map();
+  const existing = counts(ALL_AREAS);
+  for (const t of targets) {
+    const key = itemKey(t.item);
+    if (c.user.watchlist.has(key) || fresh.has(key)) existing[areaOf(t.item.kind)] += 1;
+    else fresh.set(key, t);
+  }
+  if (c.user.watchlist.size + fresh.size > c.user.limits.watchlist) return accountLimit();
+  const added = counts(ALL_AREAS);
+  for (const t of fresh.values()) {
+    addToWatchlist(c.sim, c.user, t.item, c.now, typeof t.input?.notes === 'string' ? t.input.notes : null);
+    added[areaOf(t.item.kind)] += 1;
+  }
+  return json(201, { added, existing, not_found: notFound, list: listInfo(c.user) });
+}
+
+/** POST /sync/watchlist/remove */
+export function removeWatchlist(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'items');
+  const deleted = counts(ALL_AREAS);
+  for (const t of targets) {
+    if (c.user.watchlist.delete(itemKey(t.item))) {
+      deleted[areaOf(t.item.kind)] += 1;
+      c.user.touch(areaOf(t.item.kind), 'watchlisted_at', c.now);
+      c.user.touch('watchlist', 'updated_at', c.now);
+    }
+  }
+  rerank(c.user);
+  return json(200, { deleted, not_found: notFound, list: listInfo(c.user) });
+}
+
+// ---------- playback, activities, settings, search ----------
+
+/** GET /sync/playback[/{movies|episodes}]: paused items, newest first */
+export function getPlayback(/** @type {Ctx} */ c) {
+  const { type } = c.params;
+  if (type !== undefined && type !== 'movies' && type !== 'episodes') return empty(404);
+  const kind = type ? ITEM_TYPES[type] : undefined;
+  const list = [...c.user.playback.values()].filter((p) => !kind || p.item.kind === kind).sort((a, b) => b.pausedAt - a.pausedAt);
+  return json(200, list.map(renderPlayback));
+}
+
+/** GET /sync/last_activities */
+export const getLastActivities = (/** @type {Ctx} */ c) => json(200, c.user.renderActivities());
+
+/** @param {UserState} u */
+export function renderUser(u) {
+  return {
+    username: u.username, private: false, deleted: false, name: u.name, vip: u.vip, vip_ep: false,
+    ids: { slug: u.username.toLowerCase(), uuid: u.uuid },
+    joined_at: iso(u.joinedAt), location: null, about: null, gender: null, age: null,
+    images: { avatar: { full: 'https://walter-r2.trakt.tv/hotlink-ok/placeholders/medium/fry.png' } },
+    vip_og: false, vip_years: 0,
+  };
+}
+
+/** GET /users/settings: `user.vip` and `limits` are what clients read. */
+export function getSettings(/** @type {Ctx} */ c) {
+  const u = c.user;
+  const l = u.limits;
+  return json(200, {
+    user: renderUser(u),
+    account: { timezone: 'UTC', date_format: 'mdy', time_24hr: false, cover_image: null },
+    connections: { facebook: false, twitter: false, mastodon: false, google: false, tumblr: false, medium: false, slack: false, apple: false, dropbox: false, microsoft: false },
+    sharing_text: { watching: 'I\'m watching [item]', watched: 'I just watched [item]', rated: '[item] [stars]' },
+    limits: {
+      list: { count: l.lists, item_count: l.list_items },
+      watchlist: { item_count: l.watchlist },
+      favorites: { item_count: l.favorites },
+      search: { recent_count: l.search_recent },
+      collection: { item_count: l.collection },
+      notes: { item_count: l.notes },
+    },
+  });
+}
+
+/** GET /users/me */
+export const getMe = (/** @type {Ctx} */ c) => json(200, renderUser(c.user));
+
+const SEARCH_ID_TYPES = ['trakt', 'imdb', 'tmdb', 'tvdb'];
+/**
+ * GET /search/{id_type}/{id}?type=movie,show,episode (OAuth optional): exact id lookup.
+ * Score is fixed at 1000 like Trakt's id search.
+ */
+export function searchById(/** @type {Ctx} */ c) {
+  const { id_type: idType, id } = c.params;
+  if (!SEARCH_ID_TYPES.includes(idType)) return empty(404);
+  const types = (c.query.type ?? 'movie,show,episode').split(',');
+  const out = [];
+  for (const kind of ['movie', 'show', 'episode']) {
+    if (!types.includes(kind)) continue;
+    const hit = c.sim.catalog.find(kind, { [idType]: id });
+    if (hit) out.push({ ...renderMedia(hit), score: 1000 });
+  }
+  const p = paginate(out, c.query, c.sim.options.maxPageLimit, true);
+  return json(200, p.items.map(({ type, score, ...rest }) => ({ type, score, ...rest })), p.headers);
+}
