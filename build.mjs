@@ -41,6 +41,25 @@ export function declaredHostFunctions(text) {
   return [...text.matchAll(/^\s*([a-z_][a-z0-9_]*)\(ptr: I64\): I64;/gm)].map((m) => m[1]);
 }
 
+/**
+ * src/codec/fflate.ts in plugin.wasm: the same API, but fflate's module body (and its
+ * tables) runs on first use instead of inside the snapshot. Only the functions the plugin
+ * uses are bundled (tree-shaken), as a function that is compiled but not yet run.
+ */
+const lazyFflate = {
+  name: 'lazy-fflate',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]codec[\\/]fflate\.ts$/ }, async () => {
+      const inner = await esbuild.build({
+        stdin: { contents: "export { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';", resolveDir: root },
+        bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
+      });
+      const contents = `let m;\nexport function loadFflate() {\n  if (!m) { const module = { exports: {} }; (function (module, exports) {\n${inner.outputFiles[0].text}\n})(module, module.exports); m = module.exports; }\n  return m;\n}\n`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 export async function build({ quiet = false } = {}) {
   const started = performance.now();
   const pkg = JSON.parse(read('package.json'));
@@ -59,6 +78,7 @@ export async function build({ quiet = false } = {}) {
     legalComments: 'none',
     define: { __PLUGIN_VERSION__: JSON.stringify(pkg.version) },
     logLevel: 'warning',
+    plugins: [lazyFflate],
   });
   const bundle = bundled.outputFiles[0].text;
 

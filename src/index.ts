@@ -5,7 +5,9 @@ import type { HostApi } from './host/api.js';
 import { extismHost } from './host/extism.js';
 import { parseJson } from './schemas/validate.js';
 import { actionImpl } from './hooks/action.js';
-import { playbackImpl, ratingImpl, tickImpl, watchlistImpl } from './hooks/placeholders.js';
+import { playbackImpl } from './hooks/playback.js';
+import { ratingImpl, watchlistImpl } from './hooks/mirror.js';
+import { tickImpl } from './hooks/tick.js';
 
 function run(impl: (input: unknown, host: HostApi) => unknown): number {
   const input = parseJson(Host.inputString(), 'input');

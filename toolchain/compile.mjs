@@ -34,6 +34,9 @@ export function programText(bundle, { exports, hostFunctions }) {
     readFileSync(PRELUDE, 'utf8'),
     'globalThis.__pluginModule = { exports: {} };',
     '(function (module, exports) {',
+    // QuickJS: drop debug info (line tables, function source) from the snapshot.
+    // Error messages stay; stack traces lose line numbers.
+    '"use strip";',
     bundle,
     '})(globalThis.__pluginModule, globalThis.__pluginModule.exports);',
     `globalThis.__invokeTable = ${JSON.stringify(exports)}.map(function (name) {`,

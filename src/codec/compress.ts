@@ -1,11 +1,14 @@
 // Large KV values (merge state, outboxes) as deflate + base64 text, tagged so a reader
 // can tell a compressed value from plain JSON and refuse a corrupt one clearly.
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { loadFflate, type Fflate } from './fflate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
 
 const TAG = 'z1:';
+let lib: Fflate | undefined;
+const fflate = (): Fflate => (lib ??= loadFflate());
 
 export function compressJson(value: unknown): string {
+  const { deflateSync, strToU8 } = fflate();
   return TAG + encodeBase64(deflateSync(strToU8(JSON.stringify(value)), { level: 6 }));
 }
 
@@ -13,6 +16,7 @@ export function compressJson(value: unknown): string {
 export function decompressJson<T = unknown>(text: string, what: string): T {
   try {
     if (!text.startsWith(TAG)) return JSON.parse(text) as T;
+    const { inflateSync, strFromU8 } = fflate();
     return JSON.parse(strFromU8(inflateSync(decodeBase64(text.slice(TAG.length))))) as T;
   } catch (e) {
     throw new Error(`${what}: stored value is corrupt (${(e as Error).message})`);

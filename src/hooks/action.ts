@@ -1,17 +1,57 @@
+// on_action: the settings-page buttons (connect, disconnect, sync_now, status) and the
+// host's OAuth callback route.
 import type { HostApi } from '../host/api.js';
 import { ActionInputSchema, type ActionOutput } from '../schemas/events.js';
-import { parse } from '../schemas/validate.js';
+import { InputError, parse } from '../schemas/validate.js';
+import { loadSettings } from '../settings/settings.js';
+import { finishBrowserFlow, startBrowserFlow, startDeviceFlow } from '../auth/connect.js';
+import { disconnectUser } from '../auth/disconnect.js';
+import { drainOutbox } from '../outbox/outbox.js';
 import { PLUGIN_VERSION } from '../version.js';
+import { userContext } from './context.js';
+import { statusImpl } from './status.js';
+import { syncNowImpl } from './sync.js';
+
+function requireUser(userId: string | null | undefined, action: string): string {
+  if (!userId) throw new InputError('user_id', `invalid action input: user_id: the "${action}" action is per user, got nothing`);
+  return userId;
+}
 
 export function actionImpl(input: unknown, host: HostApi): ActionOutput {
   const req = parse(ActionInputSchema, input, 'action input');
+  const params = req.params ?? {};
   switch (req.action) {
-    case 'status':
-      return {
-        ok: true,
-        message: `Trakt plugin ${PLUGIN_VERSION}`,
-        data: { version: PLUGIN_VERSION, api: '1', capabilities: [...host.granted] },
-      };
+    case 'status': {
+      if (!req.user_id) return { ok: true, message: `Trakt plugin ${PLUGIN_VERSION}`, data: { version: PLUGIN_VERSION, api: '1', capabilities: [...host.granted] } };
+      return statusImpl(host, req.user_id);
+    }
+    case 'connect': {
+      const userId = requireUser(req.user_id, req.action);
+      const { server } = loadSettings(host, userId);
+      if (!server.clientId || !server.clientSecret) return { ok: false, message: 'The admin has not entered the Trakt client ID and secret yet.' };
+      const r = params.method === 'browser' ? startBrowserFlow(host, server, userId) : startDeviceFlow(host, server, userId);
+      if (!r.ok) return { ok: false, message: r.message };
+      const message = params.method === 'browser'
+        ? 'Open the link to sign in to Trakt.'
+        : `Go to ${r.data.verification_url} and enter the code ${r.data.user_code}.`;
+      return { ok: true, message, data: r.data };
+    }
+    case 'oauth_callback': {
+      const { server } = loadSettings(host, req.user_id ?? undefined);
+      const r = finishBrowserFlow(host, server, req.user_id, params);
+      if (r.ok && r.userId) drainOutbox(host, userContext(host, r.userId).client, r.userId, 5_000);
+      return { ok: r.ok, message: r.message };
+    }
+    case 'disconnect': {
+      const userId = requireUser(req.user_id, req.action);
+      const { server } = loadSettings(host, userId);
+      const r = disconnectUser(host, server, userId);
+      return { ok: true, message: r.revoked ? 'Disconnected from Trakt; the sign-in was revoked and everything stored for you here was deleted.' : 'Disconnected; everything stored for you here was deleted (Trakt could not be told to revoke the sign-in).', data: r };
+    }
+    case 'sync_now': {
+      const userId = requireUser(req.user_id, req.action);
+      return syncNowImpl(host, userId, params);
+    }
     default:
       return { ok: false, message: `unknown action "${req.action}"` };
   }

@@ -1,0 +1,253 @@
+// The durable outbox: watches, ratings and watchlist changes that could not reach Trakt
+// when they happened. Each entry is its own KV key, ordered by event time, written BEFORE
+// the first attempt, so nothing is lost if the host dies mid-call. Delivery is exactly
+// once: an entry whose earlier attempt may have reached Trakt (timeout, 5xx, or a crash
+// while in flight) is first looked up in the user's Trakt history; only a play Trakt
+// does not have is sent again. A late watch goes through POST /sync/history with its
+// original watched_at (a late /scrobble/stop would stamp the wrong time).
+import type { HostApi } from '../host/api.js';
+import type { MediaItem } from '../schemas/media.js';
+import { encodeBase64 } from '../codec/base64.js';
+import { sha256, utf8 } from '../codec/sha256.js';
+import { keys, scheduleNames } from '../state/keys.js';
+import { deleteKey, listKeys, readJson, update, writeJson } from '../state/kv.js';
+import type { TraktClient } from '../trakt/client.js';
+import { describeFailure, type TraktFailure } from '../trakt/errors.js';
+import { matchesTrakt, syncBody } from '../trakt/items.js';
+
+export type OutboxKind = 'watch' | 'rating' | 'watchlist';
+
+export interface OutboxEntry {
+  id: string;
+  kind: OutboxKind;
+  item: MediaItem;
+  /** Event time (ms): watched_at, rated_at or listed_at on Trakt. */
+  at: number;
+  /** rating: Trakt 1..10, or null to remove. */
+  rating?: number | null;
+  /** watchlist: add or remove. */
+  action?: 'add' | 'remove';
+  /** The first attempt was a real-time /scrobble/stop (Trakt stamps its own time then). */
+  viaScrobble?: boolean;
+  /** Written just before a request: found set after the lease, the outcome is unknown. */
+  inFlight: boolean;
+  /** An earlier attempt may have been applied by Trakt: verify before resending a play. */
+  maybeSent: boolean;
+  attempts: number;
+  nextAt: number;
+  leaseUntil: number;
+  lastError?: string;
+}
+
+const LEASE_MS = 60_000;
+const BACKOFF_BASE_MS = 30_000;
+const BACKOFF_MAX_MS = 6 * 3_600_000;
+/** Trakt stamps a scrobble with its own clock: look this far around the event time. */
+const SCROBBLE_WINDOW_MS = 15 * 60_000;
+const EXACT_WINDOW_MS = 60_000;
+const BATCH = 50;
+
+export function entryKey(userId: string, at: number, id: string): string {
+  const h = encodeBase64(sha256(utf8(id)), true).slice(0, 12);
+  return `${keys.outboxPrefix(userId)}${String(Math.max(0, Math.floor(at))).padStart(15, '0')}-${h}`;
+}
+
+export function newEntry(e: Pick<OutboxEntry, 'id' | 'kind' | 'item' | 'at'> & Partial<OutboxEntry>, now: number): OutboxEntry {
+  return { inFlight: false, maybeSent: false, attempts: 0, nextAt: now, leaseUntil: 0, ...e };
+}
+
+/** Stores an entry once: false when an entry for the same event already exists. */
+export function enqueue(host: HostApi, userId: string, entry: OutboxEntry): { key: string; created: boolean } {
+  const key = entryKey(userId, entry.at, entry.id);
+  return { key, created: writeJson(host, key, entry, 0) !== 0 };
+}
+
+export function backoffMs(attempts: number, random: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1)) * (0.5 + random / 2);
+}
+
+/** Records a failed attempt on the entry (and when to try again). */
+export function failEntry(host: HostApi, key: string, f: TraktFailure, now: number): OutboxEntry | null {
+  return update<OutboxEntry>(host, key, (e) => {
+    if (!e) return undefined;
+    const retryAt = f.kind === 'rate_limited' ? f.until
+      : f.kind === 'reconnect' || f.kind === 'account' ? now + 3_600_000
+      : now + backoffMs(e.attempts, Math.random());
+    return { ...e, inFlight: false, leaseUntil: 0, maybeSent: e.maybeSent || f.sent === 'unknown', nextAt: Math.ceil(retryAt), lastError: describeFailure(f) };
+  });
+}
+
+export interface OutboxSummary { pending: number; nextAt: number | null; oldestAt: number | null; lastError?: string }
+
+export function summarize(host: HostApi, userId: string): OutboxSummary {
+  const ks = listKeys(host, keys.outboxPrefix(userId));
+  if (!ks.length) return { pending: 0, nextAt: null, oldestAt: null };
+  const first = readJson<OutboxEntry>(host, ks[0]!).value;
+  return { pending: ks.length, nextAt: first?.nextAt ?? null, oldestAt: first?.at ?? null, ...(first?.lastError ? { lastError: first.lastError } : {}) };
+}
+
+/** Remembers plays that reached Trakt through the plugin itself, for the sync engine. */
+export function recordDelivered(host: HostApi, userId: string, plays: Array<{ item: MediaItem; at: number }>): void {
+  if (!plays.length) return;
+  update<Array<{ item: MediaItem; at: number }>>(host, keys.scrobbled(userId), (cur) => [...(cur ?? []), ...plays].slice(-1000));
+}
+
+export interface DrainResult { delivered: number; dropped: number; remaining: number; stoppedBy?: string }
+
+/**
+ * Delivers due entries in order until the first that cannot go now, or `budgetMs` of
+ * host clock has passed. Schedules the next wake-up when entries remain.
+ */
+export function drainOutbox(host: HostApi, client: TraktClient, userId: string, budgetMs = 15_000): DrainResult {
+  const start = host.clockNow();
+  const result: DrainResult = { delivered: 0, dropped: 0, remaining: 0 };
+  let ks = listKeys(host, keys.outboxPrefix(userId));
+  while (ks.length) {
+    const now = host.clockNow();
+    if (now - start > budgetMs) { result.stoppedBy = 'time budget'; break; }
+    const claimed = claim(host, ks, now);
+    if (!claimed.length) { result.stoppedBy = 'not due'; break; }
+    const outcome = deliver(host, client, userId, claimed);
+    result.delivered += outcome.delivered;
+    result.dropped += outcome.dropped;
+    if (outcome.failed) { result.stoppedBy = outcome.failed; break; }
+    ks = listKeys(host, keys.outboxPrefix(userId));
+  }
+  ks = listKeys(host, keys.outboxPrefix(userId));
+  result.remaining = ks.length;
+  scheduleNext(host, userId, ks);
+  return result;
+}
+
+export function scheduleNext(host: HostApi, userId: string, ks = listKeys(host, keys.outboxPrefix(userId))): void {
+  if (!ks.length) return;
+  const first = readJson<OutboxEntry>(host, ks[0]!).value;
+  const now = host.clockNow();
+  const at = Math.max(now + 1_000, first ? Math.max(first.nextAt, first.leaseUntil) : now + 60_000);
+  host.scheduleSet(scheduleNames.outbox(userId), at, { user_id: userId, kind: 'outbox' });
+}
+
+type Claimed = { key: string; entry: OutboxEntry; version: number };
+
+/**
+ * Leases the first due entry, plus following entries of the same kind and operation that
+ * can share one request (never an entry that may already have been sent: those are
+ * verified one by one). Stops at the first entry that is not due: order is kept.
+ */
+function claim(host: HostApi, ks: string[], now: number): Claimed[] {
+  const out: Claimed[] = [];
+  for (const key of ks) {
+    const cur = readJson<OutboxEntry>(host, key);
+    const e = cur.value;
+    if (!e) continue;
+    if (e.nextAt > now || e.leaseUntil > now) break;
+    // Found in flight with its lease gone: that call died mid-request.
+    const maybeSent = e.maybeSent || e.inFlight;
+    if (out.length) {
+      const head = out[0]!.entry;
+      if (maybeSent || head.maybeSent || e.kind !== head.kind || e.action !== head.action || (e.kind === 'rating' && (e.rating === null) !== (head.rating === null)) || out.length >= BATCH) break;
+    }
+    const next: OutboxEntry = { ...e, maybeSent, inFlight: true, leaseUntil: now + LEASE_MS, attempts: e.attempts + 1 };
+    const version = writeJson(host, key, next, cur.version);
+    if (!version) break; // another instance took it
+    out.push({ key, entry: next, version });
+    if (maybeSent) break;
+  }
+  return out;
+}
+
+function deliver(host: HostApi, client: TraktClient, userId: string, batch: Claimed[]): { delivered: number; dropped: number; failed?: string } {
+  const head = batch[0]!.entry;
+  const now = host.clockNow();
+  if (head.kind === 'watch' && head.maybeSent) {
+    const found = onTrakt(client, head);
+    if (found === null) return failAll(host, batch, { kind: 'unavailable', message: 'could not check Trakt history', sent: 'no' }, now);
+    if (found) {
+      deleteKey(host, batch[0]!.key);
+      recordDelivered(host, userId, [{ item: head.item, at: head.at }]);
+      return { delivered: 1, dropped: 0 };
+    }
+  }
+  const { path, body } = request(batch.map((c) => c.entry));
+  const r = client.request(head.kind === 'watch' || !head.action || head.action === 'add' ? 'POST' : 'POST', path, body);
+  if (r.kind === 'ok') {
+    const missing = notFound(r.body, batch.map((c) => c.entry));
+    let delivered = 0, dropped = 0;
+    const plays: Array<{ item: MediaItem; at: number }> = [];
+    for (const c of batch) {
+      deleteKey(host, c.key);
+      if (missing.has(c.entry)) {
+        dropped++;
+        host.log('warn', `outbox: Trakt does not know ${label(c.entry.item)}; dropped`);
+      } else {
+        delivered++;
+        if (c.entry.kind === 'watch') plays.push({ item: c.entry.item, at: c.entry.at });
+      }
+    }
+    recordDelivered(host, userId, plays);
+    return { delivered, dropped };
+  }
+  if (r.kind === 'not_found' || r.kind === 'invalid' || r.kind === 'conflict') {
+    // Never retried forever: Trakt said no to this request itself.
+    for (const c of batch) deleteKey(host, c.key);
+    host.log('warn', `outbox: ${batch.length} ${head.kind} entr${batch.length > 1 ? 'ies' : 'y'} dropped: ${describeFailure(r)}`);
+    return { delivered: 0, dropped: batch.length };
+  }
+  return failAll(host, batch, r, now);
+}
+
+function failAll(host: HostApi, batch: Claimed[], f: TraktFailure, now: number) {
+  for (const c of batch) failEntry(host, c.key, f, now);
+  return { delivered: 0, dropped: 0, failed: describeFailure(f) };
+}
+
+function request(entries: OutboxEntry[]): { path: string; body: unknown } {
+  const head = entries[0]!;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (head.kind === 'watch') return { path: '/sync/history', body: syncBody(entries.map((e) => ({ item: e.item, extra: { watched_at: iso(e.at) } }))) };
+  if (head.kind === 'rating') {
+    if (head.rating === null || head.rating === undefined) return { path: '/sync/ratings/remove', body: syncBody(entries.map((e) => ({ item: e.item }))) };
+    return { path: '/sync/ratings', body: syncBody(entries.map((e) => ({ item: e.item, extra: { rating: e.rating, rated_at: iso(e.at) } }))) };
+  }
+  if (head.action === 'remove') return { path: '/sync/watchlist/remove', body: syncBody(entries.map((e) => ({ item: e.item }))) };
+  return { path: '/sync/watchlist', body: syncBody(entries.map((e) => ({ item: e.item, extra: { listed_at: iso(e.at) } }))) };
+}
+
+/** Entries Trakt listed under `not_found`. */
+function notFound(body: any, entries: OutboxEntry[]): Set<OutboxEntry> {
+  const nf = body?.not_found;
+  const out = new Set<OutboxEntry>();
+  if (!nf) return out;
+  const listed: any[] = [
+    ...(nf.movies ?? []).map((m: any) => ({ type: 'movie', movie: m })),
+    ...(nf.episodes ?? []).map((e: any) => ({ type: 'episode', episode: e })),
+  ];
+  for (const s of nf.shows ?? []) {
+    for (const season of s.seasons ?? [{ number: undefined, episodes: [] }]) {
+      for (const ep of season.episodes ?? []) listed.push({ type: 'episode', show: s, episode: { season: season.number, number: ep.number } });
+    }
+    if (!s.seasons) listed.push({ type: 'show', show: s });
+  }
+  for (const e of entries) {
+    for (const l of listed) {
+      if (l.type === 'show' && e.item.type === 'episode' && matchesTrakt({ ...e.item, ids: {} }, { type: 'episode', show: l.show, episode: { season: e.item.season, number: e.item.number } })) out.add(e);
+      else if (matchesTrakt(e.item, l)) out.add(e);
+    }
+  }
+  return out;
+}
+
+/** Whether Trakt's history already has this play: true, false, or null (could not tell). */
+function onTrakt(client: TraktClient, e: OutboxEntry): boolean | null {
+  const w = e.viaScrobble ? SCROBBLE_WINDOW_MS : EXACT_WINDOW_MS;
+  const kind = e.item.type === 'movie' ? 'movies' : 'episodes';
+  const q = `start_at=${encodeURIComponent(new Date(e.at - w).toISOString())}&end_at=${encodeURIComponent(new Date(e.at + w).toISOString())}&limit=100`;
+  const r = client.request<any[]>('GET', `/sync/history/${kind}?${q}`);
+  if (r.kind !== 'ok' || !Array.isArray(r.body)) return null;
+  return r.body.some((h) => matchesTrakt(e.item, h));
+}
+
+export function label(item: MediaItem): string {
+  if (item.type === 'movie') return `${item.title ?? 'a movie'}${item.year ? ` (${item.year})` : ''}`;
+  return `${item.show.title ?? 'a show'} S${String(item.season).padStart(2, '0')}E${String(item.number).padStart(2, '0')}`;
+}

@@ -1,0 +1,7 @@
+// Which way a sync area runs (a user setting per area).
+//   both:   two-way;  export: library -> Trakt only;  import: Trakt -> library only;
+//   off:    nothing is written (the merge still learns what it sees).
+export type Direction = 'both' | 'export' | 'import' | 'off';
+
+export function writesRemote(d: Direction): boolean { return d === 'both' || d === 'export'; }
+export function writesLocal(d: Direction): boolean { return d === 'both' || d === 'import'; }

@@ -1,0 +1,251 @@
+// Item identity: when two items (library or Trakt) are the same movie or episode, a compact
+// key for logs/state, converters between Trakt's item shapes and MediaItem, and the
+// tuple form items take inside persisted sync state.
+//
+// MATCHING RULE
+//   An id that is absent, null, 0 or '' is unknown. Id types are compared in the order
+//   tmdb, imdb, tvdb, trakt.
+//   - Movies: two movies are the same when, for the FIRST id type in that order that both
+//     have, the values are equal. No common id type: not the same (never guess by title).
+//   - Episodes: if both episodes have a common id type of their own, the movie rule on the
+//     episode ids decides. Otherwise they are the same when their shows are the same (the
+//     movie rule on the show ids) and season and number are equal.
+//   - A movie never equals an episode.
+// The rule is not transitive ({tmdb:1} = {tmdb:1,imdb:x} = {imdb:x}, but {tmdb:1} and
+// {imdb:x} share no id type); ItemIndex therefore merges ids into stored items as it
+// learns them (Trakt items carry every id), so that later lookups by any of them succeed.
+import type { Episode, Ids, MediaItem, Movie } from '../schemas/media.js';
+
+export const ID_TYPES = ['tmdb', 'imdb', 'tvdb', 'trakt'] as const;
+export type IdType = (typeof ID_TYPES)[number];
+export type IdValue = number | string;
+
+type AnyIds = Partial<Record<string, unknown>> | null | undefined;
+
+/** The usable value of one id, or undefined when unknown (absent, null, 0, '', malformed). */
+export function idOf(ids: AnyIds, t: IdType): IdValue | undefined {
+  if (!ids) return undefined;
+  const v = ids[t];
+  if (t === 'imdb') return typeof v === 'string' && v !== '' ? v : undefined;
+  return typeof v === 'number' && v > 0 && Number.isInteger(v) ? v : undefined;
+}
+
+/** 1: same (first common id type equal), -1: different, 0: no id type in common. */
+export function compareIds(a: AnyIds, b: AnyIds): 1 | 0 | -1 {
+  for (let i = 0; i < 4; i++) {
+    const t = ID_TYPES[i]!;
+    const x = idOf(a, t);
+    if (x === undefined) continue;
+    const y = idOf(b, t);
+    if (y === undefined) continue;
+    return x === y ? 1 : -1;
+  }
+  return 0;
+}
+
+/** The matching rule above. */
+export function sameItem(a: MediaItem, b: MediaItem): boolean {
+  if (a.type !== b.type) return false;
+  const c = compareIds(a.ids, b.ids);
+  if (a.type === 'movie' || c !== 0) return c === 1;
+  const e = b as Episode;
+  return a.season === e.season && a.number === e.number && compareIds(a.show?.ids, e.show?.ids) === 1;
+}
+
+/**
+ * A stable compact key: the item's first known id in rule order, e.g. `m:tmdb:27205`,
+ * `e:tvdb:349232`, or for an episode without ids of its own `s:tmdb:1396:1:1` (show id,
+ * season, number). null when the item has no usable id (it can then never be synced).
+ * LIMIT: equal keys imply the same item, but not the converse: a movie known as
+ * {tmdb,imdb} on one side and {imdb} on the other has keys m:tmdb:.. and m:imdb:.. and
+ * still matches. Match through ItemIndex / sameItem, use the key for logs and tests.
+ */
+export function itemKey(item: MediaItem): string | null {
+  const ids = item.ids;
+  for (let i = 0; i < 4; i++) {
+    const v = idOf(ids, ID_TYPES[i]!);
+    if (v !== undefined) return (item.type === 'movie' ? 'm:' : 'e:') + ID_TYPES[i] + ':' + v;
+  }
+  if (item.type !== 'episode') return null;
+  for (let i = 0; i < 4; i++) {
+    const v = idOf(item.show?.ids, ID_TYPES[i]!);
+    if (v !== undefined) return 's:' + ID_TYPES[i] + ':' + v + ':' + item.season + ':' + item.number;
+  }
+  return null;
+}
+
+/** Whether the item can ever match anything (itemKey would not be null). */
+export function identifiable(item: MediaItem): boolean {
+  return itemKey(item) !== null;
+}
+
+/** Only the usable ids (and slug), as a fresh object. */
+export function cleanIds(ids: AnyIds): Ids {
+  const out: Ids = {};
+  const tmdb = idOf(ids, 'tmdb'), imdb = idOf(ids, 'imdb'), tvdb = idOf(ids, 'tvdb'), trakt = idOf(ids, 'trakt');
+  if (tmdb !== undefined) out.tmdb = tmdb as number;
+  if (imdb !== undefined) out.imdb = imdb as string;
+  if (tvdb !== undefined) out.tvdb = tvdb as number;
+  if (trakt !== undefined) out.trakt = trakt as number;
+  const slug = ids ? ids.slug : undefined;
+  if (typeof slug === 'string' && slug !== '') out.slug = slug;
+  return out;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+function whole(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/** A private copy with clean ids; keeps title/year/season/number, drops other fields. */
+export function normalizeItem(item: MediaItem): MediaItem {
+  const title = text(item.title), year = whole(item.year);
+  if (item.type === 'movie') {
+    const m: Movie = { type: 'movie', ids: cleanIds(item.ids) };
+    if (title !== undefined) m.title = title;
+    if (year !== undefined) m.year = year;
+    return m;
+  }
+  const show = item.show ?? { ids: {} };
+  const s: Episode['show'] = { ids: cleanIds(show.ids) };
+  const st = text(show.title), sy = whole(show.year);
+  if (st !== undefined) s.title = st;
+  if (sy !== undefined) s.year = sy;
+  const e: Episode = { type: 'episode', season: item.season, number: item.number, ids: cleanIds(item.ids), show: s };
+  if (title !== undefined) e.title = title;
+  return e;
+}
+
+// ---- Trakt shapes ---------------------------------------------------------------------
+
+export interface TraktIds { trakt?: number | null; slug?: string | null; imdb?: string | null; tmdb?: number | null; tvdb?: number | null }
+export interface TraktMovie { title?: string | null; year?: number | null; ids: TraktIds }
+export interface TraktShow { title?: string | null; year?: number | null; ids: TraktIds }
+export interface TraktEpisode { season: number; number: number; title?: string | null; ids?: TraktIds }
+/** Any Trakt list entry that names a movie, or an episode with its show. */
+export interface TraktItemEntry { type?: string; movie?: TraktMovie; show?: TraktShow; episode?: TraktEpisode }
+export interface TraktHistoryEntry extends TraktItemEntry { id?: number; watched_at: string; action?: string }
+export interface TraktRatingEntry extends TraktItemEntry { rated_at: string; rating: number }
+export interface TraktWatchlistEntry extends TraktItemEntry { listed_at: string; id?: number; rank?: number }
+
+/**
+ * A Trakt entry (`{movie}` or `{episode, show}`) as a MediaItem; null for anything else
+ * (shows, seasons, people) or a malformed episode.
+ */
+export function fromTrakt(entry: TraktItemEntry): MediaItem | null {
+  if (!entry) return null;
+  const m = entry.movie, ep = entry.episode, sh = entry.show;
+  if (m && typeof m === 'object' && (!entry.type || entry.type === 'movie')) {
+    return normalizeItem({ type: 'movie', title: m.title, year: m.year, ids: (m.ids ?? {}) as Ids });
+  }
+  if (ep && sh && typeof ep === 'object' && typeof sh === 'object' && (!entry.type || entry.type === 'episode')) {
+    if (whole(ep.season) === undefined || whole(ep.number) === undefined) return null;
+    return normalizeItem({
+      type: 'episode', title: ep.title, season: ep.season, number: ep.number, ids: (ep.ids ?? {}) as Ids,
+      show: { title: sh.title, year: sh.year, ids: (sh.ids ?? {}) as Ids },
+    });
+  }
+  return null;
+}
+
+export interface TraktIdsRef { trakt?: number; slug?: string; imdb?: string; tmdb?: number; tvdb?: number }
+export interface TraktMovieRef { title?: string; year?: number; ids: TraktIdsRef; [extra: string]: unknown }
+export interface TraktEpisodeRef { ids: TraktIdsRef; [extra: string]: unknown }
+export interface TraktSeasonEpisodeRef { number: number; [extra: string]: unknown }
+export interface TraktSeasonRef { number: number; episodes: TraktSeasonEpisodeRef[] }
+export interface TraktShowRef { title?: string; year?: number; ids: TraktIdsRef; seasons: TraktSeasonRef[] }
+
+/** Where an item goes in a sync POST body, and the object to put there. */
+export type TraktRef =
+  | { kind: 'movies'; ref: TraktMovieRef }
+  | { kind: 'episodes'; ref: TraktEpisodeRef }
+  | { kind: 'shows'; ref: TraktShowRef };
+
+function hasAnyId(ids: TraktIdsRef): boolean {
+  return ids.tmdb !== undefined || ids.imdb !== undefined || ids.tvdb !== undefined || ids.trakt !== undefined;
+}
+
+/**
+ * The reference to put in a Trakt sync POST body, with `extra` (watched_at, rating,
+ * rated_at...) on the innermost object. Movies: `{title, year, ids}` in `movies`.
+ * Episodes with ids of their own: `{ids}` in `episodes`; otherwise
+ * `{title, year, ids, seasons:[{number, episodes:[{number, ...extra}]}]}` in `shows`.
+ * null when there is no id to refer to it by.
+ */
+export function toTraktRef(item: MediaItem, extra?: Record<string, unknown>): TraktRef | null {
+  if (item.type === 'movie') {
+    const ids = cleanIds(item.ids) as TraktIdsRef;
+    if (!hasAnyId(ids)) return null;
+    const ref: TraktMovieRef = { ids };
+    const title = text(item.title), year = whole(item.year);
+    if (title !== undefined) ref.title = title;
+    if (year !== undefined && year > 0) ref.year = year;
+    return { kind: 'movies', ref: extra ? Object.assign(ref, extra) : ref };
+  }
+  const ids = cleanIds(item.ids) as TraktIdsRef;
+  if (hasAnyId(ids)) {
+    const ref: TraktEpisodeRef = { ids };
+    return { kind: 'episodes', ref: extra ? Object.assign(ref, extra) : ref };
+  }
+  const showIds = cleanIds(item.show?.ids) as TraktIdsRef;
+  if (!hasAnyId(showIds)) return null;
+  const leaf: TraktSeasonEpisodeRef = { number: item.number };
+  const ref: TraktShowRef = { ids: showIds, seasons: [{ number: item.season, episodes: [extra ? Object.assign(leaf, extra) : leaf] }] };
+  const title = text(item.show.title), year = whole(item.show.year);
+  if (title !== undefined) ref.title = title;
+  if (year !== undefined && year > 0) ref.year = year;
+  return { kind: 'shows', ref };
+}
+
+// ---- Tuple form for persisted state ---------------------------------------------------
+// movie:   ['m', tmdb, imdb, tvdb, trakt]                                       (5 slots)
+// episode: ['e', tmdb, imdb, tvdb, trakt, season, number, stmdb, simdb, stvdb, strakt] (11)
+// Unknown ids are 0 (or '' for imdb). Titles and slugs are not kept: state needs identity only.
+
+export type Tuple = Array<string | number>;
+
+function pushIds(out: Tuple, ids: AnyIds): void {
+  out.push((idOf(ids, 'tmdb') as number) || 0, (idOf(ids, 'imdb') as string) || '', (idOf(ids, 'tvdb') as number) || 0, (idOf(ids, 'trakt') as number) || 0);
+}
+
+/** Appends the item's tuple header to `out` (a fresh array when omitted) and returns it. */
+export function itemToTuple(item: MediaItem, out: Tuple = []): Tuple {
+  out.push(item.type === 'movie' ? 'm' : 'e');
+  pushIds(out, item.ids);
+  if (item.type === 'episode') {
+    out.push(item.season, item.number);
+    pushIds(out, item.show?.ids);
+  }
+  return out;
+}
+
+function readIds(t: readonly unknown[], at: number, where: string): Ids {
+  const [tmdb, imdb, tvdb, trakt] = [t[at], t[at + 1], t[at + 2], t[at + 3]];
+  const bad = (i: number, what: string) => new Error(`${where}[${at + i}]: expected ${what}, got ${JSON.stringify(t[at + i]) ?? 'nothing'}`);
+  if (whole(tmdb) === undefined) throw bad(0, 'a tmdb id (whole number)');
+  if (typeof imdb !== 'string') throw bad(1, 'an imdb id (string)');
+  if (whole(tvdb) === undefined) throw bad(2, 'a tvdb id (whole number)');
+  if (whole(trakt) === undefined) throw bad(3, 'a trakt id (whole number)');
+  return cleanIds({ tmdb, imdb, tvdb, trakt });
+}
+
+/**
+ * Reads a tuple header written by itemToTuple. Returns the item and the index of the
+ * first slot after the header; throws an Error naming `where[index]` on bad input.
+ */
+export function itemFromTuple(t: readonly unknown[], where: string): { item: MediaItem; next: number } {
+  if (!Array.isArray(t)) throw new Error(`${where}: expected an array`);
+  if (t[0] === 'm') {
+    if (t.length < 5) throw new Error(`${where}: movie entry too short (${t.length} slots)`);
+    return { item: { type: 'movie', ids: readIds(t, 1, where) }, next: 5 };
+  }
+  if (t[0] === 'e') {
+    if (t.length < 11) throw new Error(`${where}: episode entry too short (${t.length} slots)`);
+    const season = whole(t[5]), number = whole(t[6]);
+    if (season === undefined || number === undefined) throw new Error(`${where}[5..6]: expected season and number (whole numbers)`);
+    return { item: { type: 'episode', season, number, ids: readIds(t, 1, where), show: { ids: readIds(t, 7, where) } }, next: 11 };
+  }
+  throw new Error(`${where}[0]: expected "m" or "e", got ${JSON.stringify(t[0]) ?? 'nothing'}`);
+}
