@@ -6,10 +6,11 @@ import { parse } from '../schemas/validate.js';
 import { isExcluded } from '../settings/settings.js';
 import { decide, type Decision, type Session } from '../scrobble/machine.js';
 import { keys } from '../state/keys.js';
-import { deleteKey, readJson, writeJson } from '../state/kv.js';
+import { deleteKey, readJson, update, writeJson } from '../state/kv.js';
 import { markSeen, wasSeen } from '../events/seen.js';
-import { enqueue, failEntry, newEntry, recordDelivered, scheduleNext, label } from '../outbox/outbox.js';
-import { identifiable, scrobbleItem } from '../trakt/items.js';
+import { enqueue, failEntry, newEntry, recordDelivered, scheduleNext, label, type OutboxEntry } from '../outbox/outbox.js';
+import { hasIds, identifiable, scrobbleItem } from '../trakt/items.js';
+import type { MediaItem } from '../schemas/media.js';
 import { describeFailure, type TraktResult } from '../trakt/errors.js';
 import { userContext, type UserContext } from './context.js';
 
@@ -34,20 +35,22 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   return out;
 }
 
-function send(ctx: UserContext, d: Decision, ev: PlaybackEvent): TraktResult {
+/** The scrobble call; `item` is what went out last (an episode may lose its own ids). */
+function send(ctx: UserContext, d: Decision, ev: PlaybackEvent): { r: TraktResult; item: MediaItem } {
   const body = (byShow: boolean) => ({ ...scrobbleItem(ev.item, byShow), progress: d.progress });
-  let r = ctx.client.request('POST', `/scrobble/${d.send}`, body(false));
+  const r = ctx.client.request('POST', `/scrobble/${d.send}`, body(false));
   // An episode whose own ids Trakt does not know: once more as show + season + number.
-  if (r.kind === 'not_found' && ev.item.type === 'episode' && ev.item.ids && Object.values(ev.item.ids).some(Boolean)) {
-    r = ctx.client.request('POST', `/scrobble/${d.send}`, body(true));
+  if (r.kind === 'not_found' && ev.item.type === 'episode' && hasIds(ev.item.ids)) {
+    const byShow: MediaItem = { ...ev.item, ids: {} };
+    return { r: ctx.client.request('POST', `/scrobble/${d.send}`, body(true)), item: byShow };
   }
-  return r;
+  return { r, item: ev.item };
 }
 
 /** start / pause / an unwatched stop: real time only; nothing to keep if Trakt is away. */
 function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutput {
   if (!d.send) return { status: 'done', detail: d.reason };
-  const r = send(ctx, d, ev);
+  const { r } = send(ctx, d, ev);
   if (r.kind === 'ok' || r.kind === 'conflict') return { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` };
   return { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` };
 }
@@ -64,7 +67,11 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
     scheduleNext(host, userId);
     return { status: 'queued', detail: 'this watch is already queued for Trakt' };
   }
-  const r = send(ctx, d, ev);
+  const { r, item } = send(ctx, d, ev);
+  if (item !== ev.item) {
+    // Trakt knows this episode only by show + season + number: the retry must go that way.
+    update<OutboxEntry>(host, key, (e) => (e ? { ...e, item } : undefined));
+  }
   if (r.kind === 'ok' || r.kind === 'conflict') {
     // 409: Trakt recorded this very play moments ago. Either way it is there now.
     deleteKey(host, key);
