@@ -19,6 +19,13 @@ import { checkModule, clampMemory, sha256Hex } from './wasm.mjs';
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The records kept for assertions are trimmed to their newest entries past this size. */
+export const RECORD_LIMIT = 20_000;
+/** @template T @param {T[]} list @param {T} item */
+function record(list, item) {
+  list.push(item);
+  if (list.length > RECORD_LIMIT) list.splice(0, list.length - RECORD_LIMIT / 2);
+}
 const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
 
 let quietDepth = 0;
@@ -319,7 +326,7 @@ export class RevengeHost {
             ? e.toEnvelope()
             : { error: { code: 'internal', message: `host error in ${name}: ${/** @type {Error} */ (e)?.message ?? e}` } };
         }
-        this.hostCallTrace.push({ export: ctx.exportName, fn: name, request, response });
+        record(this.hostCallTrace, { export: ctx.exportName, fn: name, request, response });
         if (ctx.dead) throw new Error(`instance killed (${ctx.deadReason})`);
         try {
           return cp.store(JSON.stringify(response));
@@ -367,9 +374,9 @@ export class RevengeHost {
   async #invokeOnce(exportName, input, { userId, timeoutMs = this.callTimeoutMs, crashAfterHostCalls, meta } = /** @type {any} */ ({})) {
     if (this.closed) throw new PluginCallError('closed', 'the host is closed', { export: exportName });
     /** @type {CallRecord} */
-    const record = { id: ++this.callSeq, export: exportName, user_id: userId, input, ok: false, hostCalls: 0, started_ms: this.clock.now(), wall_ms: 0 };
-    this.calls.push(record);
-    if (meta) meta.record = record;
+    const rec = { id: ++this.callSeq, export: exportName, user_id: userId, input, ok: false, hostCalls: 0, started_ms: this.clock.now(), wall_ms: 0 };
+    record(this.calls, rec);
+    if (meta) meta.record = rec;
     let rejectKilled;
     const killed = new Promise((_, rej) => { rejectKilled = rej; });
     killed.catch(() => {});
@@ -390,7 +397,7 @@ export class RevengeHost {
     };
     const logger = Object.fromEntries(['debug', 'info', 'warn', 'error', 'trace'].map((level) => [level, (message) => {
       const entry = { level: level === 'trace' ? 'debug' : level, message: String(message), export: exportName, at_ms: this.clock.now() };
-      this.logs.push(/** @type {LogEntry} */ (entry));
+      record(this.logs, /** @type {LogEntry} */ (entry));
       if (this.options.echoLogs) console.log(`[plugin ${this.pluginId} ${entry.level}] ${entry.message}`);
     }]));
     const started = performance.now();
@@ -402,6 +409,7 @@ export class RevengeHost {
       plugin = await quietWorkers(this.options.wasiWarnings, () => createPlugin({ wasm: [{ module: this.module }] }, {
         useWasi: true,
         runInWorker: true,
+        enableWasiOutput: false,
         logger: /** @type {any} */ (logger),
         functions: { 'extism:host/user': this.#linkFunctions(ctx) },
       }));
@@ -409,8 +417,8 @@ export class RevengeHost {
       timer = setTimeout(() => ctx.kill('timeout'), timeoutMs);
       const out = await Promise.race([plugin.call(exportName, input), killed]);
       const text = out ? out.text() : '';
-      record.ok = true;
-      record.output = text;
+      rec.ok = true;
+      rec.output = text;
       return text;
     } catch (e) {
       const details = { export: exportName, hostCalls: ctx.hostCalls };
@@ -422,15 +430,15 @@ export class RevengeHost {
         const msg = String(/** @type {any} */ (e)?.message ?? e);
         err = new PluginCallError('plugin_error', msg.startsWith(PLUGIN_ERROR_PREFIX) ? msg.slice(PLUGIN_ERROR_PREFIX.length) : msg, details);
       }
-      record.error = err;
+      rec.error = err;
       throw err;
     } finally {
       clearTimeout(timer);
       if (!ctx.dead) { ctx.dead = true; ctx.deadReason = 'finished'; }
       ctx.abort.abort();
       this.running.delete(kill);
-      record.hostCalls = ctx.hostCalls;
-      record.wall_ms = Math.round(performance.now() - started);
+      rec.hostCalls = ctx.hostCalls;
+      rec.wall_ms = Math.round(performance.now() - started);
       await plugin?.close();
     }
   }
@@ -522,6 +530,7 @@ export class RevengeHost {
     const declared = this.manifest?.actions.find((a) => a.id === action);
     if (!declared && action !== 'oauth_callback') throw new Error(`the manifest declares no action "${action}"`);
     if (declared?.scope === 'user' && !userId) throw new Error(`action "${action}" is a user action: give a userId`);
+    if (declared?.scope === 'server' && userId) throw new Error(`action "${action}" is a server action, pressed by the admin: no userId`);
     /** @type {Record<string, unknown>} */
     const event = { action };
     if (userId !== undefined) event.user_id = userId;
@@ -611,7 +620,7 @@ export class RevengeHost {
       // meanwhile. If the host dies first, it stays stored and comes again.
       if (due.kind === 'wakeup') this.schedules.done(due.wakeup);
     }
-    this.ticks.push(result);
+    record(this.ticks, result);
     return result;
   }
 
@@ -631,11 +640,14 @@ export class RevengeHost {
     this.#requireLoaded();
     if (this.clock.mode !== 'manual') throw new Error('the clock runs in real time; advance() is for the manual clock');
     const results = [];
-    for (let guard = 0; ; guard++) {
-      if (guard > 100_000) throw new Error('advance: more than 100000 ticks due; is a plugin re-scheduling itself in the past?');
+    let sameMs = 0;
+    for (;;) {
       const due = this.#nextDue(target);
       if (!due) break;
+      const before = this.clock.now();
       this.clock.set(due.at_ms);
+      sameMs = this.clock.now() === before ? sameMs + 1 : 0;
+      if (sameMs > 100) throw new Error(`advance: over 100 ticks due at ${before} without the clock moving; does the plugin keep scheduling wake-ups in the past?`);
       results.push(await this.#runTick(due));
     }
     this.clock.set(target);

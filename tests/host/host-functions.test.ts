@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
 import { RevengeHost } from '../../host-stubs/index.mjs';
-import { ALL_HOST_FUNCTIONS, buildProbe, probeManifest } from './fixtures/build.ts';
-import { INCEPTION, PILOT, SEED } from './fixtures/library-seed.ts';
+import { ALL_HOST_FUNCTIONS, buildProbe, probeManifest } from './fixtures/build.js';
+import { INCEPTION, PILOT, SEED } from './fixtures/library-seed.js';
 
 let host: any;
 beforeAll(async () => {
@@ -65,7 +65,7 @@ describe('request envelope', () => {
       ['http_send', { method: 'GET' }, /^url must be a string/],
     ];
     const res = await script(cases.map(([fn, body]) => ({ fn, body })));
-    res.forEach((r: any, i: number) => expectError(r, 'invalid', cases[i][2]));
+    res.forEach((r: any, i: number) => expectError(r, 'invalid', cases[i]![2]));
   });
 });
 

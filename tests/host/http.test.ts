@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
 import { RevengeHost } from '../../host-stubs/index.mjs';
-import { buildProbe, probeManifest } from './fixtures/build.ts';
+import { buildProbe, probeManifest } from './fixtures/build.js';
 
 let host: any;
 let server: Server;

@@ -7,8 +7,8 @@ import {
   ManifestError, PackageError, RevengeHost, clampMemory, grantedFunctions, sha256Hex, validateManifest, writeOnlyPaths,
   // @ts-ignore: plain ESM with JSDoc types
 } from '../../host-stubs/index.mjs';
-import { buildProbe, probeManifest } from './fixtures/build.ts';
-import { rawModule } from './fixtures/raw.ts';
+import { buildProbe, probeManifest } from './fixtures/build.js';
+import { rawModule } from './fixtures/raw.js';
 
 let probe: Uint8Array;
 const dirs: string[] = [];
@@ -145,8 +145,8 @@ describe('manifest validation', () => {
 
 describe('memory clamp', () => {
   const limits = (bytes: Uint8Array) => {
-    const mod = new WebAssembly.Module(bytes);
-    const mem = new WebAssembly.Instance(mod, {}).exports.memory as WebAssembly.Memory;
+    const wa = (globalThis as any).WebAssembly; // not in the project's TS lib
+    const mem = new wa.Instance(new wa.Module(bytes), {}).exports.memory;
     return { pages: mem.buffer.byteLength / 65536, canGrowTo: (n: number) => { try { mem.grow(n - mem.buffer.byteLength / 65536); return true; } catch { return false; } } };
   };
 

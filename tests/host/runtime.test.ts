@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
 import { PluginCallError, RevengeHost } from '../../host-stubs/index.mjs';
-import { buildProbe, probeManifest } from './fixtures/build.ts';
-import { rawModule } from './fixtures/raw.ts';
-import { INCEPTION, SEED } from './fixtures/library-seed.ts';
+import { buildProbe, probeManifest } from './fixtures/build.js';
+import { rawModule } from './fixtures/raw.js';
+import { INCEPTION, SEED } from './fixtures/library-seed.js';
 
 let wasm: Uint8Array;
 let host: any;
@@ -267,6 +267,7 @@ describe('actions', () => {
     expect(await host.action('reset')).toMatchObject({ ok: true });
     await expect(host.action('sync_now')).rejects.toThrow(/user action: give a userId/);
     await expect(host.action('launch')).rejects.toThrow(/declares no action "launch"/);
+    await expect(host.action('reset', { userId: 'alice' })).rejects.toThrow(/server action/);
   });
 
   it('serves GET /api/v1/plugins/{id}/callback as on_action oauth_callback', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
 import { HostError, RevengeHost } from '../../host-stubs/index.mjs';
-import { buildProbe, probeManifest } from './fixtures/build.ts';
+import { buildProbe, probeManifest } from './fixtures/build.js';
 
 let wasm: Uint8Array;
 const hosts: any[] = [];
