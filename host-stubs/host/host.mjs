@@ -52,6 +52,25 @@ async function quietWorkers(keep, fn) {
   }
 }
 
+/**
+ * After a worker instance is killed, the SDK may still be writing a host function's
+ * response into the shared buffer, waiting for the dead worker to take each chunk: it
+ * would wait forever and keep a 0 ms interval running (Node never exits). Moving the
+ * flag and waking the waiter for a few seconds lets that writer run to its end.
+ * @param {any} plugin a closed BackgroundPlugin
+ */
+function releaseWriter(plugin) {
+  const flag = plugin.hostFlag;
+  if (!(flag instanceof Int32Array)) return;
+  const until = Date.now() + 5000;
+  const timer = setInterval(() => {
+    Atomics.store(flag, 0, -1);
+    Atomics.notify(flag, 0);
+    if (Date.now() > until) clearInterval(timer);
+  }, 2);
+  timer.unref();
+}
+
 /** Runs tasks one at a time per key; different keys run concurrently. */
 export class KeyedQueue {
   constructor() {
@@ -440,6 +459,7 @@ export class RevengeHost {
       rec.hostCalls = ctx.hostCalls;
       rec.wall_ms = Math.round(performance.now() - started);
       await plugin?.close();
+      if (plugin && ctx.deadReason !== 'finished') releaseWriter(plugin);
     }
   }
 

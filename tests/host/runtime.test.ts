@@ -1,6 +1,11 @@
 // Contract section 4 in the Extism runtime: a fresh instance per call, JSON in and out,
 // plugin errors, the 30 s limit, the memory cap, logs, crashes, per-user serialization.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
@@ -298,5 +303,24 @@ describe('close', () => {
     expect(e.code).toBe('closed');
     expect(Date.now() - t0).toBeLessThan(3000);
     await expect(h.callExport('echo', {})).rejects.toThrow(/closed/);
+  });
+
+  it('lets Node exit after an instance is killed while a host response is being handed over', () => {
+    // In a child process: before the fix, the SDK's writer waited forever for the dead
+    // worker and the process never exited.
+    const dir = mkdtempSync(join(tmpdir(), 'revenge-kill-'));
+    try {
+      const m = probeManifest(wasm);
+      m.permissions.kv.maxBytes = 4 << 20;
+      writeFileSync(join(dir, 'plugin.wasm'), wasm);
+      writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+      const script = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'kill-during-flush.mjs');
+      const r = spawnSync(process.execPath, [script, join(dir, 'plugin.wasm'), join(dir, 'manifest.json')], { timeout: 20_000, encoding: 'utf8' });
+      expect(r.signal, r.stderr).toBeNull();
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toEqual(['closed', 'closed']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
