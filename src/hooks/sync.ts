@@ -1,12 +1,34 @@
-// sync_now and the sync part of ticks (the two-way sync engine plugs in here).
+// sync_now and the sync part of ticks: start a job (src/syncjob) and run its first steps.
 import type { HostApi } from '../host/api.js';
 import type { ActionOutput } from '../schemas/events.js';
 import { drainOutbox } from '../outbox/outbox.js';
-import { userContext } from './context.js';
+import { loadLast, startJob, stepJob } from '../syncjob/job.js';
+import { userContext, type UserContext } from './context.js';
+import { describeLast } from '../syncjob/describe.js';
 
-export function syncNowImpl(host: HostApi, userId: string, _params: Record<string, unknown>): ActionOutput {
+export function syncNowImpl(host: HostApi, userId: string, params: Record<string, unknown>): ActionOutput {
   const ctx = userContext(host, userId);
   if (!ctx.connected) return { ok: false, message: 'Connect Trakt first.' };
-  const r = drainOutbox(host, ctx.client, userId, 10_000);
-  return { ok: true, message: `Delivered ${r.delivered} waiting change(s); ${r.remaining} still waiting.`, data: { outbox: r } };
+  if (ctx.profile.needsReconnect) return { ok: false, message: 'Trakt needs to be connected again before it can sync.' };
+  const dryRun = params.dry_run === true;
+  if (!dryRun) drainOutbox(host, ctx.client, userId, 5_000); // scrobbles and edits first
+  const { job, started } = startJob(host, userId, ctx.user, { dryRun, deep: params.full === true });
+  if (!started) return { ok: true, message: `A sync is already running (${job.dryRun ? 'dry run, ' : ''}started ${new Date(job.startedAt).toISOString()}).`, data: { job_id: job.id } };
+  const r = stepJob(host, ctx.client, userId);
+  if (r.done) {
+    const report = loadLast(host, userId);
+    return { ok: !report?.error, message: report ? describeLast(report).join('\n') : 'Sync finished.', data: { done: true, ...(report ? { report: report.report, dry_run: report.dryRun } : {}) } };
+  }
+  return { ok: true, message: `${dryRun ? 'Dry run' : 'Sync'} started; it continues in the background${r.job.progress ? ` (${r.job.progress.label})` : ''}.`, data: { done: false, job_id: job.id } };
+}
+
+/** The interval tick's sync for one user: start one when none runs, and step it. */
+export function syncOnTick(ctx: UserContext): string {
+  const { job, started } = startJob(ctx.host, ctx.userId, ctx.user);
+  if (!started && job.leaseUntil > ctx.host.clockNow()) return 'sync running';
+  return stepJob(ctx.host, ctx.client, ctx.userId).why;
+}
+
+export function syncWakeup(ctx: UserContext): string {
+  return stepJob(ctx.host, ctx.client, ctx.userId).why;
 }

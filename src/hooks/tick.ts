@@ -10,6 +10,7 @@ import { drainOutbox } from '../outbox/outbox.js';
 import { keys } from '../state/keys.js';
 import { listKeys, readJson } from '../state/kv.js';
 import { userContext } from './context.js';
+import { syncOnTick, syncWakeup } from './sync.js';
 
 const CALL_BUDGET_MS = 20_000;
 
@@ -29,6 +30,7 @@ function wakeup(host: HostApi, name: string, data: unknown): HookOutput {
     const r = drainOutbox(host, ctx.client, userId, CALL_BUDGET_MS);
     return { status: r.remaining ? 'queued' : 'done', detail: `delivered ${r.delivered}, dropped ${r.dropped}, waiting ${r.remaining}` };
   }
+  if (name.startsWith('sync:')) return { status: 'done', detail: syncWakeup(ctx) };
   return { status: 'ignored', detail: `unknown wake-up "${name}"` };
 }
 
@@ -43,6 +45,7 @@ function interval(host: HostApi): HookOutput {
     if (!ctx.connected || ctx.profile.needsReconnect) continue;
     accessToken(host, ctx.server, userId); // renews the sign-in when due
     delivered += drainOutbox(host, ctx.client, userId, 5_000).delivered;
+    syncOnTick(ctx);
   }
   return { status: 'done', detail: `${visited} of ${users.length} users visited, ${delivered} deliveries` };
 }

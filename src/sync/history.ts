@@ -35,7 +35,7 @@
 import type { Change, LibraryEntry } from '../host/api.js';
 import type { MediaItem } from '../schemas/media.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
-import { fromTrakt, itemFromTuple, itemToTuple, type TraktHistoryEntry, type Tuple } from './identity.js';
+import { traktView, itemFromTuple, itemToTuple, type TraktHistoryEntry, type Tuple } from './identity.js';
 import { ItemIndex } from './item-index.js';
 import { StateError, checkEnvelope, decodeState, encodeState } from './state.js';
 
@@ -79,7 +79,7 @@ export function planHistory(input: HistoryInput): HistoryPlan {
   let ignored = 0;
   for (let i = 0; i < newRemote.length; i++) {
     const r = newRemote[i]!;
-    const item = r ? fromTrakt(r) : null;
+    const item = r ? traktView(r) : null;
     if (!item || !learn(state, item, typeof r.watched_at === 'string' ? Date.parse(r.watched_at) : NaN, REMOTE, dirty)) ignored++;
   }
   for (let i = 0; i < newLocal.length; i++) {

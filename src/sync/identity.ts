@@ -24,19 +24,32 @@ type AnyIds = Partial<Record<string, unknown>> | null | undefined;
 
 /** The usable value of one id, or undefined when unknown (absent, null, 0, '', malformed). */
 export function idOf(ids: AnyIds, t: IdType): IdValue | undefined {
+  return idAt(ids, t === 'tmdb' ? 0 : t === 'imdb' ? 1 : t === 'tvdb' ? 2 : 3);
+}
+
+/**
+ * idOf by position in ID_TYPES. Static property reads: in QuickJS a computed key
+ * (ids[t]) costs an atom lookup per access, and this runs several times per lookup.
+ */
+export function idAt(ids: AnyIds, i: number): IdValue | undefined {
   if (!ids) return undefined;
-  const v = ids[t];
-  if (t === 'imdb') return typeof v === 'string' && v !== '' ? v : undefined;
-  return typeof v === 'number' && v > 0 && Number.isInteger(v) ? v : undefined;
+  let v: unknown;
+  switch (i) {
+    case 0: v = ids.tmdb; break;
+    case 1: v = ids.imdb; return typeof v === 'string' && v !== '' ? v : undefined;
+    case 2: v = ids.tvdb; break;
+    default: v = ids.trakt;
+  }
+  return typeof v === 'number' && v > 0 && v % 1 === 0 ? v : undefined;
 }
 
 /** 1: same (first common id type equal), -1: different, 0: no id type in common. */
 export function compareIds(a: AnyIds, b: AnyIds): 1 | 0 | -1 {
+  if (!a || !b) return 0;
   for (let i = 0; i < 4; i++) {
-    const t = ID_TYPES[i]!;
-    const x = idOf(a, t);
+    const x = idAt(a, i);
     if (x === undefined) continue;
-    const y = idOf(b, t);
+    const y = idAt(b, i);
     if (y === undefined) continue;
     return x === y ? 1 : -1;
   }
@@ -63,12 +76,12 @@ export function sameItem(a: MediaItem, b: MediaItem): boolean {
 export function itemKey(item: MediaItem): string | null {
   const ids = item.ids;
   for (let i = 0; i < 4; i++) {
-    const v = idOf(ids, ID_TYPES[i]!);
+    const v = idAt(ids, i);
     if (v !== undefined) return (item.type === 'movie' ? 'm:' : 'e:') + ID_TYPES[i] + ':' + v;
   }
   if (item.type !== 'episode') return null;
   for (let i = 0; i < 4; i++) {
-    const v = idOf(item.show?.ids, ID_TYPES[i]!);
+    const v = idAt(item.show?.ids, i);
     if (v !== undefined) return 's:' + ID_TYPES[i] + ':' + v + ':' + item.season + ':' + item.number;
   }
   return null;
@@ -131,21 +144,28 @@ export interface TraktRatingEntry extends TraktItemEntry { rated_at: string; rat
 export interface TraktWatchlistEntry extends TraktItemEntry { listed_at: string; id?: number; rank?: number }
 
 /**
- * A Trakt entry (`{movie}` or `{episode, show}`) as a MediaItem; null for anything else
- * (shows, seasons, people) or a malformed episode.
+ * A Trakt entry (`{movie}` or `{episode, show}`) as a MediaItem with clean ids; null for
+ * anything else (shows, seasons, people) or a malformed episode.
  */
 export function fromTrakt(entry: TraktItemEntry): MediaItem | null {
-  if (!entry) return null;
+  const v = traktView(entry);
+  return v && normalizeItem(v);
+}
+
+/**
+ * fromTrakt without copying: the result shares the entry's ids and show objects (ids may
+ * hold nulls and slugs; every reader here goes through idOf). For hot loops.
+ */
+export function traktView(entry: TraktItemEntry): MediaItem | null {
+  if (!entry || typeof entry !== 'object') return null;
   const m = entry.movie, ep = entry.episode, sh = entry.show;
-  if (m && typeof m === 'object' && (!entry.type || entry.type === 'movie')) {
-    return normalizeItem({ type: 'movie', title: m.title, year: m.year, ids: (m.ids ?? {}) as Ids });
+  const type = entry.type;
+  if (m && typeof m === 'object' && (type === undefined || type === 'movie')) {
+    return { type: 'movie', title: m.title, year: m.year, ids: (m.ids ?? {}) as Ids };
   }
-  if (ep && sh && typeof ep === 'object' && typeof sh === 'object' && (!entry.type || entry.type === 'episode')) {
+  if (ep && sh && typeof ep === 'object' && typeof sh === 'object' && (type === undefined || type === 'episode')) {
     if (whole(ep.season) === undefined || whole(ep.number) === undefined) return null;
-    return normalizeItem({
-      type: 'episode', title: ep.title, season: ep.season, number: ep.number, ids: (ep.ids ?? {}) as Ids,
-      show: { title: sh.title, year: sh.year, ids: (sh.ids ?? {}) as Ids },
-    });
+    return { type: 'episode', title: ep.title, season: ep.season, number: ep.number, ids: (ep.ids ?? {}) as Ids, show: sh as Episode['show'] };
   }
   return null;
 }

@@ -7,7 +7,7 @@
 // share an id value. The index keeps private normalized copies of items, and set() fills
 // ids a stored item lacks from the item it matched, so a later lookup by those ids works.
 import type { Episode, MediaItem } from '../schemas/media.js';
-import { ID_TYPES, idOf, normalizeItem, sameItem, type IdValue } from './identity.js';
+import { ID_TYPES, idAt, normalizeItem, sameItem, type IdValue } from './identity.js';
 
 export interface IndexEntry<T> { readonly item: MediaItem; value: T }
 type Bucket<T> = IndexEntry<T> | IndexEntry<T>[];
@@ -29,7 +29,7 @@ export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
   find(item: MediaItem): IndexEntry<T> | undefined {
     const base = item.type === 'movie' ? 0 : EP;
     for (let i = 0; i < 4; i++) {
-      const v = idOf(item.ids, ID_TYPES[i]!);
+      const v = idAt(item.ids, i);
       if (v === undefined) continue;
       const hit = probe(this.maps[base + i]!.get(v), item);
       if (hit) return hit;
@@ -37,7 +37,7 @@ export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
     if (item.type === 'episode') {
       const tail = ':' + item.season + ':' + item.number;
       for (let i = 0; i < 4; i++) {
-        const v = idOf(item.show?.ids, ID_TYPES[i]!);
+        const v = idAt(item.show?.ids, i);
         if (v === undefined) continue;
         const hit = probe(this.maps[SHOW + i]!.get(v + tail), item);
         if (hit) return hit;
@@ -80,13 +80,13 @@ export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
     const it = e.item;
     const base = it.type === 'movie' ? 0 : EP;
     for (let i = 0; i < 4; i++) {
-      const v = idOf(it.ids, ID_TYPES[i]!);
+      const v = idAt(it.ids, i);
       if (v !== undefined) unlink(this.maps[base + i]!, v, e);
     }
     if (it.type === 'episode') {
       const tail = ':' + it.season + ':' + it.number;
       for (let i = 0; i < 4; i++) {
-        const v = idOf(it.show.ids, ID_TYPES[i]!);
+        const v = idAt(it.show.ids, i);
         if (v !== undefined) unlink(this.maps[SHOW + i]!, v + tail, e);
       }
     }
@@ -102,8 +102,8 @@ export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
     const base = it.type === 'movie' ? 0 : EP;
     for (let i = 0; i < 4; i++) {
       const t = ID_TYPES[i]!;
-      if (idOf(it.ids, t) !== undefined) continue;
-      const v = idOf(from.ids, t);
+      if (idAt(it.ids, i) !== undefined) continue;
+      const v = idAt(from.ids, i);
       if (v === undefined) continue;
       (it.ids as Record<string, unknown>)[t] = v;
       insert(this.maps[base + i]!, v, e);
@@ -118,8 +118,8 @@ export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
     const tail = ':' + it.season + ':' + it.number;
     for (let i = 0; i < 4; i++) {
       const t = ID_TYPES[i]!;
-      if (idOf(it.show.ids, t) !== undefined) continue;
-      const v = idOf(fs.ids, t);
+      if (idAt(it.show.ids, i) !== undefined) continue;
+      const v = idAt(fs.ids, i);
       if (v === undefined) continue;
       (it.show.ids as Record<string, unknown>)[t] = v;
       insert(this.maps[SHOW + i]!, v + tail, e);
@@ -139,13 +139,13 @@ export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
     let n = 0;
     const base = it.type === 'movie' ? 0 : EP;
     for (let i = 0; i < 4; i++) {
-      const v = idOf(it.ids, ID_TYPES[i]!);
+      const v = idAt(it.ids, i);
       if (v !== undefined) { insert(this.maps[base + i]!, v, e); n++; }
     }
     if (it.type === 'episode') {
       const tail = ':' + it.season + ':' + it.number;
       for (let i = 0; i < 4; i++) {
-        const v = idOf(it.show.ids, ID_TYPES[i]!);
+        const v = idAt(it.show.ids, i);
         if (v !== undefined) { insert(this.maps[SHOW + i]!, v + tail, e); n++; }
       }
     }

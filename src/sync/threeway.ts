@@ -29,7 +29,7 @@
 import type { Change, LibraryEntry } from '../host/api.js';
 import type { MediaItem } from '../schemas/media.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
-import { fromTrakt, itemFromTuple, itemToTuple, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
+import { traktView, itemFromTuple, itemToTuple, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
 import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating.js';
 import { StateError, checkEnvelope, decodeState, encodeState } from './state.js';
@@ -246,7 +246,7 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
   if (remote) {
     for (let i = 0; i < remote.length; i++) {
       const x = remote[i]!;
-      const item = x ? fromTrakt(x) : null;
+      const item = x ? traktView(x) : null;
       let v = 0;
       if (item) {
         if (!ratings) v = 1;

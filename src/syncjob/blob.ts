@@ -1,0 +1,43 @@
+// Large values (merge state) over several KV keys: the host caps a value at 1 MiB.
+// A new generation's parts are written first, then the small head that points at them,
+// then the old parts go: a crash at any point leaves the previous or the new value whole.
+import type { HostApi } from '../host/api.js';
+import { deleteKey, listKeys, readJson, writeJson } from '../state/kv.js';
+
+/** Base64 text (what compressJson writes) is ASCII: one byte per character. */
+const PART = 900_000;
+
+interface Head { gen: number; parts: number; bytes: number }
+
+export function loadBlob(host: HostApi, prefix: string): string | null {
+  const head = readJson<Head>(host, `${prefix}/head`).value;
+  if (!head) return null;
+  const parts: string[] = [];
+  for (let i = 0; i < head.parts; i++) {
+    const v = host.kvGet(`${prefix}/${head.gen}/${i}`).value;
+    if (v === null) throw new Error(`${prefix}: part ${i} of generation ${head.gen} is missing`);
+    parts.push(v);
+  }
+  return parts.join('');
+}
+
+/** Saves `text`; returns its size in bytes. */
+export function saveBlob(host: HostApi, prefix: string, text: string): number {
+  const cur = readJson<Head>(host, `${prefix}/head`);
+  const gen = (cur.value?.gen ?? 0) + 1;
+  const n = Math.max(1, Math.ceil(text.length / PART));
+  for (let i = 0; i < n; i++) host.kvSet(`${prefix}/${gen}/${i}`, text.slice(i * PART, (i + 1) * PART));
+  if (!writeJson(host, `${prefix}/head`, { gen, parts: n, bytes: text.length } satisfies Head, cur.version)) {
+    // Someone else saved meanwhile: theirs stands, ours goes.
+    for (let i = 0; i < n; i++) deleteKey(host, `${prefix}/${gen}/${i}`);
+    throw new Error(`${prefix}: saved concurrently by another call`);
+  }
+  for (const k of listKeys(host, `${prefix}/`)) {
+    if (k !== `${prefix}/head` && !k.startsWith(`${prefix}/${gen}/`)) deleteKey(host, k);
+  }
+  return text.length;
+}
+
+export function deleteBlob(host: HostApi, prefix: string): void {
+  for (const k of listKeys(host, `${prefix}/`)) deleteKey(host, k);
+}

@@ -1,0 +1,49 @@
+// Sync progress and results in words, for `status` and `sync_now`.
+import type { HostApi } from '../host/api.js';
+import { loadJob, loadLast, type LastSync, type SyncJob } from './job.js';
+
+const n = (x: number) => x.toLocaleString('en-US');
+const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+
+export function describeLast(last: LastSync): string[] {
+  const lines: string[] = [];
+  const head = last.dryRun ? `Dry run of ${when(last.startedAt)} (nothing was changed)` : `Last sync ${when(last.finishedAt)}`;
+  lines.push(`${head}: ${last.requests} Trakt request${last.requests === 1 ? '' : 's'}${last.error ? `; stopped: ${last.error}` : ''}.`);
+  const verb = last.dryRun ? 'would' : '';
+  for (const [area, r] of Object.entries(last.report)) {
+    const a = last.areas[area as keyof typeof last.areas];
+    if (a.direction === 'off') continue;
+    const parts: string[] = [];
+    if (r.toRemote) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toRemote : r.sentRemote)} on Trakt`);
+    if (r.removeRemote) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeRemote)} on Trakt`);
+    if (r.toLocal) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toLocal : Math.min(r.toLocal, r.sentLocal))} here`);
+    if (r.removeLocal) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeLocal)} here`);
+    if (r.notFound) parts.push(`${n(r.notFound)} unknown to Trakt (not retried)`);
+    if (r.notInLibrary) parts.push(`${n(r.notInLibrary)} not in this library (not retried)`);
+    if (r.withheld) parts.push(`${n(r.withheld)} removals held back (too many at once)`);
+    if (a.stopped) parts.push(`stopped: ${a.stopped}`);
+    lines.push(`  ${area}: ${parts.length ? parts.join(', ') : 'in step'}.`);
+  }
+  return lines;
+}
+
+export function describeJob(job: SyncJob): string {
+  const p = job.progress;
+  const what = p ? (p.total ? `${p.label}: ${n(p.done)} of ${n(p.total)}` : `${p.label}: ${n(p.done)}`) : job.phase;
+  return `${job.dryRun ? 'Dry run' : 'Sync'} in progress since ${when(job.startedAt)}: ${what}.`;
+}
+
+export function syncStatus(host: HostApi, userId: string, data: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  const job = loadJob(host, userId);
+  if (job) {
+    lines.push(describeJob(job));
+    data.sync = { running: true, phase: job.phase, progress: job.progress, dry_run: job.dryRun };
+  }
+  const last = loadLast(host, userId);
+  if (last) {
+    lines.push(...describeLast(last));
+    data.last_sync = { finished_at: when(last.finishedAt), dry_run: last.dryRun, requests: last.requests, report: last.report, error: last.error ?? null };
+  }
+  return lines;
+}
