@@ -51,7 +51,7 @@ const lazyFflate = {
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]codec[\\/]fflate\.ts$/ }, async () => {
       const inner = await esbuild.build({
-        stdin: { contents: "export { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';", resolveDir: root },
+        stdin: { contents: "export { deflateSync, inflateSync } from 'fflate';", resolveDir: root },
         bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
       });
       const contents = `let m;\nexport function loadFflate() {\n  if (!m) { const module = { exports: {} }; (function (module, exports) {\n${inner.outputFiles[0].text}\n})(module, module.exports); m = module.exports; }\n  return m;\n}\n`;

@@ -17,6 +17,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const pin = JSON.parse(readFileSync(join(here, 'quickjs.json'), 'utf8'));
 const check = process.argv.includes('--check');
+// Diagnostics only (e.g. -DCORE_DUMP_MEMORY): never for the committed core.wasm.
+const extraFlags = (process.env.CORE_EXTRA_CFLAGS ?? '').split(/\s+/).filter(Boolean);
+const outArg = process.argv.find((a) => a.startsWith('--out='))?.slice(6);
 const CLANG = process.env.CLANG ?? 'clang';
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -131,7 +134,7 @@ const units = ['quickjs.c', 'libregexp.c', 'libunicode.c', 'cutils.c', 'core.c']
 async function compileAll(src) {
   const { spawn } = await import('node:child_process');
   const run = (file) => new Promise((resolve, reject) => {
-    const p = spawn(CLANG, [...cflags, '-c', file, '-o', file.replace(/\.c$/, '.o')], { cwd: src, stdio: 'inherit' });
+    const p = spawn(CLANG, [...cflags, ...extraFlags, '-c', file, '-o', file.replace(/\.c$/, '.o')], { cwd: src, stdio: 'inherit' });
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clang failed on ${file}`))));
     p.on('error', reject);
   });
@@ -150,7 +153,8 @@ try {
   const started = process.hrtime.bigint();
   const wasm = await compileAll(prepareSources(work));
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  const target = join(here, 'core.wasm');
+  const target = outArg ?? join(here, 'core.wasm');
+  if (extraFlags.length && !outArg) throw new Error('CORE_EXTRA_CFLAGS needs --out=: the committed core.wasm is built without them');
   if (check) {
     const committed = existsSync(target) ? readFileSync(target) : Buffer.alloc(0);
     if (!committed.equals(wasm)) {

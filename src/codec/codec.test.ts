@@ -36,3 +36,14 @@ describe('codec', () => {
     expect(() => decompressJson('z1:AAAA', 'history state')).toThrow(/history state: stored value is corrupt/);
   });
 });
+
+describe('utf8', () => {
+  it('matches Buffer for mixed text, surrogate pairs and long input', async () => {
+    const { utf8Decode, utf8Encode } = await import('./utf8.js');
+    for (const s of ['', 'abc', 'héllo wörld', '🎬 film 🍿', 'x'.repeat(20_000) + 'ü🎬'.repeat(5_000)]) {
+      const b = utf8Encode(s);
+      expect(Buffer.from(b).equals(Buffer.from(s, 'utf8'))).toBe(true);
+      expect(utf8Decode(b)).toBe(s);
+    }
+  });
+});

@@ -2,22 +2,21 @@
 // can tell a compressed value from plain JSON and refuse a corrupt one clearly.
 import { loadFflate, type Fflate } from './fflate.js';
 import { decodeBase64, encodeBase64 } from './base64.js';
+import { utf8Decode, utf8Encode } from './utf8.js';
 
 const TAG = 'z1:';
 let lib: Fflate | undefined;
 const fflate = (): Fflate => (lib ??= loadFflate());
 
 export function compressJson(value: unknown): string {
-  const { deflateSync, strToU8 } = fflate();
-  return TAG + encodeBase64(deflateSync(strToU8(JSON.stringify(value)), { level: 6 }));
+  return TAG + encodeBase64(fflate().deflateSync(utf8Encode(JSON.stringify(value)), { level: 6 }));
 }
 
 /** Reads what compressJson wrote (or plain JSON); `what` names the value in errors. */
 export function decompressJson<T = unknown>(text: string, what: string): T {
   try {
     if (!text.startsWith(TAG)) return JSON.parse(text) as T;
-    const { inflateSync, strFromU8 } = fflate();
-    return JSON.parse(strFromU8(inflateSync(decodeBase64(text.slice(TAG.length))))) as T;
+    return JSON.parse(utf8Decode(fflate().inflateSync(decodeBase64(text.slice(TAG.length))))) as T;
   } catch (e) {
     throw new Error(`${what}: stored value is corrupt (${(e as Error).message})`);
   }

@@ -1,13 +1,11 @@
 // fflate, behind a loader. build.mjs swaps this file for a lazy version in plugin.wasm:
 // fflate builds ~290 KB of Huffman tables when it initialises, and the Wizer snapshot
 // would carry them in every module and instance, while most calls never compress.
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { deflateSync, inflateSync } from 'fflate';
 
 export interface Fflate {
   deflateSync: typeof deflateSync;
   inflateSync: typeof inflateSync;
-  strFromU8: typeof strFromU8;
-  strToU8: typeof strToU8;
 }
 
-export const loadFflate = (): Fflate => ({ deflateSync, inflateSync, strFromU8, strToU8 });
+export const loadFflate = (): Fflate => ({ deflateSync, inflateSync });

@@ -351,6 +351,11 @@ EXPORT("wizer.initialize") void core_initialize(void) {
   while (JS_ExecutePendingJob(rt, &jc) > 0) {}
   free(src);
   JS_RunGC(rt);
+#ifdef CORE_DUMP_MEMORY
+  JSMemoryUsage mu;
+  JS_ComputeMemoryUsage(rt, &mu);
+  JS_DumpMemoryUsage(stderr, &mu, rt);
+#endif
   /* A constant seed keeps the snapshot byte-reproducible; __invoke re-seeds. */
   JS_SetRandomSeed(ctx, 1);
 }
