@@ -7,7 +7,7 @@
 // Deterministic: the same tree gives the same bytes.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { compilePlugin } from './toolchain/compile.mjs';
@@ -60,6 +60,58 @@ const lazyFflate = {
   },
 };
 
+/**
+ * src/syncjob/lazy.ts in plugin.wasm: the sync engine (src/syncjob/engine.ts and what only
+ * it uses) bundled on its own and kept as source text, compiled by indirect eval on first
+ * use. Every other src/ module it imports is shared with the main bundle through the
+ * `require` it is given, so classes and state stay one (HostError instanceof checks).
+ * In the snapshot, source costs ~1 byte a character; compiled bytecode costs ~6.
+ */
+const LAZY_OWN = /[\\/]src[\\/](sync|syncjob)[\\/]/;
+const lazySync = {
+  name: 'lazy-sync',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]syncjob[\\/]lazy\.ts$/ }, async () => {
+      const shared = new Map();
+      const inner = await esbuild.build({
+        entryPoints: [join(root, 'src/syncjob/engine.ts')],
+        bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
+        define: { __PLUGIN_VERSION__: JSON.stringify(JSON.parse(read('package.json')).version) },
+        plugins: [lazyFflate, {
+          name: 'share-main-modules',
+          setup(ib) {
+            ib.onResolve({ filter: /^\./ }, async (args) => {
+              if (args.pluginData?.inner) return undefined;
+              const r = await ib.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { inner: true } });
+              if (r.errors.length || LAZY_OWN.test(r.path) || !r.path.startsWith(join(root, 'src'))) return undefined;
+              const id = relative(root, r.path).split(sep).join('/');
+              shared.set(id, r.path);
+              return { path: id, external: true };
+            });
+          },
+        }],
+      });
+      const ids = [...shared.keys()].sort();
+      const contents = [
+        ...ids.map((id, i) => `import * as m${i} from ${JSON.stringify(shared.get(id))};`),
+        `const shared = { ${ids.map((id, i) => `${JSON.stringify(id)}: m${i}`).join(', ')} };`,
+        `const SRC = ${JSON.stringify(inner.outputFiles[0].text)};`,
+        'let engine;',
+        'export function loadSyncEngine() {',
+        '  if (!engine) {',
+        '    const module = { exports: {} };',
+        '    const load = (0, eval)("(function (module, exports, require) {\\n" + SRC + "\\n})");',
+        '    load(module, module.exports, (id) => { const m = shared[id]; if (!m) throw new Error("sync engine: no shared module " + id); return m; });',
+        '    engine = module.exports;',
+        '  }',
+        '  return engine;',
+        '}',
+      ].join('\n');
+      return { contents, loader: 'js', resolveDir: join(root, 'src/syncjob') };
+    });
+  },
+};
+
 export async function build({ quiet = false } = {}) {
   const started = performance.now();
   const pkg = JSON.parse(read('package.json'));
@@ -78,7 +130,7 @@ export async function build({ quiet = false } = {}) {
     legalComments: 'none',
     define: { __PLUGIN_VERSION__: JSON.stringify(pkg.version) },
     logLevel: 'warning',
-    plugins: [lazyFflate],
+    plugins: [lazyFflate, lazySync],
   });
   const bundle = bundled.outputFiles[0].text;
 

@@ -2,14 +2,14 @@
 import type { HostApi } from '../host/api.js';
 import type { ActionOutput } from '../schemas/events.js';
 import { drainOutbox } from '../outbox/outbox.js';
-import { loadLast, startJob, stepJob } from '../syncjob/job.js';
 import { userContext, type UserContext } from './context.js';
-import { describeLast } from '../syncjob/describe.js';
+import { loadSyncEngine } from '../syncjob/lazy.js';
 
 export function syncNowImpl(host: HostApi, userId: string, params: Record<string, unknown>): ActionOutput {
   const ctx = userContext(host, userId);
   if (!ctx.connected) return { ok: false, message: 'Connect Trakt first.' };
   if (ctx.profile.needsReconnect) return { ok: false, message: 'Trakt needs to be connected again before it can sync.' };
+  const { startJob, stepJob, loadLast, describeLast } = loadSyncEngine();
   const dryRun = params.dry_run === true;
   if (!dryRun) drainOutbox(host, ctx.client, userId, 5_000); // scrobbles and edits first
   const { job, started } = startJob(host, userId, ctx.user, { dryRun, deep: params.full === true });
@@ -24,11 +24,12 @@ export function syncNowImpl(host: HostApi, userId: string, params: Record<string
 
 /** The interval tick's sync for one user: start one when none runs, and step it. */
 export function syncOnTick(ctx: UserContext): string {
+  const { startJob, stepJob } = loadSyncEngine();
   const { job, started } = startJob(ctx.host, ctx.userId, ctx.user);
   if (!started && job.leaseUntil > ctx.host.clockNow()) return 'sync running';
   return stepJob(ctx.host, ctx.client, ctx.userId).why;
 }
 
 export function syncWakeup(ctx: UserContext): string {
-  return stepJob(ctx.host, ctx.client, ctx.userId).why;
+  return loadSyncEngine().stepJob(ctx.host, ctx.client, ctx.userId).why;
 }
