@@ -121,6 +121,17 @@ describe('history: no duplicate play, ever', () => {
     expect(sync(st, [play(imdbOnly, '2024-01-02T08:00:00Z')], []).toExport).toEqual([]);
   });
 
+  it('one item known by two disjoint ids in the library, then by Trakt with both: one play', () => {
+    const st = emptyHistoryState();
+    const byTmdb: MediaItem = { type: 'movie', ids: { tmdb: 27205 } }, byImdb: MediaItem = { type: 'movie', ids: { imdb: 'tt1375666' } };
+    planHistory({ state: st, newLocal: [play(byTmdb, '2024-01-01T20:00:00Z'), play(byImdb, '2024-01-01T21:00:00Z')], newRemote: [], direction: 'import' });
+    expect(st.plays.size).toBe(2);
+    const p = planHistory({ state: st, newLocal: [], newRemote: [traktMovie('2024-01-01T20:30:00Z')], direction: 'both' });
+    expect(st.plays.size).toBe(1);
+    expect(p.toExport).toEqual([]);
+    expect(p.toImport).toEqual([]);
+  });
+
   it('rejected plays (not_found / not_in_library) are not retried', () => {
     const st = emptyHistoryState();
     const p = planHistory({ state: st, newLocal: [play(INCEPTION, '2024-01-01T20:00:00Z')], newRemote: [traktPilot('2023-01-01T00:00:00Z')], direction: 'both' });
@@ -196,8 +207,10 @@ describe('history state persistence', () => {
   });
 
   it('names what is wrong in a corrupt state', () => {
-    expect(() => loadHistory('z1:@@@@')).toThrow(/^history state: stored value is corrupt \(base64: invalid character at 0\)/);
-    expect(() => loadHistory('z1:AAAA')).toThrow(/^history state: stored value is corrupt/);
+    expect(() => loadHistory('z1:@@@@')).toThrow('history state: corrupt (base64: invalid character at 0)');
+    expect(() => loadHistory('z1:AAAA')).toThrow(/^history state: corrupt/);
+    expect(() => loadHistory('z9:AAAA')).toThrow('history state: unknown format tag "z9:" (expected "z1:")');
+    expect(() => loadHistory('{"kind":"history"}')).toThrow('history state: not a stored state (no "z1:" tag)');
     expect(() => historyFromJSON({ kind: 'ratings', v: 1, items: [] })).toThrow('history state: kind is "ratings", expected "history"');
     expect(() => historyFromJSON({ kind: 'history', v: 7, items: [] })).toThrow('history state: layout version 7 is not supported (expected 1)');
     expect(() => historyFromJSON({ kind: 'history', v: 1, items: [['m', 1, '', 0, 0, 32]] })).toThrow('history state: items[0][5]: expected a play (whole number, not a multiple of 16), got 32');

@@ -26,17 +26,18 @@
 //
 // STATE (in memory: HistoryState, an ItemIndex of packed play arrays)
 //   per item: sorted, unique minute numbers packed as minute * 16 + flags.
-//   Persisted (historyToJSON): { kind: 'history', v: 1, items: [tuple] } where tuple is the
-//   item header of identity.itemToTuple followed by one number per play,
-//   (minute - previous minute) * 16 + flags (the first relative to 0).
+//   Persisted (historyToJSON): { kind: 'history', v: 1, shows: [...], items: [tuple] } where
+//   tuple is the item head written by identity.TupleWriter (show ids in the `shows` table)
+//   followed by one number per play: (minute - previous minute) * 16 + flags, the first
+//   relative to minute 0 (1970-01-01T00:00Z).
 //
 // The plan and commit functions MUTATE the state they are given (one working copy per sync
 // run, no 100k-element clone per batch) and return it.
 import type { Change, LibraryEntry } from '../host/api.js';
 import type { MediaItem } from '../schemas/media.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
-import { traktView, itemFromTuple, itemToTuple, type TraktHistoryEntry, type Tuple } from './identity.js';
-import { ItemIndex } from './item-index.js';
+import { TupleReader, TupleWriter, traktView, type TraktHistoryEntry, type Tuple } from './identity.js';
+import { ItemIndex, type IndexEntry } from './item-index.js';
 import { StateError, checkEnvelope, decodeState, encodeState } from './state.js';
 
 /** Plays of one item closer than this many minutes are the same play. */
@@ -70,11 +71,35 @@ export interface HistoryPlan {
 }
 
 export function emptyHistoryState(): HistoryState {
-  return { plays: new ItemIndex<number[]>() };
+  return { plays: new ItemIndex<number[]>(absorbPlays) };
+}
+
+/** Two entries turned out to be one item: one list of plays. */
+function absorbPlays(into: IndexEntry<number[]>, from: IndexEntry<number[]>): void {
+  for (const x of from.value) into.value.push(x);
+  tidy(into.value);
 }
 
 export function planHistory(input: HistoryInput): HistoryPlan {
-  const { state, newLocal, newRemote, direction } = input;
+  const { state, direction } = input;
+  const ignored = learnPlays(state, input.newLocal, input.newRemote);
+  const toExport: ExportPlay[] = [], toImport: Change[] = [];
+  const exp = writesRemote(direction), imp = writesLocal(direction);
+  if (exp || imp) {
+    for (const e of state.plays.entries()) {
+      if (exp) pick(e.value, LOCAL, REMOTE, NO_EXPORT, e.item, toExport, false);
+      if (imp) pick(e.value, REMOTE, LOCAL, NO_IMPORT, e.item, toImport, true);
+    }
+  }
+  return { toExport, toImport, state, ignored };
+}
+
+/**
+ * Learns plays into the state without planning: lets the runner feed pages as it reads
+ * them (and drop each page) before one planHistory with empty inputs. Returns how many
+ * entries were ignored.
+ */
+export function learnPlays(state: HistoryState, newLocal: readonly LibraryEntry[] = [], newRemote: readonly TraktHistoryEntry[] = []): number {
   const dirty = new Set<number[]>();
   let ignored = 0;
   for (let i = 0; i < newRemote.length; i++) {
@@ -87,16 +112,7 @@ export function planHistory(input: HistoryInput): HistoryPlan {
     if (!l || !l.item || !learn(state, l.item, l.at_ms, LOCAL, dirty)) ignored++;
   }
   for (const a of dirty) tidy(a);
-
-  const toExport: ExportPlay[] = [], toImport: Change[] = [];
-  const exp = writesRemote(direction), imp = writesLocal(direction);
-  if (exp || imp) {
-    for (const e of state.plays.entries()) {
-      if (exp) pick(e.value, LOCAL, REMOTE, NO_EXPORT, e.item, toExport, false);
-      if (imp) pick(e.value, REMOTE, LOCAL, NO_IMPORT, e.item, toImport, true);
-    }
-  }
-  return { toExport, toImport, state, ignored };
+  return ignored;
 }
 
 /** Record plays Trakt accepted (idempotent). */
@@ -144,13 +160,13 @@ export function historyStats(state: HistoryState): { items: number; plays: numbe
 
 // ---- persistence -----------------------------------------------------------------------
 
-export interface HistoryStateJSON { kind: 'history'; v: 1; items: Tuple[] }
+export interface HistoryStateJSON { kind: 'history'; v: 1; shows: Tuple[]; items: Tuple[] }
 
 export function historyToJSON(state: HistoryState): HistoryStateJSON {
-  const items: Tuple[] = [];
+  const items: Tuple[] = [], w = new TupleWriter();
   for (const e of state.plays.entries()) {
     if (e.value.length === 0) continue;
-    const t = itemToTuple(e.item);
+    const t = w.write(e.item);
     let prev = 0;
     for (const x of e.value) {
       const f = x % FLAGS, m = (x - f) / FLAGS;
@@ -159,30 +175,36 @@ export function historyToJSON(state: HistoryState): HistoryStateJSON {
     }
     items.push(t);
   }
-  return { kind: 'history', v: 1, items };
+  return { kind: 'history', v: 1, shows: w.shows, items };
 }
 
 /** Throws a StateError naming the bad slot, e.g. `history state: items[3][12]: ...`. */
 export function historyFromJSON(obj: unknown, what = 'history state'): HistoryState {
-  const items = checkEnvelope(obj, what, 'history', 1).items as unknown[];
+  const o = checkEnvelope(obj, what, 'history', 1);
+  const items = o.items as unknown[];
   const state = emptyHistoryState();
   const dirty = new Set<number[]>();
+  let reader: TupleReader;
+  try {
+    reader = new TupleReader(o.shows, `${what}: shows`);
+  } catch (err) {
+    throw new StateError((err as Error).message);
+  }
   for (let i = 0; i < items.length; i++) {
     const t = items[i] as unknown[];
-    const where = `${what}: items[${i}]`;
     let head: { item: MediaItem; next: number };
     try {
-      head = itemFromTuple(t, where);
+      head = reader.read(t, `${what}: items[${i}]`);
     } catch (err) {
       throw new StateError((err as Error).message);
     }
-    const e = state.plays.find(head.item) ?? state.plays.add(head.item, []);
-    if (!e) throw new StateError(`${where}: the item has no usable id`);
+    const e = state.plays.find(head.item) ?? state.plays.add(head.item, [], true);
+    if (!e) throw new StateError(`${what}: items[${i}]: the item has no usable id`);
     let m = 0;
     for (let k = head.next; k < t.length; k++) {
       const x = t[k];
-      if (typeof x !== 'number' || !Number.isInteger(x) || x % FLAGS === 0 || x < 0) {
-        throw new StateError(`${where}[${k}]: expected a play (whole number, not a multiple of 16), got ${JSON.stringify(x) ?? 'nothing'}`);
+      if (typeof x !== 'number' || !(x >= 0) || x % 1 !== 0 || x % FLAGS === 0) {
+        throw new StateError(`${what}: items[${i}][${k}]: expected a play (whole number, not a multiple of 16), got ${JSON.stringify(x) ?? 'nothing'}`);
       }
       const f = x % FLAGS;
       m += (x - f) / FLAGS;

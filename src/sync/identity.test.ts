@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaItem } from '../schemas/media.js';
-import { fromTrakt, itemFromTuple, itemKey, itemToTuple, normalizeItem, sameItem, toTraktRef } from './identity.js';
+import { TupleReader, TupleWriter, fromTrakt, itemKey, normalizeItem, sameItem, toTraktRef } from './identity.js';
 
 const movie = (ids: Record<string, unknown>): MediaItem => ({ type: 'movie', ids } as MediaItem);
 const ep = (season: number, number: number, ids: Record<string, unknown>, showIds: Record<string, unknown>): MediaItem =>
@@ -75,20 +75,28 @@ describe('Trakt converters', () => {
     expect(toTraktRef(ep(1, 1, {}, {}))).toBeNull();
   });
 
-  it('round-trips through the state tuple form (identity only)', () => {
+  it('round-trips through the state tuple form (identity only, shows in a table)', () => {
     const items: MediaItem[] = [
       movie({ tmdb: 27205, imdb: 'tt1375666', trakt: 16662 }),
       ep(1, 1, { tvdb: 349232 }, { tmdb: 1396, imdb: 'tt0903747', tvdb: 81189 }),
+      ep(1, 2, {}, { tmdb: 1396, imdb: 'tt0903747', tvdb: 81189 }),
       ep(0, 12, {}, { trakt: 5 }),
     ];
-    for (const it of items) {
-      const t = itemToTuple(it);
-      const back = itemFromTuple(t, 'x');
+    const w = new TupleWriter();
+    const tuples = items.map((it) => w.write(it));
+    expect(tuples[1]).toEqual(['e', 0, '', 349232, 0, 1, 1, 0]);
+    expect(tuples[2]).toEqual(['e', 0, '', 0, 0, 1, 2, 0]);
+    expect(tuples[3]).toEqual(['e', 0, '', 0, 0, 0, 12, 1]);
+    expect(w.shows).toEqual([[1396, 'tt0903747', 81189, 0], [0, '', 0, 5]]);
+    const r = new TupleReader(JSON.parse(JSON.stringify(w.shows)), 'st: shows');
+    tuples.forEach((t, i) => {
+      const back = r.read(t, 'x');
       expect(back.next).toBe(t.length);
-      expect(back.item).toEqual(normalizeItem(it));
-    }
-    expect(itemToTuple(items[1]!)).toEqual(['e', 0, '', 349232, 0, 1, 1, 1396, 'tt0903747', 81189, 0]);
-    expect(() => itemFromTuple(['m', 1, 2, 0, 0], 'st: items[4]')).toThrow('st: items[4][2]: expected an imdb id (string), got 2');
-    expect(() => itemFromTuple(['x'], 'st')).toThrow('st[0]: expected "m" or "e", got "x"');
+      expect(back.item).toEqual(normalizeItem(items[i]!));
+    });
+    expect(() => r.read(['m', 1, 2, 0, 0], 'st: items[4]')).toThrow('st: items[4][2]: expected an imdb id (string), got 2');
+    expect(() => r.read(['x'], 'st')).toThrow('st[0]: expected "m" or "e", got "x"');
+    expect(() => r.read(['e', 0, '', 0, 0, 1, 1, 2], 'st')).toThrow('st[7]: expected a show (index below 2), got 2');
+    expect(() => new TupleReader([[1, 2, 3]], 'st: shows')).toThrow('st: shows[0]: expected [tmdb, imdb, tvdb, trakt]');
   });
 });

@@ -13,7 +13,8 @@
 //   - A movie never equals an episode.
 // The rule is not transitive ({tmdb:1} = {tmdb:1,imdb:x} = {imdb:x}, but {tmdb:1} and
 // {imdb:x} share no id type); ItemIndex therefore merges ids into stored items as it
-// learns them (Trakt items carry every id), so that later lookups by any of them succeed.
+// learns them (Trakt items carry every id), so that later lookups by any of them succeed,
+// and folds together entries that the learned ids show to be one item.
 import type { Episode, Ids, MediaItem, Movie } from '../schemas/media.js';
 
 export const ID_TYPES = ['tmdb', 'imdb', 'tvdb', 'trakt'] as const;
@@ -95,7 +96,7 @@ export function identifiable(item: MediaItem): boolean {
 /** Only the usable ids (and slug), as a fresh object. */
 export function cleanIds(ids: AnyIds): Ids {
   const out: Ids = {};
-  const tmdb = idOf(ids, 'tmdb'), imdb = idOf(ids, 'imdb'), tvdb = idOf(ids, 'tvdb'), trakt = idOf(ids, 'trakt');
+  const tmdb = idAt(ids, 0), imdb = idAt(ids, 1), tvdb = idAt(ids, 2), trakt = idAt(ids, 3);
   if (tmdb !== undefined) out.tmdb = tmdb as number;
   if (imdb !== undefined) out.imdb = imdb as string;
   if (tvdb !== undefined) out.tvdb = tvdb as number;
@@ -220,52 +221,92 @@ export function toTraktRef(item: MediaItem, extra?: Record<string, unknown>): Tr
 }
 
 // ---- Tuple form for persisted state ---------------------------------------------------
-// movie:   ['m', tmdb, imdb, tvdb, trakt]                                       (5 slots)
-// episode: ['e', tmdb, imdb, tvdb, trakt, season, number, stmdb, simdb, stvdb, strakt] (11)
-// Unknown ids are 0 (or '' for imdb). Titles and slugs are not kept: state needs identity only.
+// Show ids are written once per show in a table (`shows`: [[tmdb, imdb, tvdb, trakt]]);
+// an item is the head of an array, followed by whatever the state keeps per item:
+//   movie:   ['m', tmdb, imdb, tvdb, trakt]                        (5 slots)
+//   episode: ['e', tmdb, imdb, tvdb, trakt, season, number, show]  (8 slots; show = table index)
+// Unknown ids are 0 ('' for imdb). Titles and slugs are not kept: state needs identity only.
 
 export type Tuple = Array<string | number>;
 
 function pushIds(out: Tuple, ids: AnyIds): void {
-  out.push((idOf(ids, 'tmdb') as number) || 0, (idOf(ids, 'imdb') as string) || '', (idOf(ids, 'tvdb') as number) || 0, (idOf(ids, 'trakt') as number) || 0);
+  out.push((idAt(ids, 0) as number) || 0, (idAt(ids, 1) as string) || '', (idAt(ids, 2) as number) || 0, (idAt(ids, 3) as number) || 0);
 }
 
-/** Appends the item's tuple header to `out` (a fresh array when omitted) and returns it. */
-export function itemToTuple(item: MediaItem, out: Tuple = []): Tuple {
-  out.push(item.type === 'movie' ? 'm' : 'e');
-  pushIds(out, item.ids);
-  if (item.type === 'episode') {
-    out.push(item.season, item.number);
-    pushIds(out, item.show?.ids);
+/** Writes item heads, collecting the show table. */
+export class TupleWriter {
+  readonly shows: Tuple[] = [];
+  private readonly index = new Map<string, number>();
+
+  /** A fresh array holding the item's head; push the per-item data after it. */
+  write(item: MediaItem): Tuple {
+    const out: Tuple = [item.type === 'movie' ? 'm' : 'e'];
+    pushIds(out, item.ids);
+    if (item.type === 'episode') {
+      const ids: Tuple = [];
+      pushIds(ids, item.show?.ids);
+      const key = ids.join('|');
+      let n = this.index.get(key);
+      if (n === undefined) {
+        n = this.shows.length;
+        this.shows.push(ids);
+        this.index.set(key, n);
+      }
+      out.push(item.season, item.number, n);
+    }
+    return out;
   }
+}
+
+function badSlot(where: string, i: number, what: string, got: unknown): Error {
+  return new Error(`${where}[${i}]: expected ${what}, got ${JSON.stringify(got) ?? 'nothing'}`);
+}
+
+/** Clean ids from 4 slots at `at`; throws an Error naming `where[index]` on a bad slot. */
+function readIds(t: readonly unknown[], at: number, where: string): Ids {
+  const tmdb = t[at], imdb = t[at + 1], tvdb = t[at + 2], trakt = t[at + 3];
+  if (whole(tmdb) === undefined) throw badSlot(where, at, 'a tmdb id (whole number)', tmdb);
+  if (typeof imdb !== 'string') throw badSlot(where, at + 1, 'an imdb id (string)', imdb);
+  if (whole(tvdb) === undefined) throw badSlot(where, at + 2, 'a tvdb id (whole number)', tvdb);
+  if (whole(trakt) === undefined) throw badSlot(where, at + 3, 'a trakt id (whole number)', trakt);
+  const out: Ids = {};
+  if (tmdb) out.tmdb = tmdb as number;
+  if (imdb) out.imdb = imdb;
+  if (tvdb) out.tvdb = tvdb as number;
+  if (trakt) out.trakt = trakt as number;
   return out;
 }
 
-function readIds(t: readonly unknown[], at: number, where: string): Ids {
-  const [tmdb, imdb, tvdb, trakt] = [t[at], t[at + 1], t[at + 2], t[at + 3]];
-  const bad = (i: number, what: string) => new Error(`${where}[${at + i}]: expected ${what}, got ${JSON.stringify(t[at + i]) ?? 'nothing'}`);
-  if (whole(tmdb) === undefined) throw bad(0, 'a tmdb id (whole number)');
-  if (typeof imdb !== 'string') throw bad(1, 'an imdb id (string)');
-  if (whole(tvdb) === undefined) throw bad(2, 'a tvdb id (whole number)');
-  if (whole(trakt) === undefined) throw bad(3, 'a trakt id (whole number)');
-  return cleanIds({ tmdb, imdb, tvdb, trakt });
-}
+/** Reads item heads written by TupleWriter; errors name the bad slot (`where[index]`). */
+export class TupleReader {
+  private readonly shows: Ids[] = [];
 
-/**
- * Reads a tuple header written by itemToTuple. Returns the item and the index of the
- * first slot after the header; throws an Error naming `where[index]` on bad input.
- */
-export function itemFromTuple(t: readonly unknown[], where: string): { item: MediaItem; next: number } {
-  if (!Array.isArray(t)) throw new Error(`${where}: expected an array`);
-  if (t[0] === 'm') {
-    if (t.length < 5) throw new Error(`${where}: movie entry too short (${t.length} slots)`);
-    return { item: { type: 'movie', ids: readIds(t, 1, where) }, next: 5 };
+  constructor(shows: unknown, where: string) {
+    if (shows === undefined) return;
+    if (!Array.isArray(shows)) throw new Error(`${where}: expected an array`);
+    for (let i = 0; i < shows.length; i++) {
+      const s = shows[i];
+      if (!Array.isArray(s) || s.length !== 4) throw new Error(`${where}[${i}]: expected [tmdb, imdb, tvdb, trakt]`);
+      this.shows.push(readIds(s, 0, `${where}[${i}]`));
+    }
   }
-  if (t[0] === 'e') {
-    if (t.length < 11) throw new Error(`${where}: episode entry too short (${t.length} slots)`);
-    const season = whole(t[5]), number = whole(t[6]);
-    if (season === undefined || number === undefined) throw new Error(`${where}[5..6]: expected season and number (whole numbers)`);
-    return { item: { type: 'episode', season, number, ids: readIds(t, 1, where), show: { ids: readIds(t, 7, where) } }, next: 11 };
+
+  /** The item (a fresh object with clean ids) and the index of the first slot after its head. */
+  read(t: unknown, where: string): { item: MediaItem; next: number } {
+    if (!Array.isArray(t)) throw new Error(`${where}: expected an array`);
+    if (t[0] === 'm') {
+      if (t.length < 5) throw new Error(`${where}: movie entry too short (${t.length} slots)`);
+      return { item: { type: 'movie', ids: readIds(t, 1, where) }, next: 5 };
+    }
+    if (t[0] === 'e') {
+      if (t.length < 8) throw new Error(`${where}: episode entry too short (${t.length} slots)`);
+      const season = t[5], number = t[6], show = t[7];
+      if (whole(season) === undefined) throw badSlot(where, 5, 'a season (whole number)', season);
+      if (whole(number) === undefined) throw badSlot(where, 6, 'an episode number (whole number)', number);
+      const ids = typeof show === 'number' ? this.shows[show] : undefined;
+      if (!ids) throw badSlot(where, 7, `a show (index below ${this.shows.length})`, show);
+      return { item: { type: 'episode', season: season as number, number: number as number, ids: readIds(t, 1, where), show: { ids: { ...ids } } }, next: 8 };
+    }
+    throw badSlot(where, 0, '"m" or "e"', t[0]);
   }
-  throw new Error(`${where}[0]: expected "m" or "e", got ${JSON.stringify(t[0]) ?? 'nothing'}`);
 }

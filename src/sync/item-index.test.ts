@@ -54,4 +54,22 @@ describe('ItemIndex', () => {
     ix.set(movie({ tmdb: 5, imdb: 'tt5' }), 2);
     expect(m.ids).toEqual({ tmdb: 5 });
   });
+
+  it('folds two entries into one when learned ids show they are the same item', () => {
+    const ix = new ItemIndex<string[]>((into, from) => { into.value.push(...from.value); });
+    ix.set(movie({ tmdb: 1 }), ['a']);
+    ix.set(movie({ imdb: 'tt1' }), ['b']); // no common id type with {tmdb:1}: a separate entry
+    expect(ix.size).toBe(2);
+    const e = ix.find(movie({ tmdb: 1, imdb: 'tt1', trakt: 9 }))!;
+    ix.mergeIds(e, movie({ tmdb: 1, imdb: 'tt1', trakt: 9 }));
+    expect(ix.size).toBe(1);
+    expect(e.value).toEqual(['a', 'b']);
+    expect(ix.get(movie({ imdb: 'tt1' }))).toBe(e.value);
+    // without absorb both entries stay
+    const plain = new ItemIndex<number>();
+    plain.set(movie({ tmdb: 1 }), 1);
+    plain.set(movie({ imdb: 'tt1' }), 2);
+    plain.set(movie({ tmdb: 1, imdb: 'tt1' }), 3);
+    expect(plain.size).toBe(2);
+  });
 });

@@ -29,7 +29,7 @@
 import type { Change, LibraryEntry } from '../host/api.js';
 import type { MediaItem } from '../schemas/media.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
-import { traktView, itemFromTuple, itemToTuple, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
+import { TupleReader, TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
 import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating.js';
 import { StateError, checkEnvelope, decodeState, encodeState } from './state.js';
@@ -82,7 +82,19 @@ export const SKIP_RETRY_MS = 7 * 24 * 3600_000;
 const MASS_MIN = 50, MASS_FRACTION = 0.5;
 
 export function emptyThreeWayState(kind: ThreeWayKind): ThreeWayState {
-  return { kind, items: new ItemIndex<ThreeWayEntry>() };
+  return { kind, items: new ItemIndex<ThreeWayEntry>(absorb) };
+}
+
+/** Two entries turned out to be one item: keep what each knows (into wins ties). */
+function absorb(into: IndexEntry<ThreeWayEntry>, from: IndexEntry<ThreeWayEntry>): void {
+  const a = into.value, b = from.value;
+  if (!a.b && b.b) { a.b = b.b; a.bAt = b.bAt; }
+  if (a.l < 0) { a.l = b.l; a.lAt = b.lAt; }
+  if (a.r < 0) { a.r = b.r; a.rAt = b.rAt; }
+  a.skipL = Math.max(a.skipL, b.skipL);
+  a.skipR = Math.max(a.skipR, b.skipR);
+  if (!a.cl) { a.cl = b.cl; a.clAt = b.clAt; }
+  if (!a.cr) { a.cr = b.cr; a.crAt = b.crAt; }
 }
 
 export function planRatings(input: ThreeWayInput<TraktRatingEntry>): ThreeWayPlan {
@@ -130,32 +142,40 @@ export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; 
 }
 
 // ---- persistence -----------------------------------------------------------------------
-// { kind, v: 1, items: [ [...item tuple, b, bAt, l, lAt, r, rAt, skipL, skipR] ] }
+// { kind, v: 1, shows: [...], items: [ [...item head, b, bAt, l, lAt, r, rAt, skipL, skipR] ] }
+// (item head and show table: identity.TupleWriter; times in ms, values as in ThreeWayEntry)
 
-export interface ThreeWayStateJSON { kind: ThreeWayKind; v: 1; items: Tuple[] }
+export interface ThreeWayStateJSON { kind: ThreeWayKind; v: 1; shows: Tuple[]; items: Tuple[] }
 
 export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
-  const items: Tuple[] = [];
+  const items: Tuple[] = [], w = new TupleWriter();
   for (const { item, value: e } of state.items.entries()) {
-    const t = itemToTuple(item);
+    const t = w.write(item);
     t.push(e.b, e.bAt, e.l, e.lAt, e.r, e.rAt, e.skipL, e.skipR);
     items.push(t);
   }
-  return { kind: state.kind, v: 1, items };
+  return { kind: state.kind, v: 1, shows: w.shows, items };
 }
 
 const SLOTS = ['b', 'bAt', 'l', 'lAt', 'r', 'rAt', 'skipL', 'skipR'] as const;
 
 export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
-  const items = checkEnvelope(obj, what, kind, 1).items as unknown[];
+  const o = checkEnvelope(obj, what, kind, 1);
+  const items = o.items as unknown[];
   const state = emptyThreeWayState(kind);
   const max = kind === 'ratings' ? 10 : 1;
+  let reader: TupleReader;
+  try {
+    reader = new TupleReader(o.shows, `${what}: shows`);
+  } catch (err) {
+    throw new StateError((err as Error).message);
+  }
   for (let i = 0; i < items.length; i++) {
     const t = items[i] as unknown[];
     const where = `${what}: items[${i}]`;
     let head: { item: MediaItem; next: number };
     try {
-      head = itemFromTuple(t, where);
+      head = reader.read(t, where);
     } catch (err) {
       throw new StateError((err as Error).message);
     }
@@ -169,7 +189,7 @@ export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kin
       e[SLOTS[k]!] = x as number;
     }
     if (state.items.find(head.item)) continue; // a duplicate: the first one stands
-    if (!state.items.add(head.item, e)) throw new StateError(`${where}: the item has no usable id`);
+    if (!state.items.add(head.item, e, true)) throw new StateError(`${where}: the item has no usable id`);
   }
   return state;
 }
