@@ -3,6 +3,7 @@
 // then the old parts go: a crash at any point leaves the previous or the new value whole.
 import type { HostApi } from '../host/api.js';
 import { deleteKey, listKeys, readJson, writeJson } from '../state/kv.js';
+import { compressJson, decompressJson } from '../codec/compress.js';
 
 /** Base64 text (what compressJson writes) is ASCII: one byte per character. */
 const PART = 900_000;
@@ -40,4 +41,30 @@ export function saveBlob(host: HostApi, prefix: string, text: string): number {
 
 export function deleteBlob(host: HostApi, prefix: string): void {
   for (const k of listKeys(host, `${prefix}/`)) deleteKey(host, k);
+}
+
+/**
+ * A long list (a sync plan) in pages of its own keys, so a step reads only the page it
+ * works on instead of decoding the whole plan on every wake-up.
+ */
+export const LIST_PAGE = 1000;
+
+export function saveList(host: HostApi, prefix: string, items: readonly unknown[]): void {
+  deleteBlob(host, prefix);
+  for (let p = 0; p * LIST_PAGE < items.length; p++) {
+    host.kvSet(`${prefix}/${p}`, compressJson(items.slice(p * LIST_PAGE, (p + 1) * LIST_PAGE)));
+  }
+}
+
+/** Items [from, to) of a list saved with saveList. */
+export function readList<T>(host: HostApi, prefix: string, from: number, to: number): T[] {
+  const out: T[] = [];
+  for (let p = Math.floor(from / LIST_PAGE); p * LIST_PAGE < to; p++) {
+    const v = host.kvGet(`${prefix}/${p}`).value;
+    if (v === null) throw new Error(`${prefix}: page ${p} is missing`);
+    const page = decompressJson<T[]>(v, `${prefix}/${p}`);
+    const base = p * LIST_PAGE;
+    for (let i = Math.max(from, base); i < Math.min(to, base + page.length); i++) out.push(page[i - base]!);
+  }
+  return out;
 }

@@ -15,13 +15,13 @@ import type { TraktClient } from '../trakt/client.js';
 import { describeFailure, type TraktFailure } from '../trakt/errors.js';
 import {
   batches, commitExported, commitImported, commitThreeWay, emptyHistoryState, emptyThreeWayState,
-  loadHistory, loadThreeWay, planHistory, planRatings, planWatchlist, recordScrobbled, rejectExported,
+  learnPlays, loadHistory, loadThreeWay, planHistory, planRatings, planWatchlist, recordScrobbled, rejectExported,
   rejectImported, saveHistory, saveThreeWay, skipThreeWay, traktView, sameItem,
   type Direction, type ExportPlay, type HistoryState, type RemoteAdd, type RemoteRemove, type ThreeWayOp, type ThreeWayState,
   type TraktHistoryEntry,
 } from '../sync/index.js';
 import { changed, type Activities, type Area } from './activities.js';
-import { deleteBlob, loadBlob, saveBlob } from './blob.js';
+import { deleteBlob, loadBlob, readList, saveBlob, saveList } from './blob.js';
 import { compressJson, decompressJson } from '../codec/compress.js';
 
 export type Phase = 'activities' | 'history-local' | 'history-remote' | 'history-write' | 'ratings' | 'watchlist' | 'finish';
@@ -51,7 +51,7 @@ export interface SyncJob {
   remoteType: 'movies' | 'episodes';
   remotePage: number;
   remotePages: number | null;
-  /** history-write: the plan is in the `plan` blob; indices of what is done. */
+  /** history-write: the plan is in the `plan-export`/`plan-import` lists; indices of what is done. */
   planned: boolean;
   importIdx: number;
   exportIdx: number;
@@ -284,7 +284,7 @@ function historyLocal(run: Run): string {
   }
   for (let pages = 0; pages < 20; pages++) {
     const page = host.libraryQuery({ user_id: userId, kind: 'history', since_ms: job.localSince, limit: LIBRARY_PAGE, ...(job.localCursor ? { cursor: job.localCursor } : {}) });
-    planHistory({ state, newLocal: page.items, newRemote: [], direction: 'off' });
+    learnPlays(state, page.items, []);
     run.historyDirty = true;
     job.progress = { label: 'history: reading the library', done: (job.progress?.label === 'history: reading the library' ? job.progress.done : 0) + page.items.length, total: 0 };
     job.localCursor = page.cursor ?? null;
@@ -309,7 +309,7 @@ function historyRemote(run: Run): string {
     return stopFor(run, r, 'history');
   }
   const entries = Array.isArray(r.body) ? r.body : [];
-  planHistory({ state, newLocal: [], newRemote: entries, direction: 'off' });
+  learnPlays(state, [], entries);
   run.historyDirty = true;
   const pages = parseInt(r.headers['x-pagination-page-count'] ?? '', 10);
   const items = parseInt(r.headers['x-pagination-item-count'] ?? '', 10);
@@ -335,38 +335,32 @@ function historyRemote(run: Run): string {
   return 'next';
 }
 
-interface HistoryPlanBlob { toExport: ExportPlay[]; toImport: Change[] }
-
 function historyWrite(run: Run): string {
   const { job, host, userId } = run;
   const rep = job.report.history;
-  const planKey = k(userId, 'plan');
-  let plan: HistoryPlanBlob;
+  const exportKey = k(userId, 'plan-export'), importKey = k(userId, 'plan-import');
   if (!job.planned) {
     const p = planHistory({ state: run.loadHistory(), newLocal: [], newRemote: [], direction: job.areas.history.direction });
-    plan = { toExport: p.toExport, toImport: p.toImport };
-    rep.toRemote = plan.toExport.length;
-    rep.toLocal = plan.toImport.length;
+    rep.toRemote = p.toExport.length;
+    rep.toLocal = p.toImport.length;
     if (job.dryRun) {
       job.phase = nextPhase(job, 'history-write');
       return 'next';
     }
     run.saveHistory();
-    saveBlob(host, planKey, compressJson(plan));
+    saveList(host, exportKey, p.toExport);
+    saveList(host, importKey, p.toImport);
     job.planned = true;
     job.importIdx = 0;
     job.exportIdx = 0;
     job.rejected = [];
     run.save();
-  } else {
-    const text = loadBlob(host, planKey);
-    if (!text) throw new Error('history plan: missing from the store');
-    plan = decompressJson<HistoryPlanBlob>(text, 'history plan');
   }
+  const exports = rep.toRemote, imports = rep.toLocal;
 
   // Imports first: they cost no Trakt request, and library_apply is idempotent.
-  while (job.importIdx < plan.toImport.length) {
-    const chunk = plan.toImport.slice(job.importIdx, job.importIdx + LIBRARY_PAGE);
+  while (job.importIdx < imports) {
+    const chunk = readList<Change>(host, importKey, job.importIdx, Math.min(imports, job.importIdx + LIBRARY_PAGE));
     const results = host.libraryApply(userId, chunk);
     const state = run.loadHistory();
     const ok: Change[] = [], refused: Change[] = [];
@@ -377,35 +371,38 @@ function historyWrite(run: Run): string {
     rep.sentLocal += ok.length;
     rep.notInLibrary += refused.length;
     job.importIdx += chunk.length;
-    job.progress = { label: 'history import', done: job.importIdx, total: plan.toImport.length };
+    job.progress = { label: 'history import', done: job.importIdx, total: imports };
     run.saveHistory();
     run.save();
   }
 
   if (job.pending) {
-    const verdict = verifyPending(run, plan.toExport.slice(job.pending[0], job.pending[1]));
+    const [from, to] = job.pending;
+    const verdict = verifyPending(run, readList<ExportPlay>(host, exportKey, from, to));
     if (verdict === null) return 'budget';
     if (verdict.length === 0) {
-      job.exportIdx = job.pending[1];
+      job.exportIdx = to;
       job.pending = null;
     } else {
       // Send again only what Trakt does not have.
-      return sendExport(run, plan, verdict);
+      return sendExport(run, exportKey, exports, verdict);
     }
   }
-  if (job.exportIdx < plan.toExport.length) {
-    const batch = plan.toExport.slice(job.exportIdx, job.exportIdx + 100);
-    return sendExport(run, plan, batch.map((_, i) => job.exportIdx + i));
+  if (job.exportIdx < exports) {
+    const n = Math.min(100, exports - job.exportIdx);
+    return sendExport(run, exportKey, exports, Array.from({ length: n }, (_, i) => job.exportIdx + i));
   }
 
   // Done: record what Trakt has now, in the state for good.
   const state = run.loadHistory();
   const rejected = new Set(job.rejected);
-  commitExported(state, plan.toExport.filter((_, i) => !rejected.has(i)));
-  rejectExported(state, plan.toExport.filter((_, i) => rejected.has(i)));
+  const all = readList<ExportPlay>(host, exportKey, 0, exports);
+  commitExported(state, all.filter((_, i) => !rejected.has(i)));
+  rejectExported(state, all.filter((_, i) => rejected.has(i)));
   run.historyDirty = true;
   run.saveHistory();
-  deleteBlob(host, planKey);
+  deleteBlob(host, exportKey);
+  deleteBlob(host, importKey);
   job.planned = false;
   job.progress = null;
   job.phase = nextPhase(job, 'history-write');
@@ -413,7 +410,7 @@ function historyWrite(run: Run): string {
 }
 
 /** POSTs the given plan indices as one batch, marked pending first. */
-function sendExport(run: Run, plan: HistoryPlanBlob, idx: number[]): string {
+function sendExport(run: Run, exportKey: string, total: number, idx: number[]): string {
   const { job } = run;
   const at = run.client.nextAllowed('POST');
   if (run.wrote || at > run.now()) {
@@ -421,8 +418,8 @@ function sendExport(run: Run, plan: HistoryPlanBlob, idx: number[]): string {
     return 'waiting for the next write slot';
   }
   const from = idx[0]!, to = idx[idx.length - 1]! + 1;
-  const contiguous = to - from === idx.length;
-  const plays = idx.map((i) => plan.toExport[i]!);
+  const span = readList<ExportPlay>(run.host, exportKey, from, to);
+  const plays = idx.map((i) => span[i - from]!);
   const [batch] = batches(plays.map((p) => ({ item: p.item, watched_at_ms: p.watched_at_ms })), 100);
   job.pending = [from, to];
   run.save();
@@ -435,9 +432,9 @@ function sendExport(run: Run, plan: HistoryPlanBlob, idx: number[]): string {
   for (const j of nf) job.rejected.push(idx[j]!);
   job.report.history.sentRemote += plays.length - nf.size;
   job.report.history.notFound += nf.size;
-  job.exportIdx = contiguous ? to : Math.max(job.exportIdx, to);
+  job.exportIdx = Math.max(job.exportIdx, to);
   job.pending = null;
-  job.progress = { label: 'history export', done: job.exportIdx, total: plan.toExport.length };
+  job.progress = { label: 'history export', done: job.exportIdx, total };
   run.save();
   run.waitUntil = run.client.nextAllowed('POST') + WRITE_SLACK_MS;
   return 'waiting for the next write slot';
@@ -613,7 +610,7 @@ function finish(run: Run): void {
   }
   const last: LastSync = { id: job.id, startedAt: job.startedAt, finishedAt: now, dryRun: job.dryRun, calls: job.calls, requests: job.requests, report: job.report, areas: job.areas, ...(job.error ? { error: job.error } : {}) };
   writeJson(host, lastKey(userId), last);
-  for (const name of ['plan', 'ops-ratings', 'ops-watchlist']) deleteBlob(host, k(userId, name));
+  for (const name of ['plan-export', 'plan-import', 'ops-ratings', 'ops-watchlist']) deleteBlob(host, k(userId, name));
   update<SyncJob>(host, jobKey(userId), () => null);
   host.scheduleCancel(scheduleNames.sync(userId));
 }
