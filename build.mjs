@@ -61,54 +61,65 @@ const lazyFflate = {
 };
 
 /**
- * src/syncjob/lazy.ts in plugin.wasm: the sync engine (src/syncjob/engine.ts and what only
- * it uses) bundled on its own and kept as source text, compiled by indirect eval on first
- * use. Every other src/ module it imports is shared with the main bundle through the
- * `require` it is given, so classes and state stay one (HostError instanceof checks).
- * In the snapshot, source costs ~1 byte a character; compiled bytecode costs ~6.
+ * Cold code compiled on first use. Each group's loader file (the Node version returns the
+ * module itself) is replaced in plugin.wasm by a loader that holds the group's bundle as
+ * source text and compiles it by indirect eval when first called. Every src/ module
+ * outside the group is shared with the main bundle through the `require` it is given, so
+ * classes and state stay one (HostError instanceof checks). In the Wizer snapshot source
+ * costs ~1 byte a character; compiled bytecode ~6. Scrobbles never pay for it. (Making the
+ * action handlers a group too was measured: the shared-module imports it forces on the
+ * main bundle cost more than it saved.)
  */
-const LAZY_OWN = /[\\/]src[\\/](sync|syncjob)[\\/]/;
-const lazySync = {
-  name: 'lazy-sync',
+const LAZY_GROUPS = [
+  { loader: 'src/syncjob/lazy.ts', entry: 'src/syncjob/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync|syncjob)[\\/]/ },
+];
+const version = () => JSON.parse(read('package.json')).version;
+
+async function lazyModule(group) {
+  const shared = new Map();
+  const inner = await esbuild.build({
+    entryPoints: [join(root, group.entry)],
+    bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
+    define: { __PLUGIN_VERSION__: JSON.stringify(version()) },
+    plugins: [lazyFflate, {
+      name: 'share-main-modules',
+      setup(ib) {
+        ib.onResolve({ filter: /^\./ }, async (args) => {
+          if (args.pluginData?.inner) return undefined;
+          const r = await ib.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { inner: true } });
+          if (r.errors.length || group.own.test(r.path) || !r.path.startsWith(join(root, 'src'))) return undefined;
+          const id = relative(root, r.path).split(sep).join('/');
+          shared.set(id, r.path);
+          return { path: id, external: true };
+        });
+      },
+    }],
+  });
+  const ids = [...shared.keys()].sort();
+  return [
+    ...ids.map((id, i) => `import * as m${i} from ${JSON.stringify(shared.get(id))};`),
+    `const shared = { ${ids.map((id, i) => `${JSON.stringify(id)}: m${i}`).join(', ')} };`,
+    `const SRC = ${JSON.stringify(inner.outputFiles[0].text)};`,
+    'let mod;',
+    `export function ${group.fn}() {`,
+    '  if (!mod) {',
+    '    const module = { exports: {} };',
+    '    const load = (0, eval)("(function (module, exports, require) {\\n" + SRC + "\\n})");',
+    `    load(module, module.exports, (id) => { const m = shared[id]; if (!m) throw new Error(${JSON.stringify(group.entry)} + ": no shared module " + id); return m; });`,
+    '    mod = module.exports;',
+    '  }',
+    '  return mod;',
+    '}',
+  ].join('\n');
+}
+
+const lazyGroups = {
+  name: 'lazy-groups',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]syncjob[\\/]lazy\.ts$/ }, async () => {
-      const shared = new Map();
-      const inner = await esbuild.build({
-        entryPoints: [join(root, 'src/syncjob/engine.ts')],
-        bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
-        define: { __PLUGIN_VERSION__: JSON.stringify(JSON.parse(read('package.json')).version) },
-        plugins: [lazyFflate, {
-          name: 'share-main-modules',
-          setup(ib) {
-            ib.onResolve({ filter: /^\./ }, async (args) => {
-              if (args.pluginData?.inner) return undefined;
-              const r = await ib.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { inner: true } });
-              if (r.errors.length || LAZY_OWN.test(r.path) || !r.path.startsWith(join(root, 'src'))) return undefined;
-              const id = relative(root, r.path).split(sep).join('/');
-              shared.set(id, r.path);
-              return { path: id, external: true };
-            });
-          },
-        }],
-      });
-      const ids = [...shared.keys()].sort();
-      const contents = [
-        ...ids.map((id, i) => `import * as m${i} from ${JSON.stringify(shared.get(id))};`),
-        `const shared = { ${ids.map((id, i) => `${JSON.stringify(id)}: m${i}`).join(', ')} };`,
-        `const SRC = ${JSON.stringify(inner.outputFiles[0].text)};`,
-        'let engine;',
-        'export function loadSyncEngine() {',
-        '  if (!engine) {',
-        '    const module = { exports: {} };',
-        '    const load = (0, eval)("(function (module, exports, require) {\\n" + SRC + "\\n})");',
-        '    load(module, module.exports, (id) => { const m = shared[id]; if (!m) throw new Error("sync engine: no shared module " + id); return m; });',
-        '    engine = module.exports;',
-        '  }',
-        '  return engine;',
-        '}',
-      ].join('\n');
-      return { contents, loader: 'js', resolveDir: join(root, 'src/syncjob') };
-    });
+    for (const group of LAZY_GROUPS) {
+      const filter = new RegExp(group.loader.split('/').map((p) => p.replace(/\./g, '\\.')).join('[\\\\/]') + '$');
+      b.onLoad({ filter }, async () => ({ contents: await lazyModule(group), loader: 'js', resolveDir: join(root, dirname(group.loader)) }));
+    }
   },
 };
 
@@ -130,7 +141,7 @@ export async function build({ quiet = false } = {}) {
     legalComments: 'none',
     define: { __PLUGIN_VERSION__: JSON.stringify(pkg.version) },
     logLevel: 'warning',
-    plugins: [lazyFflate, lazySync],
+    plugins: [lazyFflate, lazyGroups],
   });
   const bundle = bundled.outputFiles[0].text;
 
