@@ -25,7 +25,8 @@ const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) =>
 export function connectUser(userId: string, host: HostApi) {
   host.secretDelete(secretKeys.deviceCode(userId));
   host.scheduleCancel(scheduleNames.devicePoll(userId));
-  updateProfile(host, userId, (p) => ({ ...p, connected: true, connectedAt: host.clockNow(), needsReconnect: false, lastError: undefined as any, problems: {} }));
+  // A fresh sign-in clears the old errors and account problems.
+  updateProfile(host, userId, ({ lastError: _old, ...p }) => ({ ...p, connected: true, connectedAt: host.clockNow(), needsReconnect: false, problems: {} }));
   writeJson(host, keys.userIndex(userId), { user_id: userId });
 }
 
