@@ -171,3 +171,40 @@ describe('disconnect and secrets', () => {
     for (const s of secrets) for (const h of haystacks) expect(h.includes(s)).toBe(false);
   });
 });
+
+describe('account problems', () => {
+  it('a token that expires while a watch waits in the outbox is renewed before delivery', async () => {
+    w = await makeWorld({ sim: { tokenLifetimeSec: 3600 } });
+    await w.connect('alice');
+    w.sim.injectFault({ path: '/scrobble/stop', status: 503 });
+    w.sim.injectFault({ path: '/sync/history', method: 'POST', status: 503, count: 30 });
+    const stoppedAt = w.now();
+    expect((await w.host.deliver('playback', playback('alice', 'stop', 95, movieItem(), {}, w.now()))).status).toBe('queued');
+    await w.advance(90 * MIN); // Trakt down past the token's expiry
+    expect(w.sim.history('alice')).toHaveLength(0);
+    w.sim.clearFaults();
+    await w.advance(8 * HOUR);
+    expect(w.sim.history('alice')).toHaveLength(1);
+    expect(Date.parse(w.sim.history('alice')[0].watched_at)).toBe(Math.floor(stoppedAt / 1000) * 1000);
+    expect(w.sim.requests.filter((r) => r.path === '/oauth/token' && r.status === 200).length).toBeGreaterThan(0);
+    expect((await status()).data.outbox).toBe(0);
+  });
+
+  it('a locked account (423) stops writes and says so; a bad client id (403) is reported for the admin', async () => {
+    w = await makeWorld();
+    await w.connect('alice');
+    w.sim.injectFault({ path: '/scrobble/start', status: 423, headers: { 'X-Account-Locked': 'true' } });
+    await w.host.deliver('playback', playback('alice', 'start', 0, movieItem(), {}, w.now()));
+    const st = await status();
+    expect(st.message).toMatch(/locked/);
+    expect(st.data.problems).toEqual([expect.objectContaining({ status: 423 })]);
+    w.sim.clearRequests();
+    await w.advance(5_000);
+    expect((await w.host.deliver('playback', playback('alice', 'stop', 95, movieItem(), {}, w.now()))).status).toBe('queued');
+    expect(w.sim.requests.filter((r) => r.method === 'POST')).toHaveLength(0); // nothing written while locked
+
+    w.sim.injectFault({ path: '/sync/last_activities', status: 403 });
+    await w.host.action('sync_now', { userId: 'alice' });
+    expect((await status()).message).toMatch(/admin should check the client ID/);
+  });
+});

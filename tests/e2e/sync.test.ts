@@ -186,3 +186,29 @@ describe('scale', () => {
     expect(lib().history).toHaveLength(15_000);
   }, 600_000);
 });
+
+describe('one-way ratings and watchlist', () => {
+  it.each(['import', 'export'])('%s moves ratings and watchlist one way only', async (dir) => {
+    await world('off', dir, dir);
+    const at = w.now() - DAY;
+    w.host.library.apply('alice', [{ op: 'set_rating', item: movieItem(0), rating: 3, at_ms: at }, { op: 'add_watchlist', item: movieItem(0), at_ms: at }]);
+    w.sim.seedRatings('alice', [{ movie: { ids: { tmdb: 603 } }, rating: 8, rated_at: at }]);
+    w.sim.seedWatchlist('alice', [{ movie: { ids: { tmdb: 949 } }, listed_at: at }]);
+    await syncToEnd(w, 'alice');
+    const traktRatings = w.sim.ratings('alice').map((r: any) => [r.movie.ids.tmdb, r.rating]).sort();
+    const localRatings = lib().ratings.map((r: any) => [r.item.ids.tmdb, r.rating]).sort();
+    const traktList = w.sim.watchlist('alice').map((e: any) => e.movie.ids.tmdb).sort();
+    const localList = lib().watchlist.map((e: any) => e.item.ids.tmdb).sort();
+    if (dir === 'export') {
+      expect(traktRatings).toEqual([[27205, 6], [603, 8]]);
+      expect(localRatings).toEqual([[27205, 3]]);
+      expect(traktList).toEqual([27205, 949]);
+      expect(localList).toEqual([27205]);
+    } else {
+      expect(traktRatings).toEqual([[603, 8]]);
+      expect(localRatings).toEqual([[27205, 3], [603, 4]]);
+      expect(traktList).toEqual([949]);
+      expect(localList).toEqual([27205, 949]);
+    }
+  });
+});
