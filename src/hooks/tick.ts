@@ -21,7 +21,8 @@ export function tickImpl(input: unknown, host: HostApi): HookOutput {
 }
 
 function wakeup(host: HostApi, name: string, data: unknown): HookOutput {
-  const userId = data && typeof data === 'object' && typeof (data as any).user_id === 'string' ? (data as any).user_id as string : null;
+  const raw = data && typeof data === 'object' ? (data as { user_id?: unknown }).user_id : undefined;
+  const userId = typeof raw === 'string' && raw ? raw : null;
   if (!userId) return { status: 'ignored', detail: `wake-up "${name}" carries no user` };
   const ctx = userContext(host, userId);
   if (name.startsWith('device:')) return { status: 'done', detail: pollDevice(host, ctx.server, userId) };

@@ -89,9 +89,9 @@ export class TraktClient {
     if (status >= 200 && status < 300) {
       this.updateRate((s) => noteSuccess(s));
       if (method !== 'GET') setProblem(this.host, this.userId, area, null);
-      return { kind: 'ok', status, body: jsonBody(res as any) as T, headers };
+      return { kind: 'ok', status, body: jsonBody(res) as T, headers };
     }
-    const body = jsonBody(res as any);
+    const body = jsonBody(res);
     const text = body && typeof body === 'object' ? String(body.error_description ?? body.error ?? body.message ?? '') : '';
     switch (status) {
       case 401: {

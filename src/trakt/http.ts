@@ -42,7 +42,7 @@ export function sendRaw(host: HostApi, server: ServerSettings, method: 'GET' | '
 }
 
 /** Parses a JSON body; Trakt's error bodies may be empty or HTML from Cloudflare. */
-export function jsonBody(res: HttpResponse): any {
+export function jsonBody(res: Pick<HttpResponse, 'body'>): any {
   if (!res.body) return null;
   try {
     return JSON.parse(res.body);
