@@ -31,8 +31,8 @@ export class TraktClient {
   }
 
   /** Whether writes to this area are stopped by an account problem (423 all, 420/426 per area). */
-  blockedBy(path: string): { status: 420 | 423 | 426; message: string } | null {
-    const problems = loadProfile(this.host, this.userId).problems ?? {};
+  blockedBy(path: string, profile = loadProfile(this.host, this.userId)): { status: 420 | 423 | 426; message: string } | null {
+    const problems = profile.problems ?? {};
     const p = problems.locked ?? problems[areaOf(path)];
     return p && (p.status === 420 || p.status === 423 || p.status === 426) ? { status: p.status, message: p.message } : null;
   }
@@ -41,7 +41,7 @@ export class TraktClient {
     const profile = loadProfile(this.host, this.userId);
     if (profile.needsReconnect) return { kind: 'reconnect', message: 'Trakt needs to be connected again.', sent: 'no' };
     if (method !== 'GET') {
-      const blocked = this.blockedBy(path);
+      const blocked = this.blockedBy(path, profile);
       if (blocked) return { kind: 'account', status: blocked.status, message: blocked.message, sent: 'no' };
     }
     let tok = accessToken(this.host, this.server, this.userId);
