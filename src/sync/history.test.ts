@@ -8,6 +8,7 @@ import {
 import type { TraktHistoryEntry } from './identity.js';
 import { itemKey } from './identity.js';
 import type { Direction } from './direction.js';
+import { decodeStateBytes, encodeState, encodeStateBytes } from './state.js';
 
 const INCEPTION: MediaItem = { type: 'movie', title: 'Inception', year: 2010, ids: { tmdb: 27205 } };
 const PILOT_LOCAL: MediaItem = { type: 'episode', season: 1, number: 1, ids: {}, show: { title: 'Breaking Bad', ids: { tmdb: 1396 } } };
@@ -216,5 +217,108 @@ describe('history state persistence', () => {
     expect(() => historyFromJSON({ kind: 'history', v: 1, items: [['m', 1, '', 0, 0, 32]] })).toThrow('history state: items[0][5]: expected a play (whole number, not a multiple of 16), got 32');
     expect(() => historyFromJSON({ kind: 'history', v: 1, items: [['m', 0, '', 0, 0, 33]] })).toThrow('history state: items[0]: the item has no usable id');
     expect(() => historyFromJSON(null)).toThrow('history state: expected an object');
+  });
+});
+
+describe('history state: compact storage and layout 2', () => {
+  function rng(seed: number) {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const odd: MediaItem[] = [
+    { type: 'movie', ids: { tmdb: 2 ** 40, imdb: 'tt0000001', trakt: 5 } },
+    { type: 'movie', ids: { imdb: 'nm-not-a-title' } },
+    { type: 'episode', season: 40000, number: 70000, ids: { tvdb: 2 ** 35 }, show: { ids: { imdb: 'weird show', tmdb: 9 } } },
+    { type: 'episode', season: 0, number: 12, ids: {}, show: { ids: { trakt: Number.MAX_SAFE_INTEGER } } },
+  ];
+
+  it('plays per item stay sorted, unique per minute, flags merged (many items, runs that move)', () => {
+    const r = rng(11);
+    const st = emptyHistoryState();
+    const ref = new Map<number, Map<number, number>>();
+    const items = Array.from({ length: 300 }, (_, i): MediaItem => ({ type: 'movie', ids: { tmdb: i + 1 } }));
+    const base = Date.parse('2020-01-01T00:00:00Z') / 60_000;
+    for (let k = 0; k < 20_000; k++) {
+      const i = Math.floor(r() * r() * items.length), m = base + Math.floor(r() * 5000), flag = 1 << Math.floor(r() * 4);
+      const ms = m * 60_000 + Math.floor(r() * 60_000);
+      if (flag === 1) recordScrobbled(st, items[i]!, ms);
+      else if (flag === 2) commitImported(st, [{ item: items[i]!, at_ms: ms }]);
+      else if (flag === 4) rejectExported(st, [{ item: items[i]!, watched_at_ms: ms }]);
+      else rejectImported(st, [{ item: items[i]!, at_ms: ms }]);
+      const plays = ref.get(i) ?? new Map<number, number>();
+      plays.set(m, (plays.get(m) ?? 0) | flag);
+      ref.set(i, plays);
+    }
+    const json = historyToJSON(st);
+    expect(json.items).toHaveLength(ref.size);
+    for (const t of json.items) {
+      const plays = ref.get((t[1] as number) - 1)!;
+      const want = [...plays.entries()].sort((a, b) => a[0] - b[0]);
+      let m = 0;
+      const got = t.slice(5).map((x) => { const f = (x as number) % 16; m += ((x as number) - f) / 16; return [m, f]; });
+      expect(got).toEqual(want);
+    }
+    expect(historyToJSON(loadHistory(saveHistory(st)))).toEqual(json);
+  });
+
+  it('round-trips odd values, a large random state, and keeps the item order', () => {
+    const r = rng(5);
+    const st = emptyHistoryState();
+    const local: LibraryEntry[] = odd.map((item, i) => ({ item, at_ms: Date.parse('2024-01-01T00:00:00Z') + i * 3_600_000 }));
+    for (let i = 0; i < 3000; i++) {
+      const ep = r() < 0.7;
+      const ids = { tmdb: r() < 0.8 ? 1 + Math.floor(r() * 1e6) : 0, imdb: r() < 0.5 ? 'tt' + Math.floor(r() * 1e7) : undefined, tvdb: ep && r() < 0.5 ? 1 + Math.floor(r() * 1e6) : undefined };
+      const item: MediaItem = ep
+        ? { type: 'episode', season: Math.floor(r() * 5), number: 1 + Math.floor(r() * 20), ids, show: { ids: { tmdb: 1 + Math.floor(r() * 50), tvdb: r() < 0.5 ? 1 + Math.floor(r() * 50) : undefined } } }
+        : { type: 'movie', ids: { ...ids, tmdb: 1 + Math.floor(r() * 1e6) } };
+      for (let k = 0; k < 1 + Math.floor(r() * 3); k++) local.push({ item, at_ms: Date.parse('2010-01-01T00:00:00Z') + Math.floor(r() * 4e11) });
+    }
+    const p = planHistory({ state: st, newLocal: local, newRemote: [], direction: 'both' });
+    commitExported(st, p.toExport.filter((_, i) => i % 3 === 0));
+    rejectExported(st, p.toExport.filter((_, i) => i % 7 === 1));
+    const json = historyToJSON(st);
+    const text = saveHistory(st);
+    expect(decodeStateBytes(text, 'x').subarray(0, 3)).toEqual(new Uint8Array([0x52, 0x56, 0x48])); // "RVH"
+    const back = loadHistory(text);
+    expect(historyToJSON(back)).toEqual(json);
+    expect(historyStats(back)).toEqual(historyStats(st));
+    for (const item of odd) expect(back.plays.query(item) && back.plays.find()).toBeGreaterThanOrEqual(0);
+    // the loaded state plans exactly like the original
+    const a = planHistory({ state: st, newLocal: [], newRemote: [], direction: 'both' });
+    const b = planHistory({ state: back, newLocal: [], newRemote: [], direction: 'both' });
+    expect(b.toExport.map((x) => [itemKey(x.item), x.watched_at_ms])).toEqual(a.toExport.map((x) => [itemKey(x.item), x.watched_at_ms]));
+  });
+
+  it('reads layout 1 (JSON) states', () => {
+    const st = emptyHistoryState();
+    sync(st, [play(INCEPTION, '2024-01-01T20:00:00Z'), play(PILOT_LOCAL, '2024-01-05T20:00:00Z')], [traktPilot('2024-02-01T20:00:00Z')]);
+    const json = historyToJSON(st);
+    expect(historyToJSON(loadHistory(encodeState(json)))).toEqual(json);
+  });
+
+  it('plays after the year 2225 are ignored (plays are 32-bit)', () => {
+    const p = planHistory({ state: emptyHistoryState(), newLocal: [{ item: INCEPTION, at_ms: Date.parse('2226-01-01T00:00:00Z') }, { item: INCEPTION, at_ms: Date.parse('2225-01-01T00:00:00Z') }], newRemote: [], direction: 'both' });
+    expect(p.ignored).toBe(1);
+    expect(p.toExport.map((x) => isoOf(x.watched_at_ms))).toEqual(['2225-01-01T00:00:00.000Z']);
+  });
+
+  it('names what is wrong in a corrupt layout 2 state', () => {
+    const st = emptyHistoryState();
+    sync(st, [play(INCEPTION, '2024-01-01T20:00:00Z')], []);
+    const raw = decodeStateBytes(saveHistory(st), 'x'); // "RVH", 2, 0 strings, 0 shows, 1 item, kind...
+    expect([...raw.subarray(0, 8)]).toEqual([0x52, 0x56, 0x48, 2, 0, 0, 1, 1]);
+    const bad = (edit: (b: Uint8Array) => Uint8Array) => () => loadHistory(encodeStateBytes(edit(raw.slice())));
+    expect(bad((b) => b.subarray(0, b.length - 2))).toThrow(/^history state: corrupt \(truncated at byte \d+\)$/);
+    expect(bad((b) => { b[3] = 9; return b; })).toThrow('history state: layout version 9 is not supported (expected 2, or the JSON layout 1)');
+    expect(bad((b) => { b[0] = 0x51; return b; })).toThrow('history state: not a history state (unknown header)');
+    expect(bad((b) => { b[7] = 7; return b; })).toThrow('history state: items[0]: kind 7 is not 1 (movie) or 2 (episode)');
+    expect(bad((b) => { const c = new Uint8Array(b.length + 1); c.set(b); return c; })).toThrow(/^history state: corrupt \(data after the end, at byte \d+\)$/);
+    expect(() => loadHistory(saveHistory(st).slice(0, -8))).toThrow(/^history state: corrupt/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaItem } from '../schemas/media.js';
-import { ItemIndex } from './item-index.js';
+import { sameItem } from './identity.js';
+import { ItemIndex, imdbCode, imdbString } from './item-index.js';
 
 const movie = (ids: Record<string, unknown>): MediaItem => ({ type: 'movie', ids } as MediaItem);
 const ep = (season: number, number: number, ids: Record<string, unknown>, showIds: Record<string, unknown>): MediaItem =>
@@ -71,5 +72,103 @@ describe('ItemIndex', () => {
     plain.set(movie({ imdb: 'tt1' }), 2);
     plain.set(movie({ tmdb: 1, imdb: 'tt1' }), 3);
     expect(plain.size).toBe(2);
+  });
+});
+
+describe('ItemTable: the index agrees with the rule', () => {
+  function rng(seed: number) {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  // tiny id spaces: partial matches, shared values, non-transitive chains all happen
+  function randomIds(r: () => number): Record<string, unknown> {
+    const ids: Record<string, unknown> = {};
+    if (r() < 0.5) ids.tmdb = 1 + Math.floor(r() * 4);
+    if (r() < 0.5) ids.imdb = r() < 0.1 ? 'odd-' + Math.floor(r() * 3) : 'tt' + Math.floor(r() * 4);
+    if (r() < 0.5) ids.tvdb = r() < 0.1 ? 2 ** 40 + Math.floor(r() * 3) : 1 + Math.floor(r() * 4);
+    if (r() < 0.5) ids.trakt = 1 + Math.floor(r() * 4);
+    return ids;
+  }
+  function randomItem(r: () => number): MediaItem {
+    if (r() < 0.4) return movie(randomIds(r));
+    const season = r() < 0.05 ? 40000 : Math.floor(r() * 2), number = r() < 0.05 ? 70000 : 1 + Math.floor(r() * 2);
+    return ep(season, number, randomIds(r), randomIds(r));
+  }
+
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`random operations (seed ${seed}): lookups find exactly what a scan finds; folded entries never match`, () => {
+      const r = rng(seed);
+      let folds = 0;
+      const ix = new ItemIndex<number[]>((into, from) => { folds++; into.value.push(...from.value); });
+      const plain = new ItemIndex<number>();
+      let token = 0;
+      for (let step = 0; step < 1500; step++) {
+        const it = randomItem(r), x = r();
+        if (x < 0.6) {
+          ix.set(it, ix.get(it) ?? [token++]);
+          plain.set(it, token++);
+        } else if (x < 0.7) {
+          ix.delete(it);
+          plain.delete(it);
+        }
+        for (const idx of [ix, plain] as ItemIndex<unknown>[]) {
+          const all = [...idx.entries()];
+          const probe = randomItem(r);
+          const found = idx.find(probe);
+          const scan = all.filter((e) => sameItem(e.item, probe));
+          if (found) expect(sameItem(found.item, probe)).toBe(true);
+          expect(found !== undefined).toBe(scan.length > 0);
+          expect(idx.size).toBe(all.length);
+          // every stored entry is found by its own item
+          if (step % 50 === 0) for (const e of all) expect(idx.find(e.item)).toBeDefined();
+        }
+        if (step % 100 === 0) {
+          const all = [...ix.entries()];
+          for (let a = 0; a < all.length; a++) for (let b = a + 1; b < all.length; b++) expect(sameItem(all[a]!.item, all[b]!.item)).toBe(false);
+        }
+      }
+      // nothing is lost in folds: every token set or absorbed is in exactly one entry
+      const tokens = [...ix.entries()].flatMap((e) => e.value);
+      expect(new Set(tokens).size).toBe(tokens.length);
+      expect(folds).toBeGreaterThan(0);
+    });
+  }
+
+  it('keeps odd values exactly: huge ids, imdb ids that are not tt + digits, leading zeros, big seasons', () => {
+    const ix = new ItemIndex<string>();
+    const items: MediaItem[] = [
+      movie({ tmdb: 2 ** 40, imdb: 'tt0000001' }),
+      movie({ imdb: 'tt1' }),
+      movie({ imdb: 'tt01' }),
+      movie({ imdb: 'nm12345' }),
+      movie({ imdb: 'tt123456789' }),
+      movie({ trakt: Number.MAX_SAFE_INTEGER }),
+      ep(40000, 70000, { tvdb: 3 }, { imdb: 'tt0903747' }),
+      ep(2, 3, {}, { tmdb: 2 ** 33, imdb: 'weird' }),
+    ];
+    items.forEach((it, i) => expect(ix.set(it, `v${i}`)).toBe(true));
+    expect(ix.size).toBe(items.length);
+    items.forEach((it, i) => {
+      const e = ix.find(it)!;
+      expect(e.value).toBe(`v${i}`);
+      expect(e.item).toMatchObject({ ...it, ids: it.ids });
+    });
+    expect(ix.get(movie({ imdb: 'tt001' }))).toBeUndefined();
+    expect(ix.get(movie({ imdb: 'tt1e0' }))).toBeUndefined();
+    expect(ix.get(movie({ tmdb: 2 ** 40 + 1 }))).toBeUndefined();
+    expect(ix.get(ep(40000, 70001, {}, { imdb: 'tt0903747' }))).toBeUndefined();
+    expect(ix.get(ep(40000, 70000, {}, { imdb: 'tt0903747' }))).toBe('v6');
+  });
+
+  it('imdbCode is exact', () => {
+    expect(imdbCode('tt1375666')).toBe(1375666 * 16 + 7);
+    expect(imdbString(imdbCode('tt0012345'))).toBe('tt0012345');
+    for (const bad of ['tt', 'tt1e5', 'tt0x10', 'tt 12', 'tt12 ', 'tt1.0', 'tt+1', 'tt-0', 'ttInfinity', 'tt123456789', 'xx12', 'TT12']) expect(imdbCode(bad)).toBe(0);
   });
 });

@@ -287,7 +287,7 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
   let toRemoteRemove: RemoteRemove[] = [], localRemove: Change[] = [];
   let inBase = 0;
   for (const entry of idx.entries()) {
-    const e = entry.value, item = entry.item;
+    const e = entry.value;
     if (e.b) inBase++;
     // Current values and the time of each side's change.
     const L = e.cl, LAt = L ? e.clAt : e.l === 0 ? e.lAt : now;
@@ -309,8 +309,9 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     }
     const toRemote = !rCh ? true : !lCh ? false : LAt !== RAt ? LAt > RAt : L === 0 || R !== 0;
     const v = toRemote ? L : R, at = toRemote ? LAt : RAt;
+    if (toRemote ? !wR || (e.skipR && now - e.skipR < retry) : !wL || (e.skipL && now - e.skipL < retry)) continue;
+    const item = entry.item; // rebuilt from the index: only for ops
     if (toRemote) {
-      if (!wR || (e.skipR && now - e.skipR < retry)) continue;
       if (v === 0) toRemoteRemove.push({ op: 'remote_remove', item });
       else {
         const add: RemoteAdd = { op: 'remote_add', item, at_ms: at };
@@ -318,7 +319,6 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
         toRemoteAdd.push(add);
       }
     } else {
-      if (!wL || (e.skipL && now - e.skipL < retry)) continue;
       if (v === 0) localRemove.push({ op: ratings ? 'remove_rating' : 'remove_watchlist', item });
       else if (ratings) toLocal.push({ op: 'set_rating', item, rating: traktToStars(v), at_ms: at });
       else toLocal.push({ op: 'add_watchlist', item, at_ms: at });
