@@ -54,6 +54,9 @@ const REMOTE = 1, LOCAL = 2, NO_EXPORT = 4, NO_IMPORT = 8, FLAGS = 16;
 const MAX_MINUTE = (2 ** 31 - 16) / 16;
 const MAX_MS = (MAX_MINUTE + 1) * MIN_MS - 1;
 
+/** Plays kept per item (a bound for loaders: one movie watched 65536 times is not a history). */
+const MAX_ITEM_PLAYS = 1 << 16;
+
 /** Slots a run of `len` plays holds in the arena: 0, 1, 2, 4, 8... */
 function capOf(len: number): number {
   return len <= 1 ? len : 1 << (32 - Math.clz32(len - 1));
@@ -103,6 +106,7 @@ export class HistoryPlays extends ItemTable {
       buf[lo] = key + ((buf[lo]! - key) | flag);
       return;
     }
+    if (L >= MAX_ITEM_PLAYS) return; // a bound for loaders; never reached by real histories
     if (L < capOf(L)) {
       buf.copyWithin(lo + 1, lo, o + L);
       buf[lo] = key + flag;
@@ -372,7 +376,7 @@ export function historyFromJSON(obj: unknown, what = 'history state'): HistorySt
 //   string index * 16 + 15.
 // Counts are checked against limits before anything is allocated for them.
 const MAGIC = [0x52, 0x56, 0x48], VERSION = 2;
-const MAX_ITEMS = 1 << 22, MAX_SHOWS = 1 << 22, MAX_STRINGS = 1 << 20, MAX_STRING = 1 << 16, MAX_ITEM_PLAYS = 1 << 16;
+const MAX_ITEMS = 1 << 22, MAX_SHOWS = 1 << 22, MAX_STRINGS = 1 << 20, MAX_STRING = 1 << 16;
 
 export function saveHistory(state: HistoryState): string {
   const enc = new StateEncoder();

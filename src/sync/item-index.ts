@@ -456,7 +456,7 @@ export class ItemTable {
   /** Links item n into the hash tables. */
   private index(n: number): void {
     this.count++;
-    this.firsts[this.kind[n]! * 5 + this.first(n)]++;
+    this.tally(this.kind[n]! * 5 + this.first(n), 1);
     if ((this.idUsed + 4) * 10 > this.idSlots.length * LOAD10) this.rehash(ID, this.idSlots.length * 2);
     const ids = this.ids, b = n * 4, slots = this.idSlots, mask = slots.length - 1, shift = this.idShift, salt = this.kind[n]! * 4;
     for (let i = 0; i < 4; i++) {
@@ -495,13 +495,13 @@ export class ItemTable {
     let changed = false;
     for (let i = 0; i < 4; i++) {
       if (ids[b + i] === 0 && q[i] !== 0) {
-        if (!changed) this.firsts[this.qKind * 5 + this.first(n)]--;
+        if (!changed) this.tally(this.qKind * 5 + this.first(n), -1);
         ids[b + i] = i === 1 ? this.ownImdb() : q[i]!;
         this.link(n, i);
         changed = true;
       }
     }
-    if (changed) this.firsts[this.qKind * 5 + this.first(n)]++;
+    if (changed) this.tally(this.qKind * 5 + this.first(n), 1);
     if (this.qKind === MOVIE) {
       if (this.qTitle !== undefined && this.titles[n] === undefined) this.setTitle(n, this.qTitle);
       if (this.qYear !== 0 && this.year[n] === 0) this.year[n] = this.qYear;
@@ -531,12 +531,16 @@ export class ItemTable {
     const kind = this.kind[n]!;
     if (kind === 0) return;
     const ids = this.ids, b = n * 4;
-    this.firsts[kind * 5 + this.first(n)]--;
+    this.tally(kind * 5 + this.first(n), -1);
     for (let i = 0; i < 4; i++) if (ids[b + i] !== 0) this.unlink(n, i);
     if (kind === EPISODE) this.unlinkEp(n);
     this.kind[n] = 0;
     if (n < this.titles.length) this.titles[n] = undefined;
     this.count--;
+  }
+
+  private tally(at: number, d: number): void {
+    this.firsts[at] = this.firsts[at]! + d;
   }
 
   /** The first own id type item n knows (4: none). */
@@ -650,7 +654,8 @@ export class ItemTable {
         slots[j] = r;
         if (this.shows * 10 > slots.length * LOAD10) this.rehashTuples();
         for (let i = 0; i < 4; i++) if (si[o + i] !== 0) this.linkShowId(r, i);
-        this.showFirsts[si[o] !== 0 ? 0 : si[o + 1] !== 0 ? 1 : si[o + 2] !== 0 ? 2 : si[o + 3] !== 0 ? 3 : 4]++;
+        const f = si[o] !== 0 ? 0 : si[o + 1] !== 0 ? 1 : si[o + 2] !== 0 ? 2 : si[o + 3] !== 0 ? 3 : 4;
+        this.showFirsts[f] = this.showFirsts[f]! + 1;
       }
       this.lastShow = r;
     }
