@@ -232,6 +232,8 @@ describe('history state: compact storage and layout 2', () => {
     };
   }
   const odd: MediaItem[] = [
+    { type: 'movie', ids: { tmdb: 7, trakt: 5 } },
+    { type: 'episode', season: 1, number: 1, ids: { tmdb: 7, trakt: 5 }, show: { ids: { tmdb: 7 } } }, // same values in a row
     { type: 'movie', ids: { tmdb: 2 ** 40, imdb: 'tt0000001', trakt: 5 } },
     { type: 'movie', ids: { imdb: 'nm-not-a-title' } },
     { type: 'episode', season: 40000, number: 70000, ids: { tvdb: 2 ** 35 }, show: { ids: { imdb: 'weird show', tmdb: 9 } } },
@@ -288,7 +290,12 @@ describe('history state: compact storage and layout 2', () => {
     const back = loadHistory(text);
     expect(historyToJSON(back)).toEqual(json);
     expect(historyStats(back)).toEqual(historyStats(st));
-    for (const item of odd) expect(back.plays.query(item) && back.plays.find()).toBeGreaterThanOrEqual(0);
+    for (const item of odd) {
+      expect(back.plays.query(item)).toBe(true);
+      const n = back.plays.find();
+      expect(n).toBeGreaterThanOrEqual(0);
+      expect(back.plays.item(n)).toMatchObject({ type: item.type, ids: item.ids });
+    }
     // the loaded state plans exactly like the original
     const a = planHistory({ state: st, newLocal: [], newRemote: [], direction: 'both' });
     const b = planHistory({ state: back, newLocal: [], newRemote: [], direction: 'both' });

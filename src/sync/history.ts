@@ -24,13 +24,14 @@
 //   Direction: 'export' never imports and 'import' never exports, but both learn every
 //   play, so a later switch to 'both' exports/imports only what the other side truly lacks.
 //
-// STATE (in memory: HistoryState, an ItemTable (./item-index.ts) with a play arena)
-//   Items are numbers with their identity in typed arrays (no object per item). Per item,
-//   its plays are a sorted run in one Int32Array (`buf`, from off[n], len[n] long): unique
-//   minutes packed as minute * 16 + flags (so plays after the year 2225 are not kept). A run holds capOf(len) slots (1, 2, 4, 8...);
-//   one that outgrows them moves to the end of the arena, which is compacted when more
-//   than half of it is left behind.
-//   Persisted (saveHistory, layout 2, binary): see writeHistory below. loadHistory also
+// STATE (in memory: HistoryState = HistoryPlays, an ItemTable of ./item-index.ts with plays)
+//   Items are numbers with their identity in typed arrays: no object per item or play.
+//   The plays of item n are a sorted run in one Int32Array arena (`buf`, from off[n],
+//   len[n] long), unique minutes packed as minute * 16 + flags (so a play after the year
+//   2225 is ignored like one without a valid time). A run holds capOf(len) slots (1, 2, 4,
+//   8...); one that outgrows them moves to the end of the arena, which is compacted when
+//   more than half of it is left behind.
+//   Persisted by saveHistory in layout 2 (binary, streamed: see below). loadHistory also
 //   reads layout 1, the JSON of historyToJSON: { kind: 'history', v: 1, shows: [...],
 //   items: [tuple] } where tuple is the item head written by identity.TupleWriter (show ids
 //   in the `shows` table) followed by one number per play: (minute - previous minute) * 16
@@ -440,7 +441,7 @@ function writeHistory(p: HistoryPlays, w: ChunkWriter): void {
       if (c === 0) w.byte(0);
       else {
         const v = value(i, c);
-        w.int(v - prev);
+        w.uint(zigzag(v - prev) + 1);
         prev = v;
       }
     }
@@ -545,9 +546,9 @@ function readHistory(r: StreamReader): HistoryState {
   for (let i = 0; i < 4; i++) {
     let prev = 0;
     for (let k = 0; k < nItems; k++) {
-      const z = r.uint();
+      const z = r.uint() - 1;
       let c = 0;
-      if (z !== 0) {
+      if (z >= 0) {
         prev += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
         if (!(prev > 0)) r.fail(`items[${k}]: bad id value ${prev}`);
         c = code(i, prev, () => `items[${k}]`);

@@ -1,7 +1,11 @@
-// Persisted sync state as text: JSON -> deflate -> base64 behind the tag `z1:`, the same
-// container as src/codec/compress.ts (compressJson can read what this writes), using the
-// codec's base64. Each state object carries its own layout version `v` and `kind`,
-// checked by its loader (historyFromJSON, threeWayFromJSON).
+// Persisted sync state as text: payload -> deflate -> base64 behind the tag `z1:`, the same
+// container as src/codec/compress.ts, using its base64 alphabet.
+//   - JSON payloads (ratings, watchlist; history layout 1): encodeState / decodeState;
+//     compressJson can read what encodeState writes. Each state object carries its own
+//     layout version `v` and `kind`, checked by its loader (threeWayFromJSON...).
+//   - Binary payloads (history layout 2), whose first byte is never `{`: StateEncoder /
+//     StateDecoder stream them chunk by chunk (deflate and base64 included), so neither
+//     the raw nor the compressed bytes of a large state are ever held whole.
 //
 // Why not compressJson/decompressJson directly: without TextDecoder (QuickJS) fflate's
 // strFromU8 builds the string one character at a time, which is quadratic there (minutes
