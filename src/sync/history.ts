@@ -87,6 +87,16 @@ export class HistoryPlays extends ItemTable {
     if (this.buf.length > (this.top - this.waste) * 1.05 + 1024) this.compact(256, true);
   }
 
+  /** The first play of item n (which has none). */
+  firstPlay(n: number, x: number): void {
+    let at = this.top;
+    if (at === this.buf.length) at = this.room(1);
+    else this.top = at + 1;
+    this.buf[at] = x;
+    this.off[n] = at;
+    this.len[n] = 1;
+  }
+
   /** Sets `flag` on the play of item n at minute m, inserting it in order if new. */
   mark(n: number, m: number, flag: number): void {
     const key = m * FLAGS, L = this.len[n]!;
@@ -219,16 +229,24 @@ export function planHistory(input: HistoryInput): HistoryPlan {
   if (exp || imp) {
     const p = state.plays, shows = new Map<number, Episode['show']>(), picked: number[] = [];
     p.trim(); // the columns and the arena to their size: outputs come next
+    const lens = p.len, offs = p.off, buf = p.buf;
     for (let n = 0; n < p.end; n++) {
-      const L = p.len[n]!;
+      const L = lens[n]!;
       if (L === 0) continue;
-      const o = p.off[n]!;
+      const o = offs[n]!;
+      if (L === 1) {
+        // one play (most items): sent when only its own side has it and was not refused
+        const x = buf[o]!, f = x & 15;
+        if (exp && (f & (LOCAL | REMOTE | NO_EXPORT)) === LOCAL) toExport.push({ item: p.item(n, shows), watched_at_ms: (x >> 4) * MIN_MS });
+        else if (imp && (f & (REMOTE | LOCAL | NO_IMPORT)) === REMOTE) toImport.push({ op: 'add_play', item: p.item(n, shows), at_ms: (x >> 4) * MIN_MS });
+        continue;
+      }
       let item: MediaItem | undefined;
-      if (exp && pick(p.buf, o, L, LOCAL, REMOTE, NO_EXPORT, picked)) {
+      if (exp && pick(buf, o, L, LOCAL, REMOTE, NO_EXPORT, picked)) {
         item = p.item(n, shows);
         for (let k = 0; k < picked.length; k++) toExport.push({ item, watched_at_ms: picked[k]! * MIN_MS });
       }
-      if (imp && pick(p.buf, o, L, REMOTE, LOCAL, NO_IMPORT, picked)) {
+      if (imp && pick(buf, o, L, REMOTE, LOCAL, NO_IMPORT, picked)) {
         item ??= p.item(n, shows);
         for (let k = 0; k < picked.length; k++) toImport.push({ op: 'add_play', item, at_ms: picked[k]! * MIN_MS });
       }
@@ -258,25 +276,25 @@ export function learnPlays(state: HistoryState, newLocal: readonly LibraryEntry[
 
 /** Record plays Trakt accepted (idempotent). */
 export function commitExported(state: HistoryState, plays: readonly ExportPlay[]): HistoryState {
-  for (const p of plays) mark(state, p.item, p.watched_at_ms, REMOTE);
+  for (let i = 0; i < plays.length; i++) mark(state, plays[i]!.item, plays[i]!.watched_at_ms, REMOTE);
   return state;
 }
 
 /** Record plays the library accepted (idempotent). */
 export function commitImported(state: HistoryState, plays: readonly ImportPlay[]): HistoryState {
-  for (const p of plays) if (p.at_ms !== undefined) mark(state, p.item, p.at_ms, LOCAL);
+  for (let i = 0; i < plays.length; i++) mark(state, plays[i]!.item, plays[i]!.at_ms, LOCAL);
   return state;
 }
 
 /** Record plays Trakt reported not_found: they are not exported again. */
 export function rejectExported(state: HistoryState, plays: readonly ExportPlay[]): HistoryState {
-  for (const p of plays) mark(state, p.item, p.watched_at_ms, NO_EXPORT);
+  for (let i = 0; i < plays.length; i++) mark(state, plays[i]!.item, plays[i]!.watched_at_ms, NO_EXPORT);
   return state;
 }
 
 /** Record plays the library answered not_in_library: they are not imported again. */
 export function rejectImported(state: HistoryState, plays: readonly ImportPlay[]): HistoryState {
-  for (const p of plays) if (p.at_ms !== undefined) mark(state, p.item, p.at_ms, NO_IMPORT);
+  for (let i = 0; i < plays.length; i++) mark(state, plays[i]!.item, plays[i]!.at_ms, NO_IMPORT);
   return state;
 }
 
@@ -615,23 +633,21 @@ function readHistory(r: StreamReader): HistoryState {
 
 // ---- internals -------------------------------------------------------------------------
 
-function validMs(ms: unknown): ms is number {
-  return typeof ms === 'number' && ms >= 0 && ms <= MAX_MS; // false for NaN
-}
-
 /** Adds a play of the table's query item. False when the item or time is unusable. */
 function learnQuery(p: HistoryPlays, ms: number, flag: number): boolean {
-  if (!validMs(ms)) return false;
+  if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_MS)) return false;
   let n = p.find();
   if (n >= 0) p.learn(n);
   else if ((n = p.add()) < 0) return false;
-  p.mark(n, Math.floor(ms / MIN_MS), flag);
+  const m = Math.floor(ms / MIN_MS);
+  if (p.len[n] === 0) p.firstPlay(n, m * FLAGS + flag);
+  else p.mark(n, m, flag);
   return true;
 }
 
 /** Sets `flag` on the play at that minute, inserting it in order if new. */
-function mark(state: HistoryState, item: MediaItem, ms: number, flag: number): void {
-  if (validMs(ms) && item && state.plays.query(item)) learnQuery(state.plays, ms, flag);
+function mark(state: HistoryState, item: MediaItem, ms: number | undefined, flag: number): void {
+  if (item && state.plays.query(item)) learnQuery(state.plays, ms as number, flag);
 }
 
 /**

@@ -400,15 +400,17 @@ export class ItemTable {
 
   /** Stores the query as a new item (call find first); -1 when it has no usable id. */
   add(): number {
-    if (!this.usable()) return -1;
+    const q = this.qIds, kind = this.qKind;
+    const q0 = q[0]!, q2 = q[2]!, q3 = q[3]!;
+    let q1 = q[1]!;
+    if (q0 === 0 && q1 === 0 && q2 === 0 && q3 === 0 && !this.usable()) return -1;
     const n = this.end;
     if (n === this.cap) this.resize(Math.max(64, Math.ceil(n * 1.5)));
     this.end = n + 1;
-    const kind = this.qKind;
-    if (this.qIds[1] === LAZY) this.ownImdb();
+    if (q1 === LAZY) q1 = this.ownImdb();
     this.kind[n] = kind;
-    const ids = this.ids, q = this.qIds, b = n * 4;
-    ids[b] = q[0]!; ids[b + 1] = q[1]!; ids[b + 2] = q[2]!; ids[b + 3] = q[3]!;
+    const ids = this.ids, b = n * 4;
+    ids[b] = q0; ids[b + 1] = q1; ids[b + 2] = q2; ids[b + 3] = q3;
     if (kind === EPISODE) {
       if (this.qShow[1] === LAZY) this.showImdb();
       this.sn[n] = this.qSN;
@@ -456,18 +458,22 @@ export class ItemTable {
   /** Links item n into the hash tables. */
   private index(n: number): void {
     this.count++;
-    this.tally(this.kind[n]! * 5 + this.first(n), 1);
+    const kind = this.kind[n]!, ids = this.ids, b = n * 4;
     if ((this.idUsed + 4) * 10 > this.idSlots.length * LOAD10) this.rehash(ID, this.idSlots.length * 2);
-    const ids = this.ids, b = n * 4, slots = this.idSlots, mask = slots.length - 1, shift = this.idShift, salt = this.kind[n]! * 4;
-    for (let i = 0; i < 4; i++) {
+    const slots = this.idSlots, mask = slots.length - 1, shift = this.idShift, salt = kind * 4;
+    let first = 4, used = this.idUsed;
+    for (let i = 3; i >= 0; i--) {
       const c = ids[b + i]!;
       if (c === 0) continue;
+      first = i;
       let j = Math.imul(c ^ SALT[salt + i]!, PHI) >>> shift;
       while (slots[j] !== EMPTY) j = (j + 1) & mask;
       slots[j] = b + i;
-      this.idUsed++;
+      used++;
     }
-    if (this.kind[n] === EPISODE) this.linkEp(n);
+    this.idUsed = used;
+    this.tally(kind * 5 + first, 1);
+    if (kind === EPISODE) this.linkEp(n);
   }
 
   /**
