@@ -5,8 +5,11 @@ import { commitExported, commitImported, emptyHistoryState, emptyThreeWayState, 
 
 declare const Host: { inputString(): string; outputString(s: string): void };
 
-const movie = (i: number) => ({ type: 'movie' as const, title: `M${i}`, year: 2000, ids: { tmdb: 1_000_000 + i, imdb: `tt${5_000_000 + i}` } });
-const episode = (i: number) => ({ type: 'episode' as const, season: 1 + (i % 10), number: 1 + Math.floor(i / 10) % 30, ids: { tmdb: 2_000_000 + i }, show: { title: `S${Math.floor(i / 300)}`, ids: { tmdb: 3_000_000 + Math.floor(i / 300) } } });
+// Ids scattered like real ones (a permutation, so distinct): sequential ids would make the
+// delta-coded state unrealistically small.
+const scatter = (i: number, mul: number) => 1 + ((i * mul + 12_345) % 10_000_019);
+const movie = (i: number) => ({ type: 'movie' as const, title: `M${i}`, year: 2000, ids: { tmdb: scatter(i, 7_919), imdb: `tt${String(scatter(i, 104_729)).padStart(7, '0')}` } });
+const episode = (i: number) => ({ type: 'episode' as const, season: 1 + (i % 10), number: 1 + Math.floor(i / 10) % 30, ids: { tmdb: scatter(i, 15_485_863) }, show: { title: `S${Math.floor(i / 300)}`, ids: { tmdb: scatter(Math.floor(i / 300), 32_452_843) } } });
 const item = (i: number) => (i % 3 === 0 ? episode(i) : movie(i));
 const traktItem = (i: number) => {
   const it = item(i);
