@@ -169,7 +169,7 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
     }
   }
   const { path, body } = request(batch.map((c) => c.entry));
-  const r = client.request(head.kind === 'watch' || !head.action || head.action === 'add' ? 'POST' : 'POST', path, body);
+  const r = client.request('POST', path, body);
   if (r.kind === 'ok') {
     const missing = notFound(r.body, batch.map((c) => c.entry));
     let delivered = 0, dropped = 0;
