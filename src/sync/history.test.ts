@@ -9,6 +9,7 @@ import type { TraktHistoryEntry } from './identity.js';
 import { itemKey } from './identity.js';
 import type { Direction } from './direction.js';
 import { decodeStateBytes, encodeState, encodeStateBytes } from './state.js';
+import { rng } from './rng.test-util.js';
 
 const INCEPTION: MediaItem = { type: 'movie', title: 'Inception', year: 2010, ids: { tmdb: 27205 } };
 const PILOT_LOCAL: MediaItem = { type: 'episode', season: 1, number: 1, ids: {}, show: { title: 'Breaking Bad', ids: { tmdb: 1396 } } };
@@ -221,16 +222,6 @@ describe('history state persistence', () => {
 });
 
 describe('history state: compact storage and layout 2', () => {
-  function rng(seed: number) {
-    let s = seed >>> 0;
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const odd: MediaItem[] = [
     { type: 'movie', ids: { tmdb: 7, trakt: 5 } },
     { type: 'episode', season: 1, number: 1, ids: { tmdb: 7, trakt: 5 }, show: { ids: { tmdb: 7 } } }, // same values in a row

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MediaItem } from '../schemas/media.js';
 import { sameItem } from './identity.js';
 import { ItemIndex, imdbCode, imdbString } from './item-index.js';
+import { rng } from './rng.test-util.js';
 
 const movie = (ids: Record<string, unknown>): MediaItem => ({ type: 'movie', ids } as MediaItem);
 const ep = (season: number, number: number, ids: Record<string, unknown>, showIds: Record<string, unknown>): MediaItem =>
@@ -76,16 +77,6 @@ describe('ItemIndex', () => {
 });
 
 describe('ItemTable: the index agrees with the rule', () => {
-  function rng(seed: number) {
-    let s = seed >>> 0;
-    return () => {
-      s = (s + 0x6d2b79f5) >>> 0;
-      let t = s;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   // tiny id spaces: partial matches, shared values, non-transitive chains all happen
   function randomIds(r: () => number): Record<string, unknown> {
     const ids: Record<string, unknown> = {};

@@ -8,17 +8,8 @@ import {
 } from './history.js';
 import type { TraktHistoryEntry, TraktRatingEntry } from './identity.js';
 import { emptyThreeWayState, planRatings, saveThreeWay, commitThreeWay } from './threeway.js';
+import { rng } from './rng.test-util.js';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 30k items: 4k movies and 26k episodes of 400 shows; Trakt knows every id, the library some. */
 function makeItems(n: number, rand: () => number): { local: MediaItem[]; trakt: Array<Omit<TraktHistoryEntry, 'watched_at' | 'id'>> } {
