@@ -49,8 +49,10 @@ async function one(n) {
     const callMark = host.calls.length;
     await host.action('sync_now', { userId: 'alice' });
     let wakeups = 0;
+    let last = null;
     for (let i = 0; i < 100_000; i++) {
       const st = await host.action('status', { userId: 'alice' });
+      last = st.data.last_sync;
       if (!st.data.sync?.running) break;
       const ticks = await host.advance(2_500);
       wakeups += ticks.filter((t) => t.name?.startsWith('sync:')).length;
@@ -76,6 +78,8 @@ async function one(n) {
       'merge state in KV': kb(stateBytes),
       'duplicate plays on Trakt': String(dup),
       'Trakt / library plays': `${sim.history('alice').length} / ${host.library.state('alice').history.length}`,
+      'calls over 30 s': String(syncCalls.filter((x) => !x.ok).length),
+      error: last?.error ?? '',
       _posts: { history: posts('/sync/history'), ratings: posts('/sync/ratings'), watchlist: posts('/sync/watchlist') },
     };
   } finally {
@@ -88,6 +92,6 @@ export async function benchSync(sizes = [1_000, 10_000]) {
   const rows = [];
   for (const n of sizes) rows.push(await one(n));
   table('first two-way sync, end to end in the stub host against the simulator (2k ratings, 500 watchlist items; targets: within 5% of the minimum, zero 429s)',
-    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time (sync calls)', 'slowest call', 'merge state in KV', 'duplicate plays on Trakt', 'Trakt / library plays'], rows);
+    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time (sync calls)', 'slowest call', 'merge state in KV', 'duplicate plays on Trakt', 'Trakt / library plays', 'calls over 30 s', 'error'], rows);
   return rows;
 }

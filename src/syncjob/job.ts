@@ -56,6 +56,7 @@ export interface SyncJob {
   importIdx: number;
   exportIdx: number;
   rejected: number[];
+  rejectedImports: number[];
   /** A history batch whose POST may have reached Trakt: [from, to) indices of the plan. */
   pending: [number, number] | null;
   /** ratings/watchlist: the ops in the `ops` blob and how far they got. */
@@ -78,6 +79,8 @@ export const DEEP_EVERY_MS = 7 * 86_400_000;
 const OVERLAP_MS = 86_400_000;
 const LEASE_MS = 45_000;
 const GETS_PER_CALL = 40;
+/** library_apply chunks (of 1000) per call: keeps a call far inside the 30 s limit. */
+const IMPORT_CHUNKS_PER_CALL = 10;
 const LIBRARY_PAGE = 1000;
 const TRAKT_PAGE = 100;
 /** Sync writes leave the next second to scrobbles: they pace themselves this much wider. */
@@ -112,7 +115,7 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
     localSince: deep || !lastReal ? 0 : Math.max(0, lastReal.startedAt - OVERLAP_MS),
     remoteSince: deep || !lastReal ? null : new Date(Math.max(0, lastReal.startedAt - OVERLAP_MS)).toISOString(),
     localCursor: null, remoteType: 'movies', remotePage: 1, remotePages: null,
-    planned: false, importIdx: 0, exportIdx: 0, rejected: [], pending: null, opsIdx: null,
+    planned: false, importIdx: 0, exportIdx: 0, rejected: [], rejectedImports: [], pending: null, opsIdx: null,
     progress: null,
     report: Object.fromEntries(AREAS.map((a) => [a, emptyReport()])) as Record<Area, AreaReport>,
   };
@@ -178,6 +181,9 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
   if (cur.value.leaseUntil > now) return { done: false, job: cur.value, nextAt: cur.value.leaseUntil, why: 'another call is running this sync' };
   const job: SyncJob = { ...cur.value, leaseUntil: now + LEASE_MS, calls: cur.value.calls + 1 };
   if (!writeJson(host, jobKey(userId), job, cur.version)) return { done: false, job: cur.value, nextAt: now + 5_000, why: 'another call took this sync' };
+  // A safety net: if this call dies (killed at 30 s, host crash), the job resumes once
+  // the lease is over. The end of the call replaces it with the real next time.
+  host.scheduleSet(scheduleNames.sync(userId), now + LEASE_MS + 5_000, { user_id: userId, kind: 'sync' });
   const run = new Run(host, client, userId, job);
   let why = '';
   try {
@@ -354,25 +360,27 @@ function historyWrite(run: Run): string {
     job.importIdx = 0;
     job.exportIdx = 0;
     job.rejected = [];
+    job.rejectedImports = [];
     run.save();
   }
   const exports = rep.toRemote, imports = rep.toLocal;
 
-  // Imports first: they cost no Trakt request, and library_apply is idempotent.
-  while (job.importIdx < imports) {
-    const chunk = readList<Change>(host, importKey, job.importIdx, Math.min(imports, job.importIdx + LIBRARY_PAGE));
+  // Imports first: they cost no Trakt request, and library_apply is idempotent, so the
+  // state learns them once at the end of the phase (a crash just re-applies a chunk).
+  for (let chunks = 0; job.importIdx < imports; chunks++) {
+    if (chunks >= IMPORT_CHUNKS_PER_CALL) return 'budget';
+    const from = job.importIdx;
+    const chunk = readList<Change>(host, importKey, from, Math.min(imports, from + LIBRARY_PAGE));
     const results = host.libraryApply(userId, chunk);
-    const state = run.loadHistory();
-    const ok: Change[] = [], refused: Change[] = [];
-    chunk.forEach((c, i) => (results[i]?.ok ? ok : refused).push(c));
-    commitImported(state, ok.map((c) => ({ item: c.item, at_ms: c.at_ms! })));
-    rejectImported(state, refused.map((c) => ({ item: c.item, at_ms: c.at_ms! })));
-    run.historyDirty = true;
-    rep.sentLocal += ok.length;
-    rep.notInLibrary += refused.length;
+    chunk.forEach((_, i) => {
+      if (results[i]?.ok) rep.sentLocal++;
+      else {
+        rep.notInLibrary++;
+        job.rejectedImports.push(from + i);
+      }
+    });
     job.importIdx += chunk.length;
     job.progress = { label: 'history import', done: job.importIdx, total: imports };
-    run.saveHistory();
     run.save();
   }
 
@@ -393,12 +401,16 @@ function historyWrite(run: Run): string {
     return sendExport(run, exportKey, exports, Array.from({ length: n }, (_, i) => job.exportIdx + i));
   }
 
-  // Done: record what Trakt has now, in the state for good.
+  // Done: record what each side has now, in the state for good.
   const state = run.loadHistory();
   const rejected = new Set(job.rejected);
   const all = readList<ExportPlay>(host, exportKey, 0, exports);
   commitExported(state, all.filter((_, i) => !rejected.has(i)));
   rejectExported(state, all.filter((_, i) => rejected.has(i)));
+  const refused = new Set(job.rejectedImports);
+  const imported = readList<Change>(host, importKey, 0, imports).map((c) => ({ item: c.item, at_ms: c.at_ms! }));
+  commitImported(state, imported.filter((_, i) => !refused.has(i)));
+  rejectImported(state, imported.filter((_, i) => refused.has(i)));
   run.historyDirty = true;
   run.saveHistory();
   deleteBlob(host, exportKey);
