@@ -26,7 +26,7 @@ async function one(n) {
     const distinct = Math.round(n * 1.5);
     const movies = genMovies(Math.max(distinct, 2_500));
     sim.addClient(CLIENT);
-    sim.addUser({ username: 'alice', limits: { watchlist: 10_000, ratings: 100_000 } });
+    sim.addUser({ username: 'alice', vip: true, limits: { watchlist: 10_000, ratings: 100_000, history: 10_000_000 } });
     sim.seedCatalog({ movies });
     host.library.seed({ users: ['alice'], movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
     host.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret });
