@@ -94,7 +94,8 @@ export class KvStore {
     return this.setTx(key, value, expected);
   }
 
-  #set(key, value, ifVersion) {
+  /** The key's row (or undefined); `conflict` unless it is at `ifVersion` (0: absent). */
+  #rowAt(key, ifVersion) {
     const row = this.q.get.get(this.plugin, key);
     const current = row ? row.version : 0;
     if (ifVersion !== undefined && ifVersion !== current) {
@@ -102,6 +103,11 @@ export class KvStore {
         ? `key "${key}" does not exist (if_version ${ifVersion})`
         : `key "${key}" is at version ${current}, not ${ifVersion}`);
     }
+    return row;
+  }
+
+  #set(key, value, ifVersion) {
+    const row = this.#rowAt(key, ifVersion);
     const bytes = utf8Bytes(key) + utf8Bytes(value);
     const meta = this.#meta();
     const used = meta.used - (row ? row.bytes : 0) + bytes;
@@ -122,13 +128,7 @@ export class KvStore {
   }
 
   #delete(key, ifVersion) {
-    const row = this.q.get.get(this.plugin, key);
-    const current = row ? row.version : 0;
-    if (ifVersion !== undefined && ifVersion !== current) {
-      throw new HostError('conflict', current === 0
-        ? `key "${key}" does not exist (if_version ${ifVersion})`
-        : `key "${key}" is at version ${current}, not ${ifVersion}`);
-    }
+    const row = this.#rowAt(key, ifVersion);
     if (row) {
       this.q.del.run(this.plugin, key);
       const meta = this.#meta();
