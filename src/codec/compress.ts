@@ -8,8 +8,9 @@ const TAG = 'z1:';
 let lib: Fflate | undefined;
 const fflate = (): Fflate => (lib ??= loadFflate());
 
-export function compressJson(value: unknown): string {
-  return TAG + encodeBase64(fflate().deflateSync(utf8Encode(JSON.stringify(value)), { level: 6 }));
+/** `level` 1 trades ~7% size for about twice the speed: for short-lived values. */
+export function compressJson(value: unknown, level: 1 | 6 = 6): string {
+  return TAG + encodeBase64(fflate().deflateSync(utf8Encode(JSON.stringify(value)), { level }));
 }
 
 /** Reads what compressJson wrote (or plain JSON); `what` names the value in errors. */

@@ -52,7 +52,8 @@ export const LIST_PAGE = 1000;
 export function saveList(host: HostApi, prefix: string, items: readonly unknown[]): void {
   deleteBlob(host, prefix);
   for (let p = 0; p * LIST_PAGE < items.length; p++) {
-    host.kvSet(`${prefix}/${p}`, compressJson(items.slice(p * LIST_PAGE, (p + 1) * LIST_PAGE)));
+    // Plans live for one sync: fast compression over small.
+    host.kvSet(`${prefix}/${p}`, compressJson(items.slice(p * LIST_PAGE, (p + 1) * LIST_PAGE), 1));
   }
 }
 
