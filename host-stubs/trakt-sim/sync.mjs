@@ -285,16 +285,26 @@ export function addRatings(/** @type {Ctx} */ c) {
   return json(201, { added, not_found: notFound });
 }
 
-/** POST /sync/ratings/remove */
-export function removeRatings(/** @type {Ctx} */ c) {
+/**
+ * Removes the body's items from one of the user's lists (ratings or watchlist); `touched`
+ * runs with the item's area for each one that was there.
+ * @param {Ctx} c @param {Map<string, unknown>} list @param {(area: string) => void} touched
+ */
+function removeListed(c, list, touched) {
   const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'items');
   const deleted = counts(ALL_AREAS);
   for (const t of targets) {
-    if (c.user.ratings.delete(itemKey(t.item))) {
+    if (list.delete(itemKey(t.item))) {
       deleted[areaOf(t.item.kind)] += 1;
-      c.user.touch(areaOf(t.item.kind), 'rated_at', c.now);
+      touched(areaOf(t.item.kind));
     }
   }
+  return { deleted, notFound };
+}
+
+/** POST /sync/ratings/remove */
+export function removeRatings(/** @type {Ctx} */ c) {
+  const { deleted, notFound } = removeListed(c, c.user.ratings, (area) => c.user.touch(area, 'rated_at', c.now));
   return json(200, { deleted, not_found: notFound });
 }
 
@@ -347,15 +357,10 @@ export function addWatchlist(/** @type {Ctx} */ c) {
 
 /** POST /sync/watchlist/remove */
 export function removeWatchlist(/** @type {Ctx} */ c) {
-  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'items');
-  const deleted = counts(ALL_AREAS);
-  for (const t of targets) {
-    if (c.user.watchlist.delete(itemKey(t.item))) {
-      deleted[areaOf(t.item.kind)] += 1;
-      c.user.touch(areaOf(t.item.kind), 'watchlisted_at', c.now);
-      c.user.touch('watchlist', 'updated_at', c.now);
-    }
-  }
+  const { deleted, notFound } = removeListed(c, c.user.watchlist, (area) => {
+    c.user.touch(area, 'watchlisted_at', c.now);
+    c.user.touch('watchlist', 'updated_at', c.now);
+  });
   rerank(c.user);
   return json(200, { deleted, not_found: notFound, list: listInfo(c.user) });
 }

@@ -43,9 +43,9 @@ import type { Change, LibraryEntry } from '../host/api.js';
 import type { Episode, MediaItem } from '../schemas/media.js';
 import { ChunkWriter, StreamReader } from './bytes.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
-import { TupleReader, TupleWriter, type TraktHistoryEntry, type Tuple } from './identity.js';
+import { TupleWriter, type TraktHistoryEntry, type Tuple } from './identity.js';
 import { EPISODE, ItemTable, MOVIE, imdbCode } from './item-index.js';
-import { StateDecoder, StateEncoder, StateError, checkEnvelope, decodeState } from './state.js';
+import { StateDecoder, StateEncoder, StateError, checkEnvelope, decodeState, showTableReader } from './state.js';
 
 /** Plays of one item closer than this many minutes are the same play. */
 export const SAME_PLAY_MINUTES = 24 * 60;
@@ -348,12 +348,7 @@ export function historyFromJSON(obj: unknown, what = 'history state'): HistorySt
   const o = checkEnvelope(obj, what, 'history', 1);
   const items = o.items as unknown[];
   const state = emptyHistoryState(), p = state.plays;
-  let reader: TupleReader;
-  try {
-    reader = new TupleReader(o.shows, `${what}: shows`);
-  } catch (err) {
-    throw new StateError((err as Error).message);
-  }
+  const reader = showTableReader(o.shows, what);
   for (let i = 0; i < items.length; i++) {
     const t = items[i] as unknown[];
     let head: { item: MediaItem; next: number };

@@ -14,6 +14,7 @@
 // chunked path. A value with non-ASCII bytes (not written here) is still decoded as UTF-8.
 import { Deflate, Inflate, deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import { decodeBase64, encodeBase64 } from '../codec/base64.js';
+import { TupleReader } from './identity.js';
 
 const TAG = 'z1:';
 
@@ -215,5 +216,14 @@ function checkTag(text: unknown, what: string): asserts text is string {
   if (!text.startsWith(TAG)) {
     const tag = /^[A-Za-z0-9]{1,8}:/.exec(text.slice(0, 9));
     throw new StateError(tag ? `${what}: unknown format tag "${tag[0]}" (expected "${TAG}")` : `${what}: not a stored state (no "${TAG}" tag)`);
+  }
+}
+
+/** The show table of a saved state; a malformed one is a StateError naming `what`. */
+export function showTableReader(shows: unknown, what: string): TupleReader {
+  try {
+    return new TupleReader(shows, `${what}: shows`);
+  } catch (err) {
+    throw new StateError((err as Error).message);
   }
 }

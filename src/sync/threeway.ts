@@ -29,10 +29,10 @@
 import type { Change, LibraryEntry } from '../host/api.js';
 import type { MediaItem } from '../schemas/media.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
-import { TupleReader, TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
+import { TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
 import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating.js';
-import { StateError, checkEnvelope, decodeState, encodeState } from './state.js';
+import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } from './state.js';
 
 export type ThreeWayKind = 'ratings' | 'watchlist';
 
@@ -164,12 +164,7 @@ export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kin
   const items = o.items as unknown[];
   const state = emptyThreeWayState(kind);
   const max = kind === 'ratings' ? 10 : 1;
-  let reader: TupleReader;
-  try {
-    reader = new TupleReader(o.shows, `${what}: shows`);
-  } catch (err) {
-    throw new StateError((err as Error).message);
-  }
+  const reader = showTableReader(o.shows, what);
   for (let i = 0; i < items.length; i++) {
     const t = items[i] as unknown[];
     const where = `${what}: items[${i}]`;
