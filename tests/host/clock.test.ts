@@ -1,21 +1,17 @@
 // One clock for clock_now, wake-ups (schedule_set) and interval ticks.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
 import { DEFAULT_START_MS, RevengeHost } from '../../host-stubs/index.mjs';
-import { buildProbe, probeManifest } from './fixtures/build.js';
+import { probeManifest, probeSuite } from './fixtures/build.js';
 
+const suite = probeSuite();
+const { hosts, dirs } = suite;
 let wasm: Uint8Array;
-const hosts: any[] = [];
-const dirs: string[] = [];
 beforeAll(() => {
-  wasm = buildProbe();
-});
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  wasm = suite.wasm();
 });
 
 async function newHost(options: Record<string, unknown> = {}) {

@@ -1,22 +1,18 @@
 // Settings (server and user forms, writeOnly secrets) and plugin secrets: validation,
 // what the plugin and the browser see, and encryption at rest.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-ignore: plain ESM with JSDoc types
 import { HostError, RevengeHost } from '../../host-stubs/index.mjs';
-import { buildProbe, probeManifest } from './fixtures/build.js';
+import { probeManifest, probeSuite } from './fixtures/build.js';
 
+const suite = probeSuite();
+const { hosts, dirs } = suite;
 let wasm: Uint8Array;
-const hosts: any[] = [];
-const dirs: string[] = [];
 beforeAll(() => {
-  wasm = buildProbe();
-});
-afterEach(async () => {
-  for (const h of hosts.splice(0)) await h.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  wasm = suite.wasm();
 });
 
 const tmp = () => {
