@@ -199,8 +199,8 @@ describe('history state persistence', () => {
     sync(st, [play(INCEPTION, '2024-01-01T20:00:00Z'), play(INCEPTION, '2024-01-05T20:00:00Z')], [traktPilot('2024-02-01T20:00:00Z')]);
     rejectExported(st, [{ item: INCEPTION, watched_at_ms: Date.parse('2024-01-09T00:00:00Z') }]);
     const json = historyToJSON(st);
-    const m1 = Date.parse('2024-01-01T20:00:00Z') / 60_000;
-    expect(json.items[1]).toEqual(['m', 27205, '', 0, 0, m1 * 16 + 3, 4 * 1440 * 16 + 3, (3 * 1440 + 240) * 16 + 4]);
+    const s1 = Date.parse('2024-01-01T20:00:00Z') / 1000;
+    expect(json.items[1]).toEqual(['m', 27205, '', 0, 0, s1 * 16 + 3, 4 * 86_400 * 16 + 3, (3 * 86_400 + 14_400) * 16 + 4]);
     const back = historyFromJSON(JSON.parse(JSON.stringify(json)));
     expect(historyToJSON(back)).toEqual(json);
     const text = saveHistory(st);
@@ -214,7 +214,7 @@ describe('history state persistence', () => {
     expect(() => loadHistory('z9:AAAA')).toThrow('history state: unknown format tag "z9:" (expected "z1:")');
     expect(() => loadHistory('{"kind":"history"}')).toThrow('history state: not a stored state (no "z1:" tag)');
     expect(() => historyFromJSON({ kind: 'ratings', v: 1, items: [] })).toThrow('history state: kind is "ratings", expected "history"');
-    expect(() => historyFromJSON({ kind: 'history', v: 7, items: [] })).toThrow('history state: layout version 7 is not supported (expected 1)');
+    expect(() => historyFromJSON({ kind: 'history', v: 7, items: [] })).toThrow('history state: layout version 7 is not supported (expected 2)');
     expect(() => historyFromJSON({ kind: 'history', v: 1, items: [['m', 1, '', 0, 0, 32]] })).toThrow('history state: items[0][5]: expected a play (whole number, not a multiple of 16), got 32');
     expect(() => historyFromJSON({ kind: 'history', v: 1, items: [['m', 0, '', 0, 0, 33]] })).toThrow('history state: items[0]: the item has no usable id');
     expect(() => historyFromJSON(null)).toThrow('history state: expected an object');
@@ -231,15 +231,15 @@ describe('history state: compact storage and layout 2', () => {
     { type: 'episode', season: 0, number: 12, ids: {}, show: { ids: { trakt: Number.MAX_SAFE_INTEGER } } },
   ];
 
-  it('plays per item stay sorted, unique per minute, flags merged (many items, runs that move)', () => {
+  it('plays per item stay sorted, unique per second, flags merged (many items, runs that move)', () => {
     const r = rng(11);
     const st = emptyHistoryState();
     const ref = new Map<number, Map<number, number>>();
     const items = Array.from({ length: 300 }, (_, i): MediaItem => ({ type: 'movie', ids: { tmdb: i + 1 } }));
-    const base = Date.parse('2020-01-01T00:00:00Z') / 60_000;
+    const base = Date.parse('2020-01-01T00:00:00Z') / 1000;
     for (let k = 0; k < 20_000; k++) {
       const i = Math.floor(r() * r() * items.length), m = base + Math.floor(r() * 5000), flag = 1 << Math.floor(r() * 4);
-      const ms = m * 60_000 + Math.floor(r() * 60_000);
+      const ms = m * 1000 + Math.floor(r() * 1000);
       if (flag === 1) recordScrobbled(st, items[i]!, ms);
       else if (flag === 2) commitImported(st, [{ item: items[i]!, at_ms: ms }]);
       else if (flag === 4) rejectExported(st, [{ item: items[i]!, watched_at_ms: ms }]);
@@ -300,20 +300,26 @@ describe('history state: compact storage and layout 2', () => {
     expect(historyToJSON(loadHistory(encodeState(json)))).toEqual(json);
   });
 
-  it('plays after the year 2225 are ignored (plays are 32-bit)', () => {
-    const p = planHistory({ state: emptyHistoryState(), newLocal: [{ item: INCEPTION, at_ms: Date.parse('2226-01-01T00:00:00Z') }, { item: INCEPTION, at_ms: Date.parse('2225-01-01T00:00:00Z') }], newRemote: [], direction: 'both' });
+  it('keeps play times to the second, and ignores plays without a usable time', () => {
+    const p = planHistory({ state: emptyHistoryState(), newLocal: [{ item: INCEPTION, at_ms: -5 }, { item: INCEPTION, at_ms: Date.parse('2025-01-01T19:51:03.700Z') }], newRemote: [], direction: 'both' });
     expect(p.ignored).toBe(1);
-    expect(p.toExport.map((x) => isoOf(x.watched_at_ms))).toEqual(['2225-01-01T00:00:00.000Z']);
+    expect(p.toExport.map((x) => isoOf(x.watched_at_ms))).toEqual(['2025-01-01T19:51:03.000Z']);
+  });
+
+  it('reads the minute layouts of release 0.1.0 as seconds', () => {
+    const m = Date.parse('2024-01-01T20:00:00Z') / 60_000;
+    const st = historyFromJSON({ kind: 'history', v: 1, shows: [], items: [['m', 27205, '', 0, 0, m * 16 + 3]] });
+    expect(historyToJSON(st).items[0]).toEqual(['m', 27205, '', 0, 0, m * 60 * 16 + 3]);
   });
 
   it('names what is wrong in a corrupt layout 2 state', () => {
     const st = emptyHistoryState();
     sync(st, [play(INCEPTION, '2024-01-01T20:00:00Z')], []);
-    const raw = decodeStateBytes(saveHistory(st), 'x'); // "RVH", 2, 0 strings, 0 shows, 1 item, kind...
-    expect([...raw.subarray(0, 8)]).toEqual([0x52, 0x56, 0x48, 2, 0, 0, 1, 1]);
+    const raw = decodeStateBytes(saveHistory(st), 'x'); // "RVH", 3, 0 strings, 0 shows, 1 item, kind...
+    expect([...raw.subarray(0, 8)]).toEqual([0x52, 0x56, 0x48, 3, 0, 0, 1, 1]);
     const bad = (edit: (b: Uint8Array) => Uint8Array) => () => loadHistory(encodeStateBytes(edit(raw.slice())));
     expect(bad((b) => b.subarray(0, b.length - 2))).toThrow(/^history state: corrupt \(truncated at byte \d+\)$/);
-    expect(bad((b) => { b[3] = 9; return b; })).toThrow('history state: layout version 9 is not supported (expected 2, or the JSON layout 1)');
+    expect(bad((b) => { b[3] = 9; return b; })).toThrow('history state: layout version 9 is not supported (expected 3, or 2, or the JSON layout)');
     expect(bad((b) => { b[0] = 0x51; return b; })).toThrow('history state: not a history state (unknown header)');
     expect(bad((b) => { b[7] = 7; return b; })).toThrow('history state: items[0]: kind 7 is not 1 (movie) or 2 (episode)');
     expect(bad((b) => { const c = new Uint8Array(b.length + 1); c.set(b); return c; })).toThrow(/^history state: corrupt \(data after the end, at byte \d+\)$/);

@@ -4,11 +4,11 @@
 //   Two plays of the same item (./identity.ts rule) are the same play when their times
 //   differ by less than 24 hours. Any two moments of one calendar day, in any single time
 //   zone, are less than 24 h apart, so this is "same day" made robust across midnight and
-//   time zones. Times are kept at minute resolution (floored), so the 24 h boundary is
-//   exact to within a minute.
+//   time zones. Times are kept to the second, as Trakt keeps them: a watch time is never
+//   changed on its way to the other side.
 //
 // MERGE
-//   State remembers, per item, every play minute seen on either side with flags:
+//   State remembers, per item, every play second seen on either side with flags:
 //   REMOTE (on Trakt), LOCAL (in the library), NO_EXPORT / NO_IMPORT (the other side
 //   refused it: Trakt not_found / library not_in_library; never retried).
 //   - A LOCAL play is exported when no REMOTE play of the item lies within 24 h of it
@@ -26,9 +26,8 @@
 //
 // STATE (in memory: HistoryState = HistoryPlays, an ItemTable of ./item-index.ts with plays)
 //   Items are numbers with their identity in typed arrays: no object per item or play.
-//   The plays of item n are a sorted run in one Int32Array arena (`buf`, from off[n],
-//   len[n] long), unique minutes packed as minute * 16 + flags (so a play after the year
-//   2225 is ignored like one without a valid time). A run holds capOf(len) slots (1, 2, 4,
+//   The plays of item n are a sorted run in one Float64Array arena (`buf`, from off[n],
+//   len[n] long), unique seconds packed as second * 16 + flags (exact in a double). A run holds capOf(len) slots (1, 2, 4,
 //   8...); one that outgrows them moves to the end of the arena, which is compacted when
 //   more than half of it is left behind.
 //   Persisted by saveHistory in layout 2 (binary, streamed: see below). loadHistory also
@@ -47,13 +46,15 @@ import { TupleWriter, type TraktHistoryEntry, type Tuple } from './identity.js';
 import { EPISODE, ItemTable, MOVIE, imdbCode } from './item-index.js';
 import { StateDecoder, StateEncoder, StateError, checkEnvelope, decodeState, showTableReader } from './state.js';
 
-/** Plays of one item closer than this many minutes are the same play. */
-export const SAME_PLAY_MINUTES = 24 * 60;
-const MIN_MS = 60_000;
+/** Plays of one item closer than this many seconds are the same play. */
+export const SAME_PLAY_SECONDS = 24 * 3600;
+/** Play times are kept to the second, as Trakt keeps them: a watch time is never changed. */
+const UNIT_MS = 1000;
 const REMOTE = 1, LOCAL = 2, NO_EXPORT = 4, NO_IMPORT = 8, FLAGS = 16;
-/** Plays are int32 (minute * 16 + flags): minutes up to 2^27 - 1, i.e. until the year 2225. */
-const MAX_MINUTE = (2 ** 31 - 16) / 16;
-const MAX_MS = (MAX_MINUTE + 1) * MIN_MS - 1;
+/** Plays are float64 (second * 16 + flags, exact below 2^53): seconds up to 2^48. */
+const MAX_SECOND = 2 ** 48;
+const MAX_MS = (MAX_SECOND + 1) * UNIT_MS - 1;
+const secOf = (x: number) => Math.floor(x / FLAGS);
 
 /** Plays kept per item (a bound for loaders: one movie watched 65536 times is not a history). */
 const MAX_ITEM_PLAYS = 1 << 16;
@@ -67,7 +68,7 @@ function capOf(len: number): number {
 export class HistoryPlays extends ItemTable {
   off: Int32Array = new Int32Array(0);
   len: Int32Array = new Int32Array(0);
-  buf: Int32Array = new Int32Array(256);
+  buf: Float64Array = new Float64Array(256);
   /** Arena slots in use (including `waste`: slots of runs that moved). */
   top = 0;
   waste = 0;
@@ -141,7 +142,7 @@ export class HistoryPlays extends ItemTable {
       const live = this.top - this.waste;
       if (this.waste * 2 > live) this.compact(k);
       else {
-        const b = new Int32Array(Math.max(this.top + k, Math.ceil(this.buf.length * 1.5)));
+        const b = new Float64Array(Math.max(this.top + k, Math.ceil(this.buf.length * 1.5)));
         b.set(this.buf.subarray(0, this.top));
         this.buf = b;
       }
@@ -154,7 +155,7 @@ export class HistoryPlays extends ItemTable {
   /** Drops the slots runs left behind; room for `extra` more, or for a third more when exact is false. */
   compact(extra: number, exact = false): void {
     const live = this.top - this.waste + extra;
-    const b = new Int32Array(Math.max(256, exact ? live : Math.ceil(live * 1.5)));
+    const b = new Float64Array(Math.max(256, exact ? live : Math.ceil(live * 1.5)));
     const off = this.off, len = this.len, buf = this.buf;
     let t = 0;
     for (let n = 0; n < this.end; n++) {
@@ -236,19 +237,19 @@ export function planHistory(input: HistoryInput): HistoryPlan {
       const o = offs[n]!;
       if (L === 1) {
         // one play (most items): sent when only its own side has it and was not refused
-        const x = buf[o]!, f = x & 15;
-        if (exp && (f & (LOCAL | REMOTE | NO_EXPORT)) === LOCAL) toExport.push({ item: p.item(n, shows), watched_at_ms: (x >> 4) * MIN_MS });
-        else if (imp && (f & (REMOTE | LOCAL | NO_IMPORT)) === REMOTE) toImport.push({ op: 'add_play', item: p.item(n, shows), at_ms: (x >> 4) * MIN_MS });
+        const x = buf[o]!, f = x % FLAGS;
+        if (exp && (f & (LOCAL | REMOTE | NO_EXPORT)) === LOCAL) toExport.push({ item: p.item(n, shows), watched_at_ms: secOf(x) * UNIT_MS });
+        else if (imp && (f & (REMOTE | LOCAL | NO_IMPORT)) === REMOTE) toImport.push({ op: 'add_play', item: p.item(n, shows), at_ms: secOf(x) * UNIT_MS });
         continue;
       }
       let item: MediaItem | undefined;
       if (exp && pick(buf, o, L, LOCAL, REMOTE, NO_EXPORT, picked)) {
         item = p.item(n, shows);
-        for (let k = 0; k < picked.length; k++) toExport.push({ item, watched_at_ms: picked[k]! * MIN_MS });
+        for (let k = 0; k < picked.length; k++) toExport.push({ item, watched_at_ms: picked[k]! * UNIT_MS });
       }
       if (imp && pick(buf, o, L, REMOTE, LOCAL, NO_IMPORT, picked)) {
         item ??= p.item(n, shows);
-        for (let k = 0; k < picked.length; k++) toImport.push({ op: 'add_play', item, at_ms: picked[k]! * MIN_MS });
+        for (let k = 0; k < picked.length; k++) toImport.push({ op: 'add_play', item, at_ms: picked[k]! * UNIT_MS });
       }
     }
   }
@@ -323,7 +324,7 @@ export function historyStats(state: HistoryState): { items: number; plays: numbe
 // ---- persistence -----------------------------------------------------------------------
 
 /** Layout 1 (JSON; loadHistory still reads it). */
-export interface HistoryStateJSON { kind: 'history'; v: 1; shows: Tuple[]; items: Tuple[] }
+export interface HistoryStateJSON { kind: 'history'; v: 2; shows: Tuple[]; items: Tuple[] }
 
 /** The state in layout 1 (JSON): for tests and tools; saveHistory writes layout 2. */
 export function historyToJSON(state: HistoryState): HistoryStateJSON {
@@ -340,12 +341,15 @@ export function historyToJSON(state: HistoryState): HistoryStateJSON {
     }
     items.push(t);
   }
-  return { kind: 'history', v: 1, shows: w.shows, items };
+  return { kind: 'history', v: 2, shows: w.shows, items };
 }
 
 /** Reads layout 1 (JSON). Throws a StateError naming the bad slot, e.g. `history state: items[3][12]: ...`. */
 export function historyFromJSON(obj: unknown, what = 'history state'): HistoryState {
-  const o = checkEnvelope(obj, what, 'history', 1);
+  // v1 (release 0.1.0) kept minutes; v2 keeps seconds.
+  const v1 = (obj as { v?: unknown } | null)?.v === 1;
+  const o = checkEnvelope(obj, what, 'history', v1 ? 1 : 2);
+  const scale = v1 ? 60 : 1;
   const items = o.items as unknown[];
   const state = emptyHistoryState(), p = state.plays;
   const reader = showTableReader(o.shows, what);
@@ -367,8 +371,8 @@ export function historyFromJSON(obj: unknown, what = 'history state'): HistorySt
       }
       const f = x % FLAGS;
       m += (x - f) / FLAGS;
-      if (m > MAX_MINUTE) throw new StateError(`${what}: items[${i}][${k}]: play after the year 2225 (minute ${m})`);
-      p.mark(n, m, f);
+      if (m * scale > MAX_SECOND) throw new StateError(`${what}: items[${i}][${k}]: play time out of range (${m})`);
+      p.mark(n, m * scale, f);
     }
   }
   return state;
@@ -389,7 +393,8 @@ export function historyFromJSON(obj: unknown, what = 'history state'): HistorySt
 //   An id value is 0 when unknown; imdb: the `tt` + digits code of item-index.ts, or
 //   string index * 16 + 15.
 // Counts are checked against limits before anything is allocated for them.
-const MAGIC = [0x52, 0x56, 0x48], VERSION = 2;
+// Version 3 keeps seconds; version 2 (release 0.1.0) kept minutes and is still read.
+const MAGIC = [0x52, 0x56, 0x48], VERSION = 3;
 const MAX_ITEMS = 1 << 22, MAX_SHOWS = 1 << 22, MAX_STRINGS = 1 << 20, MAX_STRING = 1 << 16;
 
 export function saveHistory(state: HistoryState): string {
@@ -478,13 +483,13 @@ function writeHistory(p: HistoryPlays, w: ChunkWriter): void {
   let prevFirst = 0;
   for (k = 0; k < count; k++) {
     const n = items[k]!, o = p.off[n]!, L = p.len[n]!;
-    let x = buf[o]!, m = x >> 4;
-    w.uint(zigzag(m - prevFirst) * FLAGS + (x & 15));
+    let x = buf[o]!, m = secOf(x);
+    w.uint(zigzag(m - prevFirst) * FLAGS + (x % FLAGS));
     prevFirst = m;
     for (let j = o + 1; j < o + L; j++) {
       x = buf[j]!;
-      w.uint(((x >> 4) - m) * FLAGS + (x & 15));
-      m = x >> 4;
+      w.uint((secOf(x) - m) * FLAGS + (x % FLAGS));
+      m = secOf(x);
     }
   }
   w.end();
@@ -497,7 +502,8 @@ function zigzag(d: number): number {
 function readHistory(r: StreamReader): HistoryState {
   for (const b of MAGIC) if (r.byte() !== b) r.fail('not a history state (unknown header)');
   const v = r.uint();
-  if (v !== VERSION) r.fail(`layout version ${v} is not supported (expected ${VERSION}, or the JSON layout 1)`);
+  if (v !== VERSION && v !== 2) r.fail(`layout version ${v} is not supported (expected ${VERSION}, or 2, or the JSON layout)`);
+  const scale = v === 2 ? 60 : 1;
 
   const state = emptyHistoryState(), p = state.plays;
   const strings: string[] = [];
@@ -588,7 +594,7 @@ function readHistory(r: StreamReader): HistoryState {
     total += capOf(L);
   }
   // the arena for all runs (grown as plays are read if the counts claim more than 16 MB)
-  p.buf = new Int32Array(Math.max(256, Math.min(total, 1 << 22)));
+  p.buf = new Float64Array(Math.max(256, Math.min(total, 1 << 22)));
   p.top = p.waste = 0;
   let prevFirst = 0;
   for (let k = 0; k < nItems; k++) {
@@ -602,8 +608,8 @@ function readHistory(r: StreamReader): HistoryState {
       if (j === 0) m = prevFirst = prevFirst + (d % 2 === 0 ? d / 2 : -(d + 1) / 2);
       else if (d === 0) r.fail(`items[${k}]: play ${j}: not after the previous one`);
       else m += d;
-      if (!(m >= 0 && m <= MAX_MINUTE)) r.fail(`items[${k}]: play ${j}: minute ${m} out of range`);
-      buf[o + j] = m * FLAGS + f;
+      if (!(m >= 0 && m * scale <= MAX_SECOND)) r.fail(`items[${k}]: play ${j}: time ${m} out of range`);
+      buf[o + j] = m * scale * FLAGS + f;
     }
   }
   if (!r.atEnd()) r.fail(`corrupt (data after the end, at byte ${r.offset})`);
@@ -619,7 +625,7 @@ function readHistory(r: StreamReader): HistoryState {
     p.waste += capOf(L);
     for (let j = o; j < o + L; j++) {
       const x = p.buf[j]!;
-      p.mark(m, x >> 4, x & 15);
+      p.mark(m, secOf(x), x % FLAGS);
     }
   }
   p.trim();
@@ -634,7 +640,7 @@ function learnQuery(p: HistoryPlays, ms: number, flag: number): boolean {
   let n = p.find();
   if (n >= 0) p.learn(n);
   else if ((n = p.add()) < 0) return false;
-  const m = Math.floor(ms / MIN_MS);
+  const m = Math.floor(ms / UNIT_MS);
   if (p.len[n] === 0) p.firstPlay(n, m * FLAGS + flag);
   else p.mark(n, m, flag);
   return true;
@@ -650,14 +656,14 @@ function mark(state: HistoryState, item: MediaItem, ms: number | undefined, flag
  * `refused`), with no `need` play within 24 h, and none within 24 h of a play picked
  * before (oldest first). Fills `out` with their minutes; false when there are none.
  */
-function pick(a: Int32Array, o: number, L: number, have: number, need: number, refused: number, out: number[]): boolean {
+function pick(a: Float64Array, o: number, L: number, have: number, need: number, refused: number, out: number[]): boolean {
   out.length = 0;
   let last = -Infinity;
   for (let i = o; i < o + L; i++) {
-    const x = a[i]!, f = x & 15;
+    const x = a[i]!, f = x % FLAGS;
     if ((f & have) === 0 || (f & (need | refused)) !== 0) continue;
-    const m = x >> 4;
-    if (m - last < SAME_PLAY_MINUTES || near(a, o, L, i, m, need)) continue;
+    const m = secOf(x);
+    if (m - last < SAME_PLAY_SECONDS || near(a, o, L, i, m, need)) continue;
     last = m;
     out.push(m);
   }
@@ -665,15 +671,15 @@ function pick(a: Int32Array, o: number, L: number, have: number, need: number, r
 }
 
 /** Whether a play flagged `flag` lies within 24 h of a[i] (minute m); the run is sorted. */
-function near(a: Int32Array, o: number, L: number, i: number, m: number, flag: number): boolean {
+function near(a: Float64Array, o: number, L: number, i: number, m: number, flag: number): boolean {
   for (let j = i - 1; j >= o; j--) {
     const x = a[j]!;
-    if (m - (x >> 4) >= SAME_PLAY_MINUTES) break;
+    if (m - secOf(x) >= SAME_PLAY_SECONDS) break;
     if (x & flag) return true;
   }
   for (let j = i + 1; j < o + L; j++) {
     const x = a[j]!;
-    if ((x >> 4) - m >= SAME_PLAY_MINUTES) break;
+    if (secOf(x) - m >= SAME_PLAY_SECONDS) break;
     if (x & flag) return true;
   }
   return false;
