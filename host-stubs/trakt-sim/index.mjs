@@ -34,7 +34,7 @@ export class TraktSimulator {
     this.now = () => clock();
     /** @type {Required<Omit<SimOptions, 'clock'>>} */
     this.options = {
-      maxPageLimit: opts.maxPageLimit ?? 100,
+      maxPageLimit: opts.maxPageLimit ?? 250,
       rateLimits: opts.rateLimits ?? true,
       tokenLifetimeSec: opts.tokenLifetimeSec ?? 7 * 24 * 3600,
       scrobbleRepeatWindowSec: opts.scrobbleRepeatWindowSec ?? 3600,

@@ -47,8 +47,10 @@ export function loadSettings(host: HostApi, userId?: string): { server: ServerSe
   return { server: parseServerSettings(raw.server), user: parseUserSettings(raw.user) };
 }
 
-/** Whether the user's settings leave this item out of scrobbling and sync. */
-export function isExcluded(user: UserSettings, item: { type: string; show?: { title?: string | null } }): boolean {
+export type Exclusions = Pick<UserSettings, 'movies' | 'episodes' | 'excludeShows'>;
+
+/** Whether the user's settings leave this item out of scrobbling and every sync area. */
+export function isExcluded(user: Exclusions, item: { type: string; show?: { title?: string | null } }): boolean {
   if (item.type === 'movie') return !user.movies;
   if (!user.episodes) return true;
   const title = item.show?.title?.trim().toLowerCase();

@@ -305,6 +305,49 @@ export function recordScrobbled(state: HistoryState, item: MediaItem, watched_at
   return state;
 }
 
+/**
+ * Copies every play of `from`, flags included, into `into` (a working copy made of
+ * several stored shards, for planning across their boundaries).
+ */
+export function absorbHistory(into: HistoryState, from: HistoryState): HistoryState {
+  const p = from.plays, q = into.plays;
+  for (let n = 0; n < p.end; n++) {
+    const L = p.len[n]!;
+    if (L === 0 || !q.query(p.item(n))) continue;
+    let m = q.find();
+    if (m >= 0) q.learn(m);
+    else if ((m = q.add()) < 0) continue;
+    for (let k = p.off[n]!; k < p.off[n]! + L; k++) {
+      const x = p.buf[k]!, f = x % FLAGS;
+      q.mark(m, (x - f) / FLAGS, f);
+    }
+  }
+  return into;
+}
+
+/** Splits a state into one state per `bucket` of play time (ms): the month shards. */
+export function splitHistory(state: HistoryState, bucket: (ms: number) => number): Map<number, HistoryState> {
+  const out = new Map<number, HistoryState>();
+  const p = state.plays;
+  for (let n = 0; n < p.end; n++) {
+    const L = p.len[n]!;
+    if (L === 0) continue;
+    const item = p.item(n);
+    for (let k = p.off[n]!; k < p.off[n]! + L; k++) {
+      const x = p.buf[k]!, f = x % FLAGS, sec = (x - f) / FLAGS;
+      const b = bucket(sec * UNIT_MS);
+      let st = out.get(b);
+      if (!st) out.set(b, (st = emptyHistoryState()));
+      const q = st.plays;
+      if (!q.query(item)) continue;
+      let m = q.find();
+      if (m < 0 && (m = q.add()) < 0) continue;
+      q.mark(m, sec, f);
+    }
+  }
+  return out;
+}
+
 /** Plays known per side (for status pages and tests). */
 export function historyStats(state: HistoryState): { items: number; plays: number; remote: number; local: number } {
   const p = state.plays, buf = p.buf;

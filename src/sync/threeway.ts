@@ -53,6 +53,7 @@ export interface ThreeWayInput<R extends TraktItemEntry> {
   local: readonly LibraryEntry[];
   /** Trakt's full current list, or null when last_activities says it is unchanged. */
   remote: readonly R[] | null;
+
   direction: Direction;
   /** Sync time (host clock). */
   now_ms: number;
@@ -93,7 +94,7 @@ function absorb(into: IndexEntry<ThreeWayEntry>, from: IndexEntry<ThreeWayEntry>
   if (a.r < 0) { a.r = b.r; a.rAt = b.rAt; }
   a.skipL = Math.max(a.skipL, b.skipL);
   a.skipR = Math.max(a.skipR, b.skipR);
-  if (!a.cl) { a.cl = b.cl; a.clAt = b.clAt; }
+  if (a.clAt < 0) { a.cl = b.cl; a.clAt = b.clAt; }
   if (!a.cr) { a.cr = b.cr; a.crAt = b.crAt; }
 }
 
@@ -200,7 +201,7 @@ export function loadThreeWay(text: string, kind: ThreeWayKind, what = `${kind} s
 // ---- internals -------------------------------------------------------------------------
 
 function fresh(): ThreeWayEntry {
-  return { b: 0, bAt: 0, l: -1, lAt: 0, r: -1, rAt: 0, skipL: 0, skipR: 0, cl: 0, clAt: 0, cr: 0, crAt: 0 };
+  return { b: 0, bAt: 0, l: -1, lAt: 0, r: -1, rAt: 0, skipL: 0, skipR: 0, cl: 0, clAt: -1, cr: 0, crAt: 0 };
 }
 
 function touch(idx: ItemIndex<ThreeWayEntry>, item: MediaItem): IndexEntry<ThreeWayEntry> | undefined {
@@ -246,9 +247,11 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
   const ratings = kind === 'ratings';
   let ignored = 0;
 
+  // clAt -1: not listed by the library in this run.
   for (const e of idx.entries()) {
     const x = e.value;
-    x.cl = x.clAt = x.cr = x.crAt = 0;
+    x.cl = x.cr = x.crAt = 0;
+    x.clAt = -1;
   }
   for (let i = 0; i < local.length; i++) {
     const x = local[i]!;
@@ -256,7 +259,7 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     const e = v ? touch(idx, x.item)?.value : undefined;
     if (!e) { ignored++; continue; }
     const at = timeOf(x.at_ms);
-    if (e.cl === 0 || at > e.clAt) { e.cl = v; e.clAt = at; } // listed twice: the latest counts
+    if (e.clAt < 0 || at > e.clAt) { e.cl = v; e.clAt = at; } // listed twice: the latest counts
   }
   if (remote) {
     for (let i = 0; i < remote.length; i++) {

@@ -69,3 +69,23 @@ export function readList<T>(host: HostApi, prefix: string, from: number, to: num
   }
   return out;
 }
+
+/**
+ * Appends to a list saved page by page (saveList's layout) that holds `total` items, and
+ * returns the new total. Only the last page is rewritten; re-appending after a crash
+ * from the same `total` gives the same pages.
+ */
+export function appendList(host: HostApi, prefix: string, total: number, items: readonly unknown[]): number {
+  if (!items.length) return total;
+  let p = Math.floor(total / LIST_PAGE);
+  let page: unknown[] = total % LIST_PAGE ? readList<unknown>(host, prefix, p * LIST_PAGE, total) : [];
+  let i = 0;
+  while (i < items.length) {
+    const room = LIST_PAGE - page.length;
+    page = page.concat(items.slice(i, i + room));
+    i += room;
+    host.kvSet(`${prefix}/${p}`, compressJson(page, 1));
+    if (page.length === LIST_PAGE) { p++; page = []; }
+  }
+  return total + items.length;
+}

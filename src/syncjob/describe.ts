@@ -11,8 +11,8 @@ export function describeLast(last: LastSync): string[] {
   lines.push(`${head}: ${last.requests} Trakt request${last.requests === 1 ? '' : 's'}${last.error ? `; stopped: ${last.error}` : ''}.`);
   const verb = last.dryRun ? 'would' : '';
   for (const [area, r] of Object.entries(last.report)) {
-    const a = last.areas[area as keyof typeof last.areas];
-    if (a.direction === 'off') continue;
+    const a = last.areas[area];
+    if (!a || a.direction === 'off') continue;
     const parts: string[] = [];
     if (r.toRemote) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toRemote : r.sentRemote)} on Trakt`);
     if (r.removeRemote) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeRemote)} on Trakt`);
@@ -27,10 +27,18 @@ export function describeLast(last: LastSync): string[] {
   return lines;
 }
 
+/** Where the job is: the area and its step, or reading last_activities. */
+export function phaseOf(job: SyncJob): string {
+  if (!job.checked) return 'activities';
+  const name = job.order[job.at];
+  return name ? `${name}${job.areas[name]?.s?.step ? `: ${job.areas[name]!.s.step}` : ''}` : 'finish';
+}
+
 export function describeJob(job: SyncJob): string {
   const p = job.progress;
-  const what = p ? (p.total ? `${p.label}: ${n(p.done)} of ${n(p.total)}` : `${p.label}: ${n(p.done)}`) : job.phase;
-  return `${job.dryRun ? 'Dry run' : 'Sync'} in progress since ${when(job.startedAt)}: ${what}.`;
+  const what = p ? (p.total ? `${p.label}: ${n(p.done)} of ${n(p.total)}` : `${p.label}: ${n(p.done)}`) : phaseOf(job);
+  const retry = job.retries && job.lastProblem ? ` Retrying after a problem: ${job.lastProblem}.` : '';
+  return `${job.dryRun ? 'Dry run' : 'Sync'} in progress since ${when(job.startedAt)}: ${what}.${retry}`;
 }
 
 export function syncStatus(host: HostApi, userId: string, data: Record<string, unknown>): string[] {
@@ -38,7 +46,7 @@ export function syncStatus(host: HostApi, userId: string, data: Record<string, u
   const job = loadJob(host, userId);
   if (job) {
     lines.push(describeJob(job));
-    data.sync = { running: true, phase: job.phase, progress: job.progress, dry_run: job.dryRun };
+    data.sync = { running: true, phase: phaseOf(job), progress: job.progress, dry_run: job.dryRun, ...(job.retries ? { retrying: job.lastProblem } : {}) };
   }
   const last = loadLast(host, userId);
   if (last) {

@@ -1,0 +1,318 @@
+// Watch history, both ways: the union merge of src/sync/history.ts over month shards
+// (history-shards.ts). Steps, each resumable from the job:
+//   start   plays the plugin scrobbled itself count as on Trakt; months left unfinished
+//           by an earlier sync are planned again;
+//   local   the library's plays: all of them on a deep sync, else those created or
+//           changed since the last sync (changed_since_ms: a play back-dated to 2019
+//           today is found today);
+//   remote  Trakt's plays (movies, then episodes): all, or since the last sync;
+//   plan    each run of touched months with one month either side, into the plan lists
+//           (exports sorted by time, so a batch spans hours, not months);
+//   import  library_apply chunks (idempotent), committed to the shards as they go;
+//   export  batches of 100, each marked pending before its POST; a pending batch found
+//           on resume is looked up on Trakt in narrow windows around its plays, and only
+//           what Trakt lacks is sent again.
+import type { Change, LibraryEntry } from '../../host/api.js';
+import type { MediaItem } from '../../schemas/media.js';
+import {
+  batches, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, sameItem, traktView,
+  type ExportPlay, type TraktHistoryEntry,
+} from '../../sync/index.js';
+import { keys } from '../../state/keys.js';
+import { deleteKey, readJson, writeJson } from '../../state/kv.js';
+import { onStop, type Outcome, type SyncArea } from '../area.js';
+import { appendList, deleteBlob, readList } from '../blob.js';
+import { excluded } from '../filters.js';
+import { syncKey, type AreaJob, type JobFilters } from '../job.js';
+import { notFoundIndices } from '../notfound.js';
+import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
+import type { Run } from '../run.js';
+import { HistoryShards, monthOf } from './history-shards.js';
+
+const LISTS = ['/sync/history/movies', '/sync/history/episodes'];
+const BATCH = 100;
+const CHUNK = 1000;
+/** Months planned in one working copy (plus one either side). */
+const GROUP = 6;
+/** A verification window covers plays at most this far apart (one query, usually one page). */
+const WINDOW_MS = 6 * 3_600_000;
+/** Trakt keeps watch times to the second; a sent play is found at its own second. */
+const SAME_MS = 1_000;
+
+interface Pending { idx: number[]; win: number; cur: TraktCursor | null; found: number[] }
+
+interface S {
+  full: boolean;
+  sinceMs: number | null;
+  step: 'start' | 'local' | 'remote' | 'plan' | 'import' | 'export';
+  local: LibraryCursor;
+  remote: TraktCursor;
+  touched: number[];
+  planAt: number;
+  exports: number; imports: number;
+  exportIdx: number; importIdx: number;
+  pending: Pending | null;
+  read: number;
+}
+
+const prefix = (run: Run) => syncKey(run.userId, 'history');
+const replanKey = (run: Run) => `${prefix(run)}/replan`;
+const planKey = (run: Run, which: 'export' | 'import') => `${prefix(run)}/plan-${which}${run.job.dryRun ? '-dry' : ''}`;
+
+function shards(run: Run): HistoryShards {
+  return run.memo('history-shards', () => new HistoryShards(run, prefix(run), run.job.dryRun ? `${prefix(run)}-dry` : prefix(run)));
+}
+
+const addMonths = (s: S, ms: Iterable<number>) => {
+  const set = new Set(s.touched);
+  for (const m of ms) set.add(m);
+  s.touched = [...set].sort((a, b) => a - b);
+};
+
+function start(run: Run, s: S): Outcome {
+  const sh = shards(run);
+  // Plays the plugin scrobbled itself are on Trakt: counted there, never exported.
+  const scrobbled = readJson<Array<{ item: MediaItem; at: number }>>(run.host, keys.scrobbled(run.userId));
+  if (scrobbled.value?.length && !run.job.dryRun) {
+    sh.commit(scrobbled.value, (p) => p.at, (st, ps) => { for (const p of ps) recordScrobbled(st, p.item, p.at); });
+    run.checkpoint();
+    deleteKey(run.host, keys.scrobbled(run.userId), scrobbled.version);
+  }
+  addMonths(s, readJson<number[]>(run.host, replanKey(run)).value ?? []);
+  s.step = 'local';
+  return 'next';
+}
+
+function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
+  const q = s.full || s.sinceMs === null ? { kind: 'history' as const } : { kind: 'history' as const, changed_since_ms: s.sinceMs };
+  const r = libraryPage(run, q, s.local);
+  if (r.kind === 'done') {
+    s.step = a.remoteChanged ? 'remote' : 'plan';
+    return 'next';
+  }
+  const mine = r.entries.filter((e: LibraryEntry) => e?.item && !excluded(f, e.item));
+  addMonths(s, shards(run).learn(mine, []));
+  s.read += r.entries.length;
+  run.job.progress = { label: 'history: reading the library', done: s.read, total: 0 };
+  return 'next';
+}
+
+function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
+  const since = s.full || s.sinceMs === null ? '' : `start_at=${encodeURIComponent(new Date(s.sinceMs).toISOString())}`;
+  const r = traktPage<TraktHistoryEntry>(run, LISTS, s.remote, since);
+  if (r.kind === 'stop') return onStop(run, a, r.stop);
+  if (r.kind === 'done') {
+    s.step = 'plan';
+    s.read = 0;
+    return 'next';
+  }
+  const mine = r.entries.filter((e) => {
+    const v = traktView(e);
+    return v && !excluded(f, v);
+  });
+  addMonths(s, shards(run).learn([], mine));
+  s.read += r.entries.length;
+  run.job.progress = { label: `history: reading Trakt ${r.list === 0 ? 'movies' : 'episodes'}`, done: s.read, total: r.total ?? 0 };
+  return 'next';
+}
+
+/** The next run of consecutive touched months from `at`, at most GROUP long. */
+function group(months: number[], at: number): [number, number] {
+  let end = at;
+  while (end + 1 < months.length && end + 1 - at < GROUP && months[end + 1] === months[end]! + 1) end++;
+  return [at, end];
+}
+
+function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
+  const sh = shards(run);
+  if (s.planAt === 0) {
+    if (s.full) addMonths(s, sh.months());
+    // Until every output of these months is delivered, the next sync plans them again.
+    if (!run.job.dryRun) writeJson(run.host, replanKey(run), s.touched);
+    for (const w of ['export', 'import'] as const) deleteBlob(run.host, planKey(run, w));
+  }
+  while (s.planAt < s.touched.length) {
+    if (!run.hasTime()) return { yield: 'time budget' };
+    const [i, j] = group(s.touched, s.planAt);
+    const from = s.touched[i]!, to = s.touched[j]!;
+    const p = planHistory({ state: sh.window(from, to), newLocal: [], newRemote: [], direction: a.direction });
+    const inGroup = (ms: number | undefined) => typeof ms === 'number' && monthOf(ms) >= from && monthOf(ms) <= to;
+    const exp = p.toExport.filter((x) => inGroup(x.watched_at_ms) && !excluded(f, x.item)).sort((x, y) => x.watched_at_ms - y.watched_at_ms);
+    const imp = p.toImport.filter((x) => inGroup(x.at_ms) && !excluded(f, x.item));
+    a.report.toRemote += exp.length;
+    a.report.toLocal += imp.length;
+    if (!run.job.dryRun) {
+      s.exports = appendList(run.host, planKey(run, 'export'), s.exports, exp);
+      s.imports = appendList(run.host, planKey(run, 'import'), s.imports, imp);
+    }
+    s.planAt = j + 1;
+    run.job.progress = { label: 'history: planning', done: s.planAt, total: s.touched.length };
+    run.checkpoint();
+  }
+  if (run.job.dryRun) return 'done';
+  s.step = 'import';
+  return 'next';
+}
+
+function importPlays(run: Run, a: AreaJob, s: S): Outcome {
+  if (s.importIdx >= s.imports) {
+    s.step = 'export';
+    return 'next';
+  }
+  const chunk = readList<Change>(run.host, planKey(run, 'import'), s.importIdx, Math.min(s.imports, s.importIdx + CHUNK));
+  const results = run.host.libraryApply(run.userId, chunk);
+  const ok: Change[] = [], no: Change[] = [];
+  chunk.forEach((c, i) => (results[i]?.ok ? ok : no).push(c));
+  const sh = shards(run);
+  sh.commit(ok, (c) => c.at_ms, (st, cs) => commitImported(st, cs.map((c) => ({ item: c.item, at_ms: c.at_ms }))));
+  sh.commit(no, (c) => c.at_ms, (st, cs) => rejectImported(st, cs.map((c) => ({ item: c.item, at_ms: c.at_ms }))));
+  a.report.sentLocal += ok.length;
+  a.report.notInLibrary += no.length;
+  s.importIdx += chunk.length;
+  run.job.progress = { label: 'history: adding plays here', done: s.importIdx, total: s.imports };
+  run.checkpoint();
+  return 'next';
+}
+
+function exportPlays(run: Run, a: AreaJob, s: S): Outcome {
+  if (s.pending) return verify(run, a, s);
+  if (s.exportIdx >= s.exports) return finish(run);
+  const n = Math.min(BATCH, s.exports - s.exportIdx);
+  return send(run, a, s, Array.from({ length: n }, (_, i) => s.exportIdx + i));
+}
+
+/** POSTs these plan indices as one batch, marked pending (and saved) first. */
+function send(run: Run, a: AreaJob, s: S, idx: number[]): Outcome {
+  const at = run.client.nextAllowed('POST');
+  if (run.wrote || at > run.now()) {
+    run.waitUntil = Math.max(at, run.now() + 1_100) + 1_000;
+    return { yield: 'waiting for the next write slot' };
+  }
+  if (!run.hasTime()) return { yield: 'time budget' };
+  const plays = playsAt(run, idx);
+  const [batch] = batches(plays.map((p) => ({ item: p.item, watched_at_ms: p.watched_at_ms })), BATCH);
+  s.pending = { idx, win: 0, cur: null, found: [] };
+  run.checkpoint();
+  const r = run.call<any>('POST', '/sync/history', batch!.body);
+  if (!r.ok) {
+    if (!r.f || r.f.sent === 'no') s.pending = null; // never left: nothing to verify
+    return onStop(run, a, r);
+  }
+  const nf = notFoundIndices(r.body, plays);
+  delivered(run, a, s, idx, plays, nf);
+  return { yield: 'waiting for the next write slot' };
+}
+
+function playsAt(run: Run, idx: number[]): ExportPlay[] {
+  const from = idx[0]!, to = idx[idx.length - 1]! + 1;
+  const span = readList<ExportPlay>(run.host, planKey(run, 'export'), from, to);
+  return idx.map((i) => span[i - from]!);
+}
+
+/** Records a batch Trakt took (all but `nf`, which it does not know). */
+function delivered(run: Run, a: AreaJob, s: S, idx: number[], plays: ExportPlay[], nf: Set<number>) {
+  const sh = shards(run);
+  sh.commit(plays.filter((_, j) => !nf.has(j)), (p) => p.watched_at_ms, (st, ps) => commitExported(st, ps));
+  sh.commit(plays.filter((_, j) => nf.has(j)), (p) => p.watched_at_ms, (st, ps) => rejectExported(st, ps));
+  a.report.sentRemote += plays.length - nf.size;
+  a.report.notFound += nf.size;
+  s.exportIdx = Math.max(s.exportIdx, idx[idx.length - 1]! + 1);
+  s.pending = null;
+  run.job.progress = { label: 'history: sending plays to Trakt', done: s.exportIdx, total: s.exports };
+  run.checkpoint();
+}
+
+/** Windows of plays (sorted by time) that are at most WINDOW_MS apart. */
+function windows(plays: ExportPlay[]): Array<[number, number]> {
+  const times = plays.map((p) => p.watched_at_ms).sort((x, y) => x - y);
+  const out: Array<[number, number]> = [];
+  for (const t of times) {
+    const last = out[out.length - 1];
+    if (last && t - last[0] <= WINDOW_MS) last[1] = t;
+    else out.push([t, t]);
+  }
+  return out;
+}
+
+/**
+ * A batch whose POST may have reached Trakt: read Trakt's history in narrow windows
+ * around its plays (never a scan of months), then send again only what is missing.
+ */
+function verify(run: Run, a: AreaJob, s: S): Outcome {
+  const p = s.pending!;
+  const plays = playsAt(run, p.idx);
+  const wins = windows(plays);
+  const found = new Set(p.found);
+  while (p.win < wins.length) {
+    const [lo, hi] = wins[p.win]!;
+    p.cur ??= traktCursor();
+    const q = `start_at=${encodeURIComponent(new Date(lo - SAME_MS).toISOString())}&end_at=${encodeURIComponent(new Date(hi + SAME_MS).toISOString())}`;
+    const r = traktPage<TraktHistoryEntry>(run, LISTS, p.cur, q);
+    if (r.kind === 'stop') return onStop(run, a, r.stop);
+    if (r.kind === 'done') {
+      p.win++;
+      p.cur = null;
+      continue;
+    }
+    for (const e of r.entries) {
+      const v = traktView(e), t = Date.parse(e.watched_at);
+      if (!v) continue;
+      plays.forEach((pl, j) => {
+        if (!found.has(j) && Math.abs(pl.watched_at_ms - t) < SAME_MS && sameItem(v, pl.item)) found.add(j);
+      });
+    }
+    p.found = [...found];
+  }
+  const onTrakt = plays.filter((_, j) => found.has(j));
+  if (onTrakt.length) shards(run).commit(onTrakt, (x) => x.watched_at_ms, (st, ps) => commitExported(st, ps));
+  const missing = p.idx.filter((_, j) => !found.has(j));
+  a.report.sentRemote += onTrakt.length;
+  if (!missing.length) {
+    s.exportIdx = Math.max(s.exportIdx, p.idx[p.idx.length - 1]! + 1);
+    s.pending = null;
+    run.checkpoint();
+    return 'next';
+  }
+  s.pending = null;
+  return send(run, a, s, missing);
+}
+
+function finish(run: Run): Outcome {
+  if (!run.job.dryRun) deleteKey(run.host, replanKey(run));
+  return 'done';
+}
+
+export const history: SyncArea = {
+  name: 'history',
+  direction: (u) => u.syncHistory,
+  activities: [['movies', 'watched_at'], ['episodes', 'watched_at']],
+  init: ({ deep, sinceMs }) => ({
+    full: deep, sinceMs, step: 'start', local: libraryCursor(), remote: traktCursor(), touched: [], planAt: 0,
+    exports: 0, imports: 0, exportIdx: 0, importIdx: 0, pending: null, read: 0,
+  } satisfies S),
+  idle(run, a) {
+    if (a.remoteChanged) return false;
+    const s = a.s as S;
+    if (s.sinceMs === null || readJson<number[]>(run.host, replanKey(run)).value?.length) return false;
+    if (readJson<unknown[]>(run.host, keys.scrobbled(run.userId)).value?.length) return false;
+    return run.host.libraryQuery({ user_id: run.userId, kind: 'history', changed_since_ms: s.sinceMs, limit: 1 }).items.length === 0;
+  },
+  step(run, a, f) {
+    const s = a.s as S;
+    switch (s.step) {
+      case 'start': return start(run, s);
+      case 'local': return readLocal(run, a, s, f);
+      case 'remote': return readRemote(run, a, s, f);
+      case 'plan': return plan(run, a, s, f);
+      case 'import': return importPlays(run, a, s);
+      case 'export': return exportPlays(run, a, s);
+    }
+  },
+  cleanup(run) {
+    for (const w of ['export', 'import'] as const) {
+      deleteBlob(run.host, `${prefix(run)}/plan-${w}`);
+      deleteBlob(run.host, `${prefix(run)}/plan-${w}-dry`);
+    }
+    deleteBlob(run.host, `${prefix(run)}-dry`);
+  },
+};

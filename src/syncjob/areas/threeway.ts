@@ -1,0 +1,190 @@
+// The shape shared by list areas with a three-way merge (ratings, watchlist): read Trakt's
+// lists page by page (only when last_activities moved), read the library's list (in full:
+// a removal is only visible as an absence, and the library is local and cheap to read),
+// plan against the base, apply the library's changes, send Trakt's in batches, and commit
+// what each side took. Every read resumes from its cursor; pages are kept in KV until the
+// plan, so a list of any size finishes across calls.
+import type { Change, LibraryKind } from '../../host/api.js';
+import type { MediaItem } from '../../schemas/media.js';
+import type { UserSettings } from '../../settings/settings.js';
+import {
+  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, saveThreeWay, skipThreeWay, traktView,
+  type Direction, type RemoteAdd, type RemoteRemove, type ThreeWayInput, type ThreeWayOp, type ThreeWayPlan, type ThreeWayState,
+} from '../../sync/index.js';
+import { compressJson, decompressJson } from '../../codec/compress.js';
+import { onStop, type Outcome, type SyncArea } from '../area.js';
+import { appendList, deleteBlob, loadBlob, readList, saveBlob } from '../blob.js';
+import { excluded } from '../filters.js';
+import { syncKey, type AreaJob, type AreaName, type JobFilters } from '../job.js';
+import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
+import type { Run } from '../run.js';
+import { notFoundIndices } from '../notfound.js';
+
+export interface ThreeWaySpec {
+  name: AreaName & ThreeWayState['kind'];
+  direction(u: UserSettings): Direction;
+  activities: ReadonlyArray<readonly [string, string]>;
+  libraryKind: LibraryKind;
+  /** Trakt's lists, read in turn. */
+  lists: readonly string[];
+  add: string;
+  remove: string;
+  plan(input: ThreeWayInput<any>): ThreeWayPlan;
+  /** The entry's value fields kept from a Trakt page (besides the item). */
+  keep(entry: any): Record<string, unknown>;
+  /** Extra fields of one add in a POST body (the rating and its time). */
+  extra(op: RemoteAdd): { rating?: number; rated_at_ms?: number };
+}
+
+interface S {
+  remote: TraktCursor; remoteCount: number;
+  local: LibraryCursor; localCount: number;
+  ops: { local: number; add: number; remove: number } | null;
+  counts: { local: number; add: number; remove: number };
+  refused: { local: number[]; add: number[]; remove: number[] };
+}
+
+interface Ops { add: RemoteAdd[]; remove: RemoteRemove[]; local: Change[] }
+
+const CHUNK = 1000;
+const BATCH = 100;
+
+/** A Trakt list entry with only what identity and the merge need. */
+function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<string, unknown> | null {
+  const v = traktView(e);
+  if (!v) return null;
+  const ids = (x: any) => (x && typeof x === 'object' ? x : {});
+  const base: Record<string, unknown> = v.type === 'movie'
+    ? { type: 'movie', movie: { ids: ids(e.movie.ids) } }
+    : { type: 'episode', episode: { season: e.episode.season, number: e.episode.number, ids: ids(e.episode.ids) }, show: { title: e.show.title, ids: ids(e.show.ids) } };
+  return { ...base, ...keep(e) };
+}
+
+export function threeWayArea(spec: ThreeWaySpec): SyncArea {
+  const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
+  const loadState = (run: Run): ThreeWayState => {
+    const text = loadBlob(run.host, key(run, 'state'));
+    return text ? loadThreeWay(text, spec.name) : emptyThreeWayState(spec.name);
+  };
+  const saveState = (run: Run, st: ThreeWayState) => { if (!run.job.dryRun) saveBlob(run.host, key(run, 'state'), saveThreeWay(st)); };
+
+  function read(run: Run, a: AreaJob, s: S): Outcome {
+    if (a.remoteChanged && !s.remote.done) {
+      const r = traktPage(run, spec.lists, s.remote);
+      if (r.kind === 'stop') return onStop(run, a, r.stop);
+      if (r.kind === 'page') {
+        const kept = r.entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
+        s.remoteCount = appendList(run.host, key(run, 'remote'), s.remoteCount, kept);
+        run.job.progress = { label: `${spec.name}: reading Trakt`, done: s.remoteCount, total: 0 };
+      }
+      return 'next';
+    }
+    if (!s.local.done) {
+      const r = libraryPage(run, { kind: spec.libraryKind }, s.local);
+      if (r.kind === 'page') s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries);
+      return 'next';
+    }
+    return plan(run, a, s);
+  }
+
+  function plan(run: Run, a: AreaJob, s: S): Outcome {
+    const st = loadState(run);
+    const input: ThreeWayInput<any> = {
+      state: st,
+      local: readList(run.host, key(run, 'local'), 0, s.localCount),
+      remote: a.remoteChanged ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
+      direction: a.direction,
+      now_ms: run.now(),
+    };
+    const p = spec.plan(input);
+    // Exclusions: an excluded item is neither sent nor brought in (its base stays as it was).
+    const keepOp = (o: { item: MediaItem }) => !excluded(run.job.filters, o.item);
+    const ops: Ops = { add: p.toRemoteAdd.filter(keepOp), remove: p.toRemoteRemove.filter(keepOp), local: p.toLocal.filter(keepOp) };
+    const rep = a.report;
+    rep.toRemote = ops.add.length;
+    rep.removeRemote = ops.remove.length;
+    rep.toLocal = ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist').length;
+    rep.removeLocal = ops.local.length - rep.toLocal;
+    rep.withheld = p.withheld.local + p.withheld.remote;
+    deleteBlob(run.host, key(run, 'remote'));
+    deleteBlob(run.host, key(run, 'local'));
+    if (run.job.dryRun) return 'done';
+    saveState(run, st);
+    saveBlob(run.host, key(run, 'ops'), compressJson(ops));
+    s.ops = { local: 0, add: 0, remove: 0 };
+    s.counts = { local: ops.local.length, add: ops.add.length, remove: ops.remove.length };
+    run.checkpoint();
+    return 'next';
+  }
+
+  function loadOps(run: Run): Ops {
+    const text = loadBlob(run.host, key(run, 'ops'));
+    if (!text) throw new Error(`${spec.name} plan: missing from the store`);
+    return decompressJson<Ops>(text, `${spec.name} plan`);
+  }
+
+  function deliver(run: Run, a: AreaJob, s: S): Outcome {
+    const idx = s.ops!;
+    const ops = loadOps(run);
+    const rep = a.report;
+    while (idx.local < ops.local.length) {
+      if (!run.hasTime()) return { yield: 'time budget' };
+      const chunk = ops.local.slice(idx.local, idx.local + CHUNK);
+      const results = run.host.libraryApply(run.userId, chunk);
+      chunk.forEach((_, i) => {
+        if (results[i]?.ok) rep.sentLocal++;
+        else { rep.notInLibrary++; s.refused.local.push(idx.local + i); }
+      });
+      idx.local += chunk.length;
+      run.checkpoint();
+    }
+    for (const which of ['add', 'remove'] as const) {
+      const list: Array<RemoteAdd | RemoteRemove> = ops[which];
+      if (idx[which] >= list.length) continue;
+      const slice = list.slice(idx[which], idx[which] + BATCH);
+      const [batch] = batches(slice.map((o) => ({ item: o.item, ...(o.op === 'remote_add' ? spec.extra(o) : {}) })), BATCH);
+      // Adds and removals are idempotent on Trakt: a batch sent twice after a crash is harmless.
+      const r = run.call<any>('POST', which === 'add' ? spec.add : spec.remove, batch!.body);
+      if (!r.ok) return onStop(run, a, r);
+      const nf = notFoundIndices(r.body, slice);
+      for (const j of nf) s.refused[which].push(idx[which] + j);
+      rep.sentRemote += slice.length - nf.size;
+      rep.notFound += nf.size;
+      idx[which] += slice.length;
+      run.job.progress = { label: `${spec.name}: sending to Trakt`, done: idx.add + idx.remove, total: ops.add.length + ops.remove.length };
+      return { yield: 'waiting for the next write slot' };
+    }
+    // Everything went out: both sides now agree on what each side took.
+    const st = loadState(run);
+    const done: ThreeWayOp[] = [], refused: ThreeWayOp[] = [];
+    for (const which of ['local', 'add', 'remove'] as const) {
+      const no = new Set(s.refused[which]);
+      (ops[which] as ThreeWayOp[]).forEach((o, i) => (no.has(i) ? refused : done).push(o));
+    }
+    commitThreeWay(st, done);
+    skipThreeWay(st, refused, run.now());
+    saveState(run, st);
+    deleteBlob(run.host, key(run, 'ops'));
+    s.ops = null;
+    return 'done';
+  }
+
+  return {
+    name: spec.name,
+    direction: spec.direction,
+    activities: spec.activities,
+    init: () => ({
+      remote: traktCursor(), remoteCount: 0, local: libraryCursor(), localCount: 0,
+      ops: null, counts: { local: 0, add: 0, remove: 0 }, refused: { local: [], add: [], remove: [] },
+    } satisfies S),
+    // The library's side is read in full every sync (removals): never idle by itself.
+    idle: () => false,
+    step(run, a, _filters: JobFilters) {
+      const s = a.s as S;
+      return s.ops ? deliver(run, a, s) : read(run, a, s);
+    },
+    cleanup(run) {
+      for (const part of ['remote', 'local', 'ops']) deleteBlob(run.host, key(run, part));
+    },
+  };
+}
