@@ -114,11 +114,12 @@ export function hookOutputProblem(hook, out) {
  *   startMs?: number, callTimeoutMs?: number, httpTimeoutMs?: number, maxHttpResponseBytes?: number,
  *   origins?: Record<string, string>, fetch?: typeof fetch, library?: Library,
  *   echoLogs?: boolean, validateOutput?: boolean, pollMs?: number, wasiWarnings?: boolean,
+ *   httpDelayMs?: number | ((req: any) => number),
  * }} HostOptions
  * @typedef {{ level: 'debug'|'info'|'warn'|'error', message: string, export: string, at_ms: number }} LogEntry
  * @typedef {{ export: string, fn: string, request: unknown, response: unknown }} HostCallTrace
  * @typedef {{ id: number, export: string, user_id?: string, input: string, ok: boolean, output?: string,
- *   error?: PluginCallError, hostCalls: number, started_ms: number, wall_ms: number }} CallRecord
+ *   error?: PluginCallError, hostCalls: number, started_ms: number, wall_ms: number, clock_ms?: number }} CallRecord
  * @typedef {{ kind: 'wakeup'|'interval', name?: string, at_ms: number, ok: boolean, output?: any, error?: PluginCallError }} TickResult
  */
 
@@ -258,6 +259,19 @@ export class RevengeHost {
   // ---------------------------------------------------------------- host functions
 
   /**
+   * `httpDelayMs` (tests): each http_send first moves the manual clock by that much (a
+   * number, or a function of the request), as a slow Trakt would take that long. Returns
+   * undefined so the request then goes as usual.
+   * @param {any} req
+   */
+  #httpDelay(req) {
+    const d = this.options.httpDelayMs;
+    const ms = typeof d === 'function' ? d(req) : d;
+    if (ms && this.clock.mode === 'manual') this.clock.set(this.clock.now() + Math.round(ms));
+    return undefined;
+  }
+
+  /**
    * The implementations of every host function, as plain functions of the parsed
    * request (for tests that want to call one without a plugin). Throw HostError.
    * @param {{ signal?: AbortSignal }} [ctx]
@@ -295,7 +309,7 @@ export class RevengeHost {
         if (!Array.isArray(r.changes)) throw new HostError('invalid', 'changes must be an array');
         return { results: this.library.apply(r.user_id, r.changes) };
       },
-      http_send: (r) => httpSend(r, {
+      http_send: (r) => this.#httpDelay(r) ?? httpSend(r, {
         allowedHosts: this.manifest?.permissions.http?.allowedHosts ?? [],
         origins: this.origins,
         signal: ctx.signal,
@@ -321,6 +335,11 @@ export class RevengeHost {
       const impl = impls[name];
       fns[name] = async (cp, offset) => {
         if (ctx.dead) throw new Error(`instance killed (${ctx.deadReason})`);
+        // A slow Trakt on the manual clock (httpDelayMs): the call limit is kept in that time too.
+        if (this.options.httpDelayMs && this.clock.mode === 'manual' && this.clock.now() - ctx.clockStart > ctx.timeoutMs) {
+          ctx.kill('timeout');
+          throw new Error('instance killed (timeout)');
+        }
         if (ctx.crashAfter !== undefined && ctx.hostCalls >= ctx.crashAfter) {
           ctx.kill('crashed');
           throw new Error('host crashed (crashDuring)');
@@ -376,7 +395,7 @@ export class RevengeHost {
   }
 
   /**
-   * @typedef {{ exportName: string, hostCalls: number, crashAfter?: number, dead: boolean,
+   * @typedef {{ exportName: string, clockStart: number, timeoutMs: number, hostCalls: number, crashAfter?: number, dead: boolean,
    *   deadReason?: string, abort: AbortController, kill: (reason: string) => void }} CallCtx
    */
 
@@ -402,6 +421,8 @@ export class RevengeHost {
     /** @type {CallCtx} */
     const ctx = {
       exportName,
+      clockStart: this.clock.now(),
+      timeoutMs,
       hostCalls: 0,
       crashAfter: crashAfterHostCalls,
       dead: false,
@@ -458,6 +479,7 @@ export class RevengeHost {
       this.running.delete(kill);
       rec.hostCalls = ctx.hostCalls;
       rec.wall_ms = Math.round(performance.now() - started);
+      rec.clock_ms = this.clock.now() - rec.started_ms;
       await plugin?.close();
       if (plugin && ctx.deadReason !== 'finished') releaseWriter(plugin);
     }

@@ -53,6 +53,7 @@ export const LIBRARY_PAGE = 1000;
 
 export function libraryPage(run: Run, q: Omit<LibraryQuery, 'user_id' | 'cursor' | 'limit'>, cur: LibraryCursor): { kind: 'page'; entries: LibraryEntry[] } | { kind: 'done' } {
   if (cur.done) return { kind: 'done' };
+  run.spend();
   const page = run.host.libraryQuery({ user_id: run.userId, ...q, limit: LIBRARY_PAGE, ...(cur.cursor ? { cursor: cur.cursor } : {}) });
   cur.cursor = page.cursor ?? null;
   if (!page.cursor) cur.done = true;

@@ -13,6 +13,11 @@ import { jobKey, type AreaJob, type SyncJob } from './job.js';
  * request timeout (10 s) and the save a few seconds, so a call ends well before 30 s.
  */
 export const WORK_MS = 12_000;
+/**
+ * And at most this much work (Trakt requests, library pages, plan groups) per call: a
+ * bound that holds even where the host's clock does not move during a call.
+ */
+export const WORK_UNITS = 60;
 /** Sync writes leave the next second to scrobbles: they pace themselves this much wider. */
 export const WRITE_SLACK_MS = 1_000;
 
@@ -25,6 +30,7 @@ export class Run {
   /** When the next call should run (a rate-limit wait, the next write slot). */
   waitUntil: number | null = null;
   wrote = false;
+  private units = 0;
   private checkpoints: Array<() => void> = [];
   private readonly memos = new Map<string, unknown>();
 
@@ -35,7 +41,10 @@ export class Run {
   now(): number { return this.host.clockNow(); }
 
   /** Whether this call may start more work. */
-  hasTime(): boolean { return this.now() - this.started < WORK_MS; }
+  hasTime(): boolean { return this.units < WORK_UNITS && this.now() - this.started < WORK_MS; }
+
+  /** Counts a unit of work done outside `call` (a library page, a plan group). */
+  spend(n = 1): void { this.units += n; }
 
   area(name: string): AreaJob { return this.job.areas[name]!; }
 
@@ -69,6 +78,7 @@ export class Run {
     }
     const r = this.client.request<T>(method, path, body);
     this.job.requests++;
+    this.units++;
     if (method !== 'GET') {
       this.wrote = true;
       this.waitUntil = Math.max(this.waitUntil ?? 0, this.client.nextAllowed('POST') + WRITE_SLACK_MS);

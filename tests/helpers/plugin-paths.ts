@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DIST = join(ROOT, 'dist');
+/** PLUGIN_DIST runs the suites against another build (e.g. an earlier release, to see a test fail first). */
+export const DIST = process.env.PLUGIN_DIST ?? join(ROOT, 'dist');
 export const PLUGIN_WASM = join(DIST, 'plugin.wasm');
 export const PLUGIN_MANIFEST = join(DIST, 'plugin.manifest.json');
 

@@ -41,11 +41,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function makeWorld(opts: { users?: string[]; sim?: ConstructorParameters<typeof TraktSimulator>[0]; userSettings?: Record<string, unknown> } = {}): Promise<World> {
+export async function makeWorld(opts: { users?: string[]; sim?: ConstructorParameters<typeof TraktSimulator>[0]; userSettings?: Record<string, unknown>; host?: Record<string, unknown> } = {}): Promise<World> {
   let host!: RevengeHost;
   const sim = new TraktSimulator({ clock: () => host.clock.now(), ...opts.sim });
   const { origin } = await sim.start();
-  host = await RevengeHost.load(DIST, { startMs: START, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'a'.repeat(64) });
+  host = await RevengeHost.load(DIST, { startMs: START, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'a'.repeat(64), ...opts.host });
   sim.addClient(CLIENT);
   sim.seedCatalog({ movies: MOVIES, shows: [SHOW] });
   const users = opts.users ?? ['alice'];

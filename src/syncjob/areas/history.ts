@@ -15,7 +15,7 @@
 import type { Change, LibraryEntry } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import {
-  batches, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, sameItem, traktView,
+  absorbHistory, loadHistory, splitHistory, batches, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, sameItem, traktView,
   type ExportPlay, type TraktHistoryEntry,
 } from '../../sync/index.js';
 import { keys } from '../../state/keys.js';
@@ -28,6 +28,7 @@ import { notFoundIndices } from '../notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
 import type { Run } from '../run.js';
 import { HistoryShards, monthOf } from './history-shards.js';
+import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 
 const LISTS = ['/sync/history/movies', '/sync/history/episodes'];
 const BATCH = 100;
@@ -71,6 +72,13 @@ const addMonths = (s: S, ms: Iterable<number>) => {
 
 function start(run: Run, s: S): Outcome {
   const sh = shards(run);
+  // Release 0.1.0 kept one state for the whole history: split it into months once.
+  const old = run.job.dryRun ? null : legacyBlob(run.host, prefix(run));
+  if (old) {
+    for (const [m, st] of splitHistory(loadHistory(old), monthOf)) absorbHistory(sh.edit(m), st);
+    run.checkpoint();
+    dropLegacyBlob(run.host, prefix(run));
+  }
   // Plays the plugin scrobbled itself are on Trakt: counted there, never exported.
   const scrobbled = readJson<Array<{ item: MediaItem; at: number }>>(run.host, keys.scrobbled(run.userId));
   if (scrobbled.value?.length && !run.job.dryRun) {
@@ -146,6 +154,7 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
       s.imports = appendList(run.host, planKey(run, 'import'), s.imports, imp);
     }
     s.planAt = j + 1;
+    run.spend(j - i + 1);
     run.job.progress = { label: 'history: planning', done: s.planAt, total: s.touched.length };
     run.checkpoint();
   }
@@ -160,6 +169,7 @@ function importPlays(run: Run, a: AreaJob, s: S): Outcome {
     return 'next';
   }
   const chunk = readList<Change>(run.host, planKey(run, 'import'), s.importIdx, Math.min(s.imports, s.importIdx + CHUNK));
+  run.spend();
   const results = run.host.libraryApply(run.userId, chunk);
   const ok: Change[] = [], no: Change[] = [];
   chunk.forEach((c, i) => (results[i]?.ok ? ok : no).push(c));
@@ -222,14 +232,19 @@ function delivered(run: Run, a: AreaJob, s: S, idx: number[], plays: ExportPlay[
   run.checkpoint();
 }
 
-/** Windows of plays (sorted by time) that are at most WINDOW_MS apart. */
-function windows(plays: ExportPlay[]): Array<[number, number]> {
-  const times = plays.map((p) => p.watched_at_ms).sort((x, y) => x - y);
-  const out: Array<[number, number]> = [];
-  for (const t of times) {
-    const last = out[out.length - 1];
-    if (last && t - last[0] <= WINDOW_MS) last[1] = t;
-    else out.push([t, t]);
+/**
+ * The Trakt lists and time windows that cover a batch: per type (movies, episodes) that
+ * the batch holds, runs of its plays at most WINDOW_MS apart.
+ */
+function windows(plays: ExportPlay[]): Array<{ list: string; lo: number; hi: number }> {
+  const out: Array<{ list: string; lo: number; hi: number }> = [];
+  for (const [type, list] of [['movie', LISTS[0]!], ['episode', LISTS[1]!]] as const) {
+    const times = plays.filter((p) => p.item.type === type).map((p) => p.watched_at_ms).sort((x, y) => x - y);
+    let cur: { list: string; lo: number; hi: number } | null = null;
+    for (const t of times) {
+      if (cur && t - cur.lo <= WINDOW_MS) cur.hi = t;
+      else out.push((cur = { list, lo: t, hi: t }));
+    }
   }
   return out;
 }
@@ -244,10 +259,10 @@ function verify(run: Run, a: AreaJob, s: S): Outcome {
   const wins = windows(plays);
   const found = new Set(p.found);
   while (p.win < wins.length) {
-    const [lo, hi] = wins[p.win]!;
+    const { list, lo, hi } = wins[p.win]!;
     p.cur ??= traktCursor();
     const q = `start_at=${encodeURIComponent(new Date(lo - SAME_MS).toISOString())}&end_at=${encodeURIComponent(new Date(hi + SAME_MS).toISOString())}`;
-    const r = traktPage<TraktHistoryEntry>(run, LISTS, p.cur, q);
+    const r = traktPage<TraktHistoryEntry>(run, [list], p.cur, q);
     if (r.kind === 'stop') return onStop(run, a, r.stop);
     if (r.kind === 'done') {
       p.win++;

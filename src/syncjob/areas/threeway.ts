@@ -19,6 +19,7 @@ import { syncKey, type AreaJob, type AreaName, type JobFilters } from '../job.js
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
 import type { Run } from '../run.js';
 import { notFoundIndices } from '../notfound.js';
+import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 
 export interface ThreeWaySpec {
   name: AreaName & ThreeWayState['kind'];
@@ -62,11 +63,16 @@ function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<stri
 
 export function threeWayArea(spec: ThreeWaySpec): SyncArea {
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
+  const legacy = (run: Run) => syncKey(run.userId, spec.name);
   const loadState = (run: Run): ThreeWayState => {
-    const text = loadBlob(run.host, key(run, 'state'));
+    const text = loadBlob(run.host, key(run, 'state')) ?? legacyBlob(run.host, legacy(run));
     return text ? loadThreeWay(text, spec.name) : emptyThreeWayState(spec.name);
   };
-  const saveState = (run: Run, st: ThreeWayState) => { if (!run.job.dryRun) saveBlob(run.host, key(run, 'state'), saveThreeWay(st)); };
+  const saveState = (run: Run, st: ThreeWayState) => {
+    if (run.job.dryRun) return;
+    saveBlob(run.host, key(run, 'state'), saveThreeWay(st));
+    dropLegacyBlob(run.host, legacy(run));
+  };
 
   function read(run: Run, a: AreaJob, s: S): Outcome {
     if (a.remoteChanged && !s.remote.done) {
@@ -130,6 +136,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     while (idx.local < ops.local.length) {
       if (!run.hasTime()) return { yield: 'time budget' };
       const chunk = ops.local.slice(idx.local, idx.local + CHUNK);
+      run.spend();
       const results = run.host.libraryApply(run.userId, chunk);
       chunk.forEach((_, i) => {
         if (results[i]?.ok) rep.sentLocal++;
