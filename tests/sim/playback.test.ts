@@ -59,7 +59,7 @@ describe('playback (resume points)', () => {
   });
 
   it('DELETE /sync/playback/{id}: 204 and gone, 404 for an unknown id or another user\'s', async () => {
-    const [p] = env.sim.seedPlayback('alice', [{ movie: { ids: { trakt: 3 } }, progress: 44 }]);
+    const p = env.sim.seedPlayback('alice', [{ movie: { ids: { trakt: 3 } }, progress: 44 }])[0]!;
     env.sim.addUser({ username: 'bob' });
     const bobToken = env.sim.issueToken('bob').access_token;
     expect((await env.call(`/sync/playback/${p.id}`, { method: 'DELETE', token: bobToken })).status).toBe(404);
