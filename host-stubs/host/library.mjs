@@ -381,20 +381,21 @@ export class Library {
   }
 
   /**
-   * Every entry of one kind, in no particular order, each with its stamps.
-   * @returns {Array<Stamp & { entry: LibraryEntry }>}
+   * Every entry of one kind, in no particular order, each with its stamps; `entry()`
+   * builds the entry (only for the rows a page returns: libraries run to 100k plays).
+   * @returns {Array<Stamp & { entry: () => LibraryEntry }>}
    */
   #rows(userId, kind) {
     const s = this.#user(userId);
     const item = (key) => Library.mediaItem(/** @type {LocalItem} */ (this.items.get(key)));
-    const row = (/** @type {Stamp} */ st, /** @type {LibraryEntry} */ entry) => ({ at_ms: st.at_ms, seq: st.seq, changed_ms: st.changed_ms, entry });
+    const row = (/** @type {Stamp} */ st, /** @type {() => LibraryEntry} */ entry) => ({ at_ms: st.at_ms, seq: st.seq, changed_ms: st.changed_ms, entry });
     switch (kind) {
-      case 'history': return s.plays.map((p) => row(p, { item: item(p.key), at_ms: p.at_ms }));
-      case 'ratings': return [...s.ratings].map(([key, r]) => row(r, { item: item(key), at_ms: r.at_ms, rating: r.rating }));
-      case 'watchlist': return [...s.watchlist].map(([key, w]) => row(w, { item: item(key), at_ms: w.at_ms }));
-      case 'progress': return [...s.progress].map(([key, p]) => row(p, { item: item(key), at_ms: p.at_ms, progress: p.progress }));
-      case 'collection': return [...this.files].map(([key, f]) => row(f, f.media ? { item: item(key), at_ms: f.at_ms, media: { ...f.media } } : { item: item(key), at_ms: f.at_ms }));
-      case 'collection_removed': return [...this.removed].map(([key, r]) => row(r, { item: item(key), at_ms: r.at_ms }));
+      case 'history': return s.plays.map((p) => row(p, () => ({ item: item(p.key), at_ms: p.at_ms })));
+      case 'ratings': return [...s.ratings].map(([key, r]) => row(r, () => ({ item: item(key), at_ms: r.at_ms, rating: r.rating })));
+      case 'watchlist': return [...s.watchlist].map(([key, w]) => row(w, () => ({ item: item(key), at_ms: w.at_ms })));
+      case 'progress': return [...s.progress].map(([key, p]) => row(p, () => ({ item: item(key), at_ms: p.at_ms, progress: p.progress })));
+      case 'collection': return [...this.files].map(([key, f]) => row(f, () => (f.media ? { item: item(key), at_ms: f.at_ms, media: { ...f.media } } : { item: item(key), at_ms: f.at_ms })));
+      case 'collection_removed': return [...this.removed].map(([key, r]) => row(r, () => ({ item: item(key), at_ms: r.at_ms })));
       default: throw new Error(`no kind ${kind}`);
     }
   }
@@ -466,7 +467,7 @@ export class Library {
     }
     const page = rows.slice(0, n);
     /** @type {{ items: LibraryEntry[], cursor?: string }} */
-    const out = { items: page.map((r) => r.entry) };
+    const out = { items: page.map((r) => r.entry()) };
     if (rows.length > n) {
       const last = /** @type {Stamp} */ (page[page.length - 1]);
       out.cursor = encodeCursor(mode ? [kind, mode, time(last), last.seq] : [kind, last.at_ms, last.seq]);
@@ -635,7 +636,7 @@ export class Library {
    * @returns {{ history: LibraryEntry[], ratings: LibraryEntry[], watchlist: LibraryEntry[], progress: LibraryEntry[], collection: LibraryEntry[] }}
    */
   state(userId) {
-    const of = (kind) => this.#entries(userId, kind).map((r) => r.entry);
+    const of = (kind) => this.#entries(userId, kind).map((r) => r.entry());
     return { history: of('history'), ratings: of('ratings'), watchlist: of('watchlist'), progress: of('progress'), collection: of('collection') };
   }
 
@@ -664,7 +665,7 @@ export class Library {
       for (const kind of /** @type {const} */ (['history', 'ratings', 'watchlist', 'progress'])) {
         // in change order, so a restored library replays the changes as they happened
         const rows = this.#rows(id, kind).sort((a, b) => a.changed_ms - b.changed_ms || a.seq - b.seq);
-        state[kind].push(...rows.map((r) => ({ user_id: id, ...r.entry, changed_ms: r.changed_ms })));
+        state[kind].push(...rows.map((r) => ({ user_id: id, ...r.entry(), changed_ms: r.changed_ms })));
       }
     }
     const removed = [...this.removed].map(([key, r]) => ({ item: Library.mediaItem(/** @type {LocalItem} */ (this.items.get(key))), at_ms: r.at_ms, changed_ms: r.changed_ms }));
