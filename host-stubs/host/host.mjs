@@ -302,7 +302,7 @@ export class RevengeHost {
       clock_now: () => ({ now_ms: this.clock.now() }),
       library_query: (r) => {
         checkString(r.user_id, 'user_id');
-        return this.library.query(r.user_id, r.kind, { since_ms: r.since_ms, cursor: r.cursor, limit: r.limit });
+        return this.library.query(r.user_id, r.kind, { since_ms: r.since_ms, changed_since_ms: r.changed_since_ms, removed_since_ms: r.removed_since_ms, cursor: r.cursor, limit: r.limit });
       },
       library_apply: (r) => {
         checkString(r.user_id, 'user_id');

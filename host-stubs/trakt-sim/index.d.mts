@@ -7,7 +7,7 @@ export type Ids = { trakt?: number | string | null; slug?: string | null; imdb?:
 export interface SimOptions {
   /** ms since epoch; default Date.now (pass the host's virtual clock in tests) */
   clock?: () => number;
-  /** largest page size; bigger `limit`s are cut silently (default 100) */
+  /** largest page size; bigger `limit`s are cut silently (default 100; Trakt's own is 250) */
   maxPageLimit?: number;
   /** Trakt's per-user rate limits (default true) */
   rateLimits?: boolean;
@@ -79,6 +79,39 @@ export interface SeedEntry {
   notes?: string;
 }
 
+/** Trakt's collection media fields (`metadata`); values from Trakt's vocabularies. */
+export interface MediaInfo {
+  /** digital, bluray, hddvd, dvd, vcd, vhs, betamax, laserdisc */
+  media_type?: string | null;
+  /** uhd_4k, hd_1080p, hd_1080i, hd_720p, sd_480p, sd_480i, sd_576p, sd_576i */
+  resolution?: string | null;
+  /** dolby_vision, hdr10, hdr10_plus, hlg */
+  hdr?: string | null;
+  /** lpcm, mp3, mp2, aac, ogg, ogg_opus, wma, flac, dts, dts_ma, dts_hr, dts_x, auro_3d, dolby_digital, dolby_digital_plus, dolby_digital_plus_atmos, dolby_atmos, dolby_truehd, dolby_prologic */
+  audio?: string | null;
+  /** 1.0, 2.0, 2.1, 3.0, 3.1, 4.0, 4.1, 5.0, 5.1, 5.1.2, 5.1.4, 6.1, 7.1, 7.1.2, 7.1.4, 9.1, 10.1 */
+  audio_channels?: string | null;
+  '3d'?: boolean;
+}
+
+/** A collection seed entry: a movie or episode, when collected, its media (top level or in `metadata`). */
+export interface CollectionSeedEntry extends MediaInfo {
+  movie?: { ids: Ids };
+  show?: { ids: Ids };
+  episode?: { ids?: Ids; season?: number; number?: number };
+  collected_at?: string | number;
+  metadata?: MediaInfo;
+}
+
+/** A paused playback seed entry: a movie or episode, progress 0..100, when paused. */
+export interface PlaybackSeedEntry {
+  movie?: { ids: Ids };
+  show?: { ids: Ids };
+  episode?: { ids?: Ids; season?: number; number?: number };
+  progress: number;
+  paused_at?: string | number;
+}
+
 /** Objects in Trakt's JSON shapes (history, ratings, watchlist items ...). */
 export type TraktItem = Record<string, any>;
 
@@ -113,11 +146,17 @@ export class TraktSimulator {
   seedHistory(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
   seedRatings(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
   seedWatchlist(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
+  /** entries: an array, or a sync body (`{movies, shows, seasons, episodes}`; shows and seasons mean their episodes) */
+  seedCollection(username: string, entries: CollectionSeedEntry[] | Record<string, unknown>): TraktItem[];
+  /** returns the playbacks as GET /sync/playback items, with their ids */
+  seedPlayback(username: string, entries: PlaybackSeedEntry[]): TraktItem[];
 
   history(username: string): TraktItem[];
   ratings(username: string): TraktItem[];
   watchlist(username: string): TraktItem[];
   playback(username: string): TraktItem[];
+  /** newest first, one per movie or episode: `{ collected_at, updated_at, type, movie | episode+show, metadata }` */
+  collection(username: string): TraktItem[];
   watching(username: string): TraktItem | null;
   lastActivities(username: string): Record<string, any>;
   playsOf(username: string, ref: SeedEntry): number;

@@ -2,12 +2,12 @@
 // inspect state. See README.md for the behaviour and the deliberate choices.
 
 import { createServer } from 'node:http';
-import { Catalog, UserState, renderHistory, renderRating, renderWatchlist, renderPlayback, renderMedia, itemKey } from './store.mjs';
+import { Catalog, UserState, renderHistory, renderRating, renderWatchlist, renderPlayback, renderMedia, renderMetadata, iso, itemKey, toSecond, areaOf, MEDIA_FIELDS } from './store.mjs';
 import { OAuth } from './oauth.mjs';
 import { Faults } from './faults.mjs';
 import { RateLimiter } from './ratelimit.mjs';
 import { createHandler } from './server.mjs';
-import { resolveBody, addPlay, setRating, addToWatchlist } from './sync.mjs';
+import { resolveBody, addPlay, setRating, addToWatchlist, collect } from './sync.mjs';
 
 /**
  * @typedef {{
@@ -204,9 +204,9 @@ export class TraktSimulator {
    * Resolve seed entries: a sync body ({movies, shows, seasons, episodes}) or an array of
    * entries `{movie|show|season|episode (+show), ...attrs}`. Unknown items throw.
    */
-  #resolveSeed(entries, mode, attr) {
+  #resolveSeed(entries, mode, attr, inherit) {
     if (!Array.isArray(entries)) {
-      const { targets, notFound } = resolveBody(this.catalog, entries ?? {}, mode, attr);
+      const { targets, notFound } = resolveBody(this.catalog, entries ?? {}, mode, attr, inherit);
       const missing = Object.values(notFound).flat();
       if (missing.length) throw new Error(`seed: not in catalog: ${JSON.stringify(missing)}`);
       return targets.map((t) => ({ item: t.item, attrs: { ...t.inherited, ...t.input } }));
@@ -263,6 +263,48 @@ export class TraktSimulator {
     return this.watchlist(username);
   }
 
+  /**
+   * The user's collection (library). Media fields as Trakt names them, at the entry's top
+   * level or inside `metadata`; values are checked against Trakt's vocabularies.
+   * @param {string} username
+   * @param {any} entries sync body (shows and seasons mean their episodes), or
+   *   [{movie|episode(+show), collected_at?, media_type?, resolution?, hdr?, audio?, audio_channels?, '3d'?, metadata?}]
+   */
+  seedCollection(username, entries) {
+    const u = this.#user(username);
+    for (const { item, attrs } of this.#resolveSeed(entries, 'plays', undefined, ['collected_at', ...Object.keys(MEDIA_FIELDS)])) {
+      if (item.kind !== 'movie' && item.kind !== 'episode') throw new Error('seedCollection: only movies and episodes are collected');
+      const src = { ...attrs, ...(attrs.metadata ?? {}) };
+      /** @type {Record<string, any>} */
+      const media = {};
+      for (const [k, values] of Object.entries(MEDIA_FIELDS)) {
+        if (src[k] === undefined || src[k] === null) continue;
+        if (!values.includes(src[k])) throw new Error(`seedCollection: ${k} ${JSON.stringify(src[k])} is not one of Trakt's values`);
+        media[k] = src[k];
+      }
+      collect(this, u, item, this.#time(attrs.collected_at), media);
+    }
+    return this.collection(username);
+  }
+
+  /**
+   * Paused playbacks (resume points), as /scrobble/pause leaves them.
+   * @param {string} username @param {any[]} entries [{movie|episode(+show), progress, paused_at?}]
+   * @returns {any[]} the playbacks as GET /sync/playback items (with their ids)
+   */
+  seedPlayback(username, entries) {
+    const u = this.#user(username);
+    for (const { item, attrs } of this.#resolveSeed(entries, 'items')) {
+      if (item.kind !== 'movie' && item.kind !== 'episode') throw new Error('seedPlayback: only movies and episodes have playbacks');
+      if (typeof attrs.progress !== 'number' || !(attrs.progress >= 0 && attrs.progress <= 100)) throw new Error(`seedPlayback: bad progress ${attrs.progress}`);
+      const key = itemKey(item);
+      const id = u.playback.get(key)?.id ?? this.nextId('playback');
+      u.playback.set(key, { id, item: /** @type {any} */ (item), progress: attrs.progress, pausedAt: toSecond(this.#time(attrs.paused_at)) });
+      u.touch(areaOf(item.kind), 'paused_at', this.now());
+    }
+    return this.playback(username);
+  }
+
   // ---------- inspection (plain objects, the same shapes the API returns) ----------
 
   /** All plays, newest first, as GET /sync/history items. */
@@ -280,9 +322,20 @@ export class TraktSimulator {
     return [...this.#user(username).watchlist.values()].sort((a, b) => a.rank - b.rank).map(renderWatchlist);
   }
 
-  /** Paused playbacks, as GET /sync/playback items. */
+  /** Paused playbacks, newest first, as GET /sync/playback items. */
   playback(username) {
-    return [...this.#user(username).playback.values()].sort((a, b) => b.pausedAt - a.pausedAt).map(renderPlayback);
+    return [...this.#user(username).playback.values()].sort((a, b) => b.pausedAt - a.pausedAt || b.id - a.id).map(renderPlayback);
+  }
+
+  /**
+   * The collection, newest first, one entry per movie or episode, in the shape of
+   * GET /sync/collection/movies?extended=metadata (episodes as `type: 'episode'`,
+   * `episode` and `show`, like Trakt's collected episode objects).
+   */
+  collection(username) {
+    return [...this.#user(username).collection.values()]
+      .sort((a, b) => b.collectedAt - a.collectedAt || b.updatedAt - a.updatedAt)
+      .map((c) => ({ collected_at: iso(c.collectedAt), updated_at: iso(c.updatedAt), ...renderMedia(c.item), metadata: renderMetadata(c) }));
   }
 
   /** What the user is watching now (after /scrobble/start), or null. */

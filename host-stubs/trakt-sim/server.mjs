@@ -54,12 +54,20 @@ const ROUTES = [
   route('GET', '/sync/watchlist/:type?/:sort_by?/:sort_how?', 'api', sync.getWatchlist, 'required'),
   route('POST', '/sync/watchlist', 'api', sync.addWatchlist, 'required'),
   route('GET', '/sync/playback/:type?', 'api', sync.getPlayback, 'required'),
+  route('DELETE', '/sync/playback/:id', 'api', sync.deletePlayback, 'required'),
+  route('POST', '/sync/collection/remove', 'api', sync.removeCollection, 'required'),
+  route('GET', '/sync/collection/:type', 'api', sync.getCollection, 'required'),
+  route('POST', '/sync/collection', 'api', sync.addCollection, 'required'),
   route('POST', '/scrobble/start', 'api', (c) => scrobble('start', c), 'required'),
   route('POST', '/scrobble/pause', 'api', (c) => scrobble('pause', c), 'required'),
   route('POST', '/scrobble/stop', 'api', (c) => scrobble('stop', c), 'required'),
   route('GET', '/users/settings', 'api', sync.getSettings, 'required'),
   route('GET', '/users/me', 'api', sync.getMe, 'required'),
   route('GET', '/search/:id_type/:id', 'api', sync.searchById, 'optional'),
+  route('GET', '/movies/:id', 'api', sync.getMovie, 'optional'),
+  route('GET', '/shows/:id', 'api', sync.getShow, 'optional'),
+  route('GET', '/shows/:id/seasons', 'api', sync.getSeasons, 'optional'),
+  route('GET', '/shows/:id/seasons/:season/episodes/:episode', 'api', sync.getEpisode, 'optional'),
 ];
 
 /** @param {string} method @param {string} path */

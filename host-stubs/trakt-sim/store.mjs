@@ -182,10 +182,24 @@ export const itemKey = (/** @type {Entity} */ item) => `${item.kind}:${item.ids.
 
 // ---------- accounts ----------
 
-/** Free account limits (Trakt: watchlist 100-250, ratings 10K, history 100K; lists 2 x 100). */
-export const FREE_LIMITS = Object.freeze({ watchlist: 100, ratings: 10_000, history: 100_000, lists: 2, list_items: 100, favorites: 50, collection: 100_000, notes: 100, search_recent: 5 });
-/** VIP limits: generous but finite numbers, so /users/settings stays valid JSON. */
-export const VIP_LIMITS = Object.freeze({ watchlist: 5_000, ratings: 1_000_000, history: 10_000_000, lists: 1_000, list_items: 5_000, favorites: 1_000, collection: 10_000_000, notes: 5_000, search_recent: 100 });
+/**
+ * Free account limits, 2026 (Trakt: history 100K, ratings 10K, watchlist 250, list items
+ * 250, library/collection 1K; lists, favorites, notes and recent searches as before).
+ */
+export const FREE_LIMITS = Object.freeze({ watchlist: 250, ratings: 10_000, history: 100_000, lists: 2, list_items: 250, favorites: 50, collection: 1_000, notes: 100, search_recent: 5 });
+/** VIP limits, 2026 (history 100K, ratings 20K, watchlist 5K, list items 5K, library 100K). */
+export const VIP_LIMITS = Object.freeze({ watchlist: 5_000, ratings: 20_000, history: 100_000, lists: 1_000, list_items: 5_000, favorites: 1_000, collection: 100_000, notes: 5_000, search_recent: 100 });
+
+/** The collection's media fields (Trakt's `metadata`), in Trakt's order, and their vocabularies. */
+export const MEDIA_FIELDS = Object.freeze({
+  media_type: ['digital', 'bluray', 'hddvd', 'dvd', 'vcd', 'vhs', 'betamax', 'laserdisc'],
+  resolution: ['uhd_4k', 'hd_1080p', 'hd_1080i', 'hd_720p', 'sd_480p', 'sd_480i', 'sd_576p', 'sd_576i'],
+  hdr: ['dolby_vision', 'hdr10', 'hdr10_plus', 'hlg'],
+  audio: ['lpcm', 'mp3', 'mp2', 'aac', 'ogg', 'ogg_opus', 'wma', 'flac', 'dts', 'dts_ma', 'dts_hr', 'dts_x', 'auro_3d',
+    'dolby_digital', 'dolby_digital_plus', 'dolby_digital_plus_atmos', 'dolby_atmos', 'dolby_truehd', 'dolby_prologic'],
+  audio_channels: ['1.0', '2.0', '2.1', '3.0', '3.1', '4.0', '4.1', '5.0', '5.1', '5.1.2', '5.1.4', '6.1', '7.1', '7.1.2', '7.1.4', '9.1', '10.1'],
+  '3d': [true, false],
+});
 
 const ACTIVITY_AREAS = {
   movies: ['watched_at', 'collected_at', 'rated_at', 'watchlisted_at', 'favorited_at', 'commented_at', 'paused_at', 'hidden_at'],
@@ -229,6 +243,8 @@ export class UserState {
     this.watchlist = new Map();
     /** @type {Map<string, {id: number, item: Movie|Episode, progress: number, pausedAt: number}>} */
     this.playback = new Map();
+    /** @type {Map<string, CollectedItem>} */
+    this.collection = new Map();
     /** scrobble repeat windows: item key -> {watchedAt, expiresAt} @type {Map<string, {watchedAt:number, expiresAt:number}>} */
     this.scrobbleWindows = new Map();
     /** @type {null | {item: Movie|Episode, progress: number, startedAt: number, action: string, id: number}} */
@@ -275,6 +291,45 @@ export const renderRating = (r) => ({ rated_at: iso(r.ratedAt), rating: r.rating
 export const renderWatchlist = (w) => ({ rank: w.rank, id: w.id, listed_at: iso(w.listedAt), notes: w.notes, ...renderMedia(w.item) });
 /** @param {{id:number, item: Movie|Episode, progress: number, pausedAt: number}} p */
 export const renderPlayback = (p) => ({ progress: p.progress, paused_at: iso(p.pausedAt), id: p.id, ...renderMedia(p.item) });
+
+/**
+ * @typedef {{ item: Movie|Episode, collectedAt: number, updatedAt: number, metadata: Record<string, string|boolean> }} CollectedItem
+ */
+
+/** Trakt's `metadata` object: every media field, null when unknown. @param {CollectedItem} c */
+export const renderMetadata = (c) => Object.fromEntries(Object.keys(MEDIA_FIELDS).map((k) => [k, c.metadata[k] ?? (k === '3d' ? false : null)]));
+
+/**
+ * GET /sync/collection/movies items, or (with `metadata`) the same with `metadata`.
+ * @param {CollectedItem} c @param {boolean} metadata
+ */
+export function renderCollectedMovie(c, metadata) {
+  const out = { collected_at: iso(c.collectedAt), updated_at: iso(c.updatedAt), type: 'movie', movie: renderMovie(/** @type {Movie} */ (c.item)) };
+  return metadata ? { ...out, metadata: renderMetadata(c) } : out;
+}
+
+/**
+ * GET /sync/collection/shows items: one per show, its collected episodes grouped by season.
+ * @param {Show} show @param {CollectedItem[]} eps @param {boolean} metadata
+ */
+export function renderCollectedShow(show, eps, metadata) {
+  /** @type {Map<number, any[]>} */
+  const seasons = new Map();
+  for (const c of [...eps].sort((a, b) => /** @type {Episode} */ (a.item).season - /** @type {Episode} */ (b.item).season || a.item.number - b.item.number)) {
+    const e = /** @type {Episode} */ (c.item);
+    const list = seasons.get(e.season) ?? [];
+    seasons.set(e.season, list);
+    const ep = { number: e.number, collected_at: iso(c.collectedAt) };
+    list.push(metadata ? { ...ep, metadata: renderMetadata(c) } : ep);
+  }
+  return {
+    last_collected_at: iso(Math.max(...eps.map((c) => c.collectedAt))),
+    last_updated_at: iso(Math.max(...eps.map((c) => c.updatedAt))),
+    type: 'show',
+    show: renderShow(show),
+    seasons: [...seasons].map(([number, episodes]) => ({ number, episodes })),
+  };
+}
 
 function cryptoRandomHex(n) {
   return randomBytes(n).toString('hex');

@@ -1,11 +1,12 @@
-// /sync/* (history, ratings, watchlist, playback, last_activities), /users/settings,
-// /users/me and /search/{id_type}/{id}. Handlers are synchronous, so one request is
+// /sync/* (history, ratings, watchlist, collection, playback, last_activities),
+// /users/settings, /users/me, /search/{id_type}/{id} and the movie/show/episode lookups. Handlers are synchronous, so one request is
 // applied atomically; a request that fails validation or a limit changes nothing.
 
 import { json, empty, error } from './http.mjs';
 import {
-  Catalog, iso, toSecond, itemKey, areaOf,
+  Catalog, iso, toSecond, itemKey, areaOf, MEDIA_FIELDS,
   renderHistory, renderRating, renderWatchlist, renderPlayback, renderMedia,
+  renderCollectedMovie, renderCollectedShow, renderMovie, renderShow, renderSeason, renderEpisode,
 } from './store.mjs';
 
 /**
@@ -29,8 +30,11 @@ const arr = (v) => (Array.isArray(v) ? v : []);
  * Unknown entries are echoed into not_found as sent; an unknown season or episode number
  * of a known show goes to not_found.seasons / not_found.episodes.
  * @param {Catalog} catalog @param {any} body @param {'plays'|'items'} mode @param {string} [attr]
+ * @param {readonly string[]} [inherit] attributes a nested level inherits (history: watched_at;
+ *   collection: collected_at and the media fields)
  */
-export function resolveBody(catalog, body, mode, attr) {
+export function resolveBody(catalog, body, mode, attr, inherit = ['watched_at']) {
+  const pick = (o) => (o && typeof o === 'object' ? Object.fromEntries(inherit.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) : {});
   /** @type {Target[]} */
   const targets = [];
   const notFound = notFoundLists();
@@ -88,9 +92,6 @@ export function resolveBody(catalog, body, mode, attr) {
   }
   return { targets, notFound };
 }
-
-/** Attributes a nested level inherits from its parent. */
-const pick = (o) => (o && typeof o === 'object' && o.watched_at !== undefined ? { watched_at: o.watched_at } : {});
 
 /**
  * Parse a body timestamp: ISO string, or "released" (history only). undefined -> now.
@@ -365,15 +366,154 @@ export function removeWatchlist(/** @type {Ctx} */ c) {
   return json(200, { deleted, not_found: notFound, list: listInfo(c.user) });
 }
 
+// ---------- collection ----------
+
+const MEDIA_KEYS = Object.keys(MEDIA_FIELDS);
+const COLLECTION_INHERIT = ['collected_at', ...MEDIA_KEYS];
+/** `?extended=metadata` (a comma list) asks for the media fields. */
+const wantsMetadata = (q) => String(q.extended ?? '').split(',').includes('metadata');
+
+/**
+ * The media fields an entry sends (its own or inherited), checked against Trakt's
+ * vocabularies. @returns {{ media: Record<string, any>|null, sent: boolean } | { bad: string }}
+ */
+function mediaOf(t) {
+  /** @type {Record<string, any>} */
+  const media = {};
+  let sent = false;
+  for (const k of MEDIA_KEYS) {
+    const v = t.input?.[k] !== undefined ? t.input[k] : t.inherited[k];
+    if (v === undefined) continue;
+    sent = true;
+    if (v === null) continue;
+    if (!MEDIA_FIELDS[/** @type {keyof MEDIA_FIELDS} */ (k)].includes(v)) return { bad: `${k}: ${JSON.stringify(v)}` };
+    media[k] = v;
+  }
+  return { media, sent };
+}
+
+/** @param {Record<string, any>} a @param {Record<string, any>} b */
+const sameMedia = (a, b) => MEDIA_KEYS.every((k) => (a[k] ?? null) === (b[k] ?? null));
+
+/**
+ * GET /sync/collection/{movies|shows} (paginated like every 2026 list: without page or
+ * limit, the first page of 10). Newest first (movies by collected_at, shows by their
+ * last collected episode). `?extended=metadata` adds the media fields.
+ */
+export function getCollection(/** @type {Ctx} */ c) {
+  const { type } = c.params;
+  if (type !== 'movies' && type !== 'shows') return empty(404);
+  const metadata = wantsMetadata(c.query);
+  const all = [...c.user.collection.values()];
+  if (type === 'movies') {
+    const list = all.filter((x) => x.item.kind === 'movie').sort((a, b) => b.collectedAt - a.collectedAt || b.updatedAt - a.updatedAt);
+    const p = paginate(list, c.query, c.sim.options.maxPageLimit, true);
+    return json(200, p.items.map((x) => renderCollectedMovie(x, metadata)), p.headers);
+  }
+  /** @type {Map<any, any[]>} */
+  const byShow = new Map();
+  for (const x of all) {
+    if (x.item.kind !== 'episode') continue;
+    const show = /** @type {any} */ (x.item).show;
+    byShow.set(show, [...(byShow.get(show) ?? []), x]);
+  }
+  const shows = [...byShow].map(([show, eps]) => ({ show, eps, last: Math.max(...eps.map((e) => e.collectedAt)) })).sort((a, b) => b.last - a.last);
+  const p = paginate(shows, c.query, c.sim.options.maxPageLimit, true);
+  return json(200, p.items.map((x) => renderCollectedShow(x.show, x.eps, metadata)), p.headers);
+}
+
+/**
+ * POST /sync/collection: movies and episodes (a show or season means all its episodes,
+ * specials excluded for a whole show) with `collected_at` (default now) and media fields,
+ * inherited show -> season -> episode. New items count as `added`; an item already there
+ * whose collected_at or media changed as `updated`; one sent unchanged as `existing`.
+ * A bad collected_at or a media value outside Trakt's vocabularies fails the call (422).
+ */
+export function addCollection(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'plays', undefined, COLLECTION_INHERIT);
+  /** @type {Map<string, { item: any, at: number|undefined, media: Record<string, any>|null }>} */
+  const wanted = new Map();
+  for (const t of targets) {
+    const raw = t.input?.collected_at !== undefined ? t.input.collected_at : t.inherited.collected_at;
+    const at = raw === undefined ? undefined : parseTime(raw, c.now, t.item);
+    if (at === null) return error(422, 'validation_failed', `invalid collected_at: ${JSON.stringify(raw)}`);
+    const m = mediaOf(t);
+    if ('bad' in m) return error(422, 'validation_failed', `invalid media value ${m.bad}`);
+    wanted.set(itemKey(t.item), { item: t.item, at, media: m.sent ? m.media : null });
+  }
+  const fresh = [...wanted.keys()].filter((k) => !c.user.collection.has(k)).length;
+  if (c.user.collection.size + fresh > c.user.limits.collection) return accountLimit();
+  const keys = ['movies', 'episodes'];
+  const added = counts(keys);
+  const updated = counts(keys);
+  const existing = counts(keys);
+  for (const [key, w] of wanted) {
+    const area = areaOf(w.item.kind);
+    const had = c.user.collection.get(key);
+    if (!had) {
+      collect(c.sim, c.user, w.item, w.at ?? c.now, w.media ?? {});
+      added[area] += 1;
+      continue;
+    }
+    const at = w.at === undefined ? had.collectedAt : toSecond(w.at);
+    const media = w.media ?? had.metadata;
+    if (at === had.collectedAt && sameMedia(media, had.metadata)) { existing[area] += 1; continue; }
+    Object.assign(had, { collectedAt: at, metadata: media, updatedAt: toSecond(c.now) });
+    c.user.touch(area, 'collected_at', c.now);
+    updated[area] += 1;
+  }
+  return json(201, { added, updated, existing, not_found: notFound });
+}
+
+/** POST /sync/collection/remove */
+export function removeCollection(/** @type {Ctx} */ c) {
+  const { targets, notFound } = resolveBody(c.sim.catalog, c.body, 'plays');
+  const deleted = counts(['movies', 'episodes']);
+  for (const t of targets) {
+    if (!c.user.collection.delete(itemKey(t.item))) continue;
+    deleted[areaOf(t.item.kind)] += 1;
+    c.user.touch(areaOf(t.item.kind), 'collected_at', c.now);
+  }
+  return json(200, { deleted, not_found: notFound });
+}
+
+/** Adds a movie or episode to the collection (HTTP handler and seed API). */
+export function collect(sim, user, item, collectedAt, metadata) {
+  const at = toSecond(collectedAt);
+  user.collection.set(itemKey(item), { item, collectedAt: at, updatedAt: toSecond(sim.now()), metadata: { ...metadata } });
+  user.touch(areaOf(item.kind), 'collected_at', sim.now());
+}
+
 // ---------- playback, activities, settings, search ----------
 
-/** GET /sync/playback[/{movies|episodes}]: paused items, newest first */
+/**
+ * GET /sync/playback[/{movies|episodes}]?start_at&end_at: paused items, newest first.
+ * Pagination optional (everything without page or limit).
+ */
 export function getPlayback(/** @type {Ctx} */ c) {
   const { type } = c.params;
   if (type !== undefined && type !== 'movies' && type !== 'episodes') return empty(404);
+  const start = c.query.start_at !== undefined ? Date.parse(c.query.start_at) : -Infinity;
+  const end = c.query.end_at !== undefined ? Date.parse(c.query.end_at) : Infinity;
+  if (Number.isNaN(start) || Number.isNaN(end)) return error(400, 'invalid_request', 'start_at and end_at must be ISO-8601 dates');
   const kind = type ? ITEM_TYPES[type] : undefined;
-  const list = [...c.user.playback.values()].filter((p) => !kind || p.item.kind === kind).sort((a, b) => b.pausedAt - a.pausedAt);
-  return json(200, list.map(renderPlayback));
+  const list = [...c.user.playback.values()]
+    .filter((p) => (!kind || p.item.kind === kind) && p.pausedAt >= start && p.pausedAt <= end)
+    .sort((a, b) => b.pausedAt - a.pausedAt || b.id - a.id);
+  const p = paginate(list, c.query, c.sim.options.maxPageLimit, false);
+  return json(200, p.items.map(renderPlayback), p.headers);
+}
+
+/** DELETE /sync/playback/{id}: 204, or 404 for an id the user does not have. */
+export function deletePlayback(/** @type {Ctx} */ c) {
+  const id = Number(c.params.id);
+  for (const [key, p] of c.user.playback) {
+    if (p.id !== id) continue;
+    c.user.playback.delete(key);
+    c.user.touch(areaOf(p.item.kind), 'paused_at', c.now);
+    return empty(204);
+  }
+  return empty(404);
 }
 
 /** GET /sync/last_activities */
@@ -406,6 +546,8 @@ export function getSettings(/** @type {Ctx} */ c) {
       search: { recent_count: l.search_recent },
       collection: { item_count: l.collection },
       notes: { item_count: l.notes },
+      history: { item_count: l.history },
+      ratings: { item_count: l.ratings },
     },
   });
 }
@@ -430,4 +572,39 @@ export function searchById(/** @type {Ctx} */ c) {
   }
   const p = paginate(out, c.query, c.sim.options.maxPageLimit, true);
   return json(200, p.items.map(({ type, score, ...rest }) => ({ type, score, ...rest })), p.headers);
+}
+
+// ---------- lookups by trakt id or slug (manual matches) ----------
+
+/** A movie or show by trakt id or slug, as in /movies/{id} and /shows/{id}. */
+const byIdOrSlug = (c, kind, id) => c.sim.catalog.find(kind, { trakt: /^\d+$/.test(id) ? id : undefined, slug: id });
+
+/** GET /movies/{id} (trakt id or slug; OAuth optional): the standard movie object. */
+export function getMovie(/** @type {Ctx} */ c) {
+  const m = byIdOrSlug(c, 'movie', c.params.id);
+  return m ? json(200, renderMovie(/** @type {any} */ (m))) : empty(404);
+}
+
+/** GET /shows/{id} (trakt id or slug; OAuth optional): the standard show object. */
+export function getShow(/** @type {Ctx} */ c) {
+  const s = byIdOrSlug(c, 'show', c.params.id);
+  return s ? json(200, renderShow(/** @type {any} */ (s))) : empty(404);
+}
+
+/** GET /shows/{id}/seasons[?extended=episodes]: the show's seasons, specials first. */
+export function getSeasons(/** @type {Ctx} */ c) {
+  const s = /** @type {any} */ (byIdOrSlug(c, 'show', c.params.id));
+  if (!s) return empty(404);
+  const withEpisodes = String(c.query.extended ?? '').split(',').includes('episodes');
+  const seasons = [...s.seasons.values()].sort((a, b) => a.number - b.number).map((se) => (withEpisodes
+    ? { ...renderSeason(se), episodes: [...se.episodes.values()].sort((a, b) => a.number - b.number).map(renderEpisode) }
+    : renderSeason(se)));
+  return json(200, seasons);
+}
+
+/** GET /shows/{id}/seasons/{season}/episodes/{episode}: one episode, 404 when unknown. */
+export function getEpisode(/** @type {Ctx} */ c) {
+  const s = /** @type {any} */ (byIdOrSlug(c, 'show', c.params.id));
+  const ep = s?.seasons.get(Number(c.params.season))?.episodes.get(Number(c.params.episode));
+  return ep ? json(200, renderEpisode(ep)) : empty(404);
 }

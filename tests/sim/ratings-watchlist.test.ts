@@ -121,8 +121,9 @@ describe('users/settings and last_activities', () => {
   it('serves settings with user.vip and limits, and last_activities in Trakt\'s shape', async () => {
     const s = await env.call('/users/settings');
     expect(s.body.user).toMatchObject({ username: 'alice', vip: false, ids: { slug: 'alice' } });
-    expect(s.body.limits.watchlist.item_count).toBe(100);
-    expect(s.body.limits.list).toEqual({ count: 2, item_count: 100 });
+    // Trakt's 2026 free limits
+    expect(s.body.limits.watchlist.item_count).toBe(250);
+    expect(s.body.limits.list).toEqual({ count: 2, item_count: 250 });
     const la = await env.call('/sync/last_activities');
     expect(la.status).toBe(200);
     expect(la.body.all).toBe(iso(T0));
