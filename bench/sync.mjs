@@ -1,97 +1,168 @@
-// A whole first sync, end to end: dist/plugin.wasm in the stub host against the Trakt
-// simulator (rate limits on), n plays per side with 50% overlap, 2k ratings and 500
-// watchlist items. Counts requests against the minimum (full pages of 100, batches of
-// 100), 429s, wake-ups, plugin time, and the KV bytes of the merge state.
+// Syncs end to end: dist/plugin.wasm in the stub host against the Trakt simulator (rate
+// limits on). n plays per side with 50% overlap (ids scattered like real ones), plus 20k
+// ratings and 5k watchlist items on Trakt. A first sync (requests against the minimum at
+// pages of 250 and batches of 100, 429s, wake-ups, plugin time, slowest call), then an
+// idle sync and incremental syncs with one new play on either side (plugin time, ratio
+// to idle, requests). Then the same first sync with every Trakt answer 1 s late and 5%
+// of them failing with a 5xx: it must converge with no call killed.
 import { RevengeHost } from '../host-stubs/index.mjs';
 import { TraktSimulator } from '../host-stubs/trakt-sim/index.mjs';
 import { kb, table } from './lib.mjs';
 
 const DAY = 86_400_000;
 const CLIENT = { client_id: 'bench', client_secret: 'bench-secret', redirect_uris: [] };
+const RATINGS = 20_000, WATCHLIST = 5_000;
 
+// A permutation of 1..10M: distinct ids that look like real ones (not sequential).
+const scatter = (i, mul) => 1 + ((i * mul + 12_345) % 10_000_019);
 function genMovies(n) {
   return Array.from({ length: n }, (_, i) => {
-    const id = 5_000_000 + i;
-    return { title: `Movie ${id}`, year: 2000 + (id % 25), ids: { trakt: id, slug: `m-${id}`, imdb: `tt${id}`, tmdb: id } };
+    const tmdb = scatter(i, 7_919), imdb = `tt${String(scatter(i, 104_729)).padStart(7, '0')}`;
+    return { title: `Movie ${i}`, year: 1950 + (i % 75), ids: { trakt: 5_000_000 + i, slug: `m-${i}`, imdb, tmdb } };
   });
 }
 const asItem = (m) => ({ type: 'movie', title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } });
 
-async function one(n) {
+/** A fetch that answers 5% of Trakt calls with a 5xx (seeded, so runs compare). */
+function flakyFetch(rate, seed = 42) {
+  let x = seed;
+  const rnd = () => ((x = (x * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  return async (url, init) => {
+    if (!String(url).includes('/oauth/') && rnd() < rate) return new Response('', { status: [500, 502, 503, 504, 520][Math.floor(rnd() * 5)] });
+    return fetch(url, init);
+  };
+}
+
+async function world(n, hostOpts = {}) {
   let host;
   const sim = new TraktSimulator({ clock: () => host.clock.now() });
   const { origin } = await sim.start();
-  host = await RevengeHost.load(new URL('../dist', import.meta.url).pathname, { startMs: Date.UTC(2026, 10, 1), origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'b'.repeat(64) });
-  try {
-    const distinct = Math.round(n * 1.5);
-    const movies = genMovies(Math.max(distinct, 2_500));
-    sim.addClient(CLIENT);
-    sim.addUser({ username: 'alice', vip: true, limits: { watchlist: 10_000, ratings: 100_000, history: 10_000_000 } });
-    sim.seedCatalog({ movies });
-    host.library.seed({ users: ['alice'], movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
-    host.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret });
-    host.setUserSettings('alice', { sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both' });
-    const t0 = host.clock.now() - 4_000 * DAY;
-    const step = Math.floor((3_900 * DAY) / distinct);
-    host.library.seed({
-      history: movies.slice(0, n).map((m, i) => ({ user_id: 'alice', item: asItem(m), at_ms: t0 + i * step })),
-      ratings: movies.slice(0, 1_000).map((m, i) => ({ user_id: 'alice', item: asItem(m), rating: 0.5 + (i % 10) / 2, at_ms: t0 })),
-      watchlist: movies.slice(0, 250).map((m) => ({ user_id: 'alice', item: asItem(m), at_ms: t0 })),
-    });
-    sim.seedHistory('alice', movies.slice(n / 2, n / 2 + n).map((m, j) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, watched_at: t0 + (j + n / 2) * step + 60_000 })));
-    sim.seedRatings('alice', movies.slice(500, 1_500).map((m, i) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, rating: 1 + (i % 10), rated_at: t0 })));
-    sim.seedWatchlist('alice', movies.slice(125, 375).map((m) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, listed_at: t0 })));
+  host = await RevengeHost.load(new URL('../dist', import.meta.url).pathname, { startMs: Date.UTC(2026, 10, 1), origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'b'.repeat(64), ...hostOpts });
+  const distinct = Math.round(n * 1.5);
+  const movies = genMovies(Math.max(distinct, RATINGS + 1_000) + 10);
+  sim.addClient(CLIENT);
+  sim.addUser({ username: 'alice', vip: true, limits: { watchlist: 10_000, ratings: 100_000, history: 10_000_000 } });
+  sim.seedCatalog({ movies });
+  host.library.seed({ users: ['alice'], movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
+  host.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret });
+  host.setUserSettings('alice', { sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both' });
+  const t0 = host.clock.now() - 4_000 * DAY;
+  const step = Math.floor((3_900 * DAY) / distinct);
+  host.library.seed({ history: movies.slice(0, n).map((m, i) => ({ user_id: 'alice', item: asItem(m), at_ms: t0 + i * step + 17_000 })) });
+  sim.seedHistory('alice', movies.slice(n / 2, n / 2 + n).map((m, j) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, watched_at: t0 + (j + n / 2) * step + 60_000 })));
+  sim.seedRatings('alice', movies.slice(0, RATINGS).map((m, i) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, rating: 1 + (i % 10), rated_at: t0 })));
+  sim.seedWatchlist('alice', movies.slice(0, WATCHLIST).map((m) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, listed_at: t0 })));
+  const c = await host.action('connect', { userId: 'alice' });
+  sim.approveDevice(c.data.user_code, 'alice');
+  await host.advance(6_000);
+  return { host, sim, movies, close: async () => { await host.close(); await sim.stop(); } };
+}
 
-    const c = await host.action('connect', { userId: 'alice' });
-    sim.approveDevice(c.data.user_code, 'alice');
-    await host.advance(6_000);
-    sim.clearRequests();
-    const callMark = host.calls.length;
-    await host.action('sync_now', { userId: 'alice' });
-    let wakeups = 0;
-    let last = null;
-    for (let i = 0; i < 100_000; i++) {
-      const st = await host.action('status', { userId: 'alice' });
-      last = st.data.last_sync;
-      if (!st.data.sync?.running) break;
-      const ticks = await host.advance(2_500);
-      wakeups += ticks.filter((t) => t.name?.startsWith('sync:')).length;
-    }
-    const reqs = sim.requests;
-    const gets = (p) => reqs.filter((r) => r.method === 'GET' && r.path.startsWith(p)).length;
-    const posts = (p) => reqs.filter((r) => r.method === 'POST' && r.path === p).length;
-    const pages = (x) => Math.max(1, Math.ceil(x / 100));
-    const exportsH = n / 2, ratingAdds = 500 + 500, wlAdds = 125 + 125;
-    const minimum = 1 + pages(n) + 1 + pages(exportsH) + pages(1_000) + 1 + pages(ratingAdds / 2) + pages(250) + 1 + pages(wlAdds / 2);
-    const syncCalls = host.calls.slice(callMark).filter((x) => x.export === 'on_tick' || (x.export === 'on_action' && x.input.includes('sync_now')));
-    const stateBytes = Object.entries(host.kv.dump()).filter(([k]) => /\/sync\/(history|ratings|watchlist)\//.test(k)).reduce((a, [, v]) => a + (typeof v === 'string' ? v.length : JSON.stringify(v).length), 0);
-    const dup = sim.history('alice').length - new Set(sim.history('alice').map((h) => h.movie.ids.tmdb)).size;
-    return {
+/** Presses sync_now and moves the clock until the sync is over. */
+async function syncToEnd(w) {
+  w.sim.clearRequests();
+  const mark = w.host.calls.length;
+  await w.host.action('sync_now', { userId: 'alice' });
+  let wakeups = 0, last = null;
+  for (let i = 0; i < 200_000; i++) {
+    const st = await w.host.action('status', { userId: 'alice' });
+    last = st.data.last_sync;
+    if (!st.data.sync?.running) break;
+    wakeups += (await w.host.advance(2_500)).filter((t) => t.name?.startsWith('sync:')).length;
+  }
+  const calls = w.host.calls.slice(mark).filter((x) => x.export === 'on_tick' || (x.export === 'on_action' && x.input.includes('sync_now')));
+  return {
+    requests: w.sim.requests, wakeups, last, calls,
+    pluginMs: calls.reduce((a, x) => a + x.wall_ms, 0),
+    slowest: Math.max(...calls.map((x) => x.wall_ms)),
+    slowestClock: Math.max(...calls.map((x) => x.clock_ms ?? 0)),
+    killed: calls.filter((x) => !x.ok).length,
+  };
+}
+
+const pages = (x) => Math.max(1, Math.ceil(x / 250));
+const batchesOf = (x) => Math.ceil(x / 100);
+
+async function first(n) {
+  const w = await world(n);
+  try {
+    const r = await syncToEnd(w);
+    const gets = r.requests.filter((q) => q.method === 'GET').length;
+    // last_activities; history: movies pages + the empty episodes page; exports; ratings and
+    // watchlist: pages of movies + the empty episodes page; their exports (nothing: Trakt has all).
+    const exportsH = n / 2, importsH = n / 2;
+    const minimum = 1 + pages(n) + 1 + batchesOf(exportsH) + pages(RATINGS) + 1 + pages(WATCHLIST) + 1;
+    const dup = w.sim.history('alice').length - new Set(w.sim.history('alice').map((h) => `${h.movie.ids.tmdb}`)).size;
+    const stateBytes = Object.entries(w.host.kv.dump()).filter(([k]) => /\/sync\/(history|ratings|watchlist)\//.test(k)).reduce((a, [, v]) => a + String(v).length, 0);
+    const row = {
       'plays per side': n.toLocaleString('en-US'),
-      requests: `${reqs.length} (GET ${gets('/')}, POST ${reqs.length - gets('/')})`,
+      requests: `${r.requests.length} (GET ${gets}, POST ${r.requests.length - gets})`,
       minimum: String(minimum),
-      'vs minimum': `${(((reqs.length - minimum) / minimum) * 100).toFixed(1)}%`,
-      '429s': String(reqs.filter((r) => r.status === 429).length),
-      'wake-ups': String(wakeups),
-      'plugin time (sync calls)': `${(syncCalls.reduce((a, x) => a + x.wall_ms, 0) / 1000).toFixed(1)} s`,
-      'slowest call': `${Math.max(...syncCalls.map((x) => x.wall_ms)).toFixed(0)} ms`,
-      'merge state in KV': kb(stateBytes),
-      'duplicate plays on Trakt': String(dup),
-      'Trakt / library plays': `${sim.history('alice').length} / ${host.library.state('alice').history.length}`,
-      'calls over 30 s': String(syncCalls.filter((x) => !x.ok).length),
-      error: last?.error ?? '',
-      _posts: { history: posts('/sync/history'), ratings: posts('/sync/ratings'), watchlist: posts('/sync/watchlist') },
+      'vs minimum': `${(((r.requests.length - minimum) / minimum) * 100).toFixed(1)}%`,
+      '429s': String(r.requests.filter((q) => q.status === 429).length),
+      'wake-ups': String(r.wakeups),
+      'plugin time': `${(r.pluginMs / 1000).toFixed(1)} s`,
+      'slowest call': `${r.slowest} ms`,
+      'state in KV': kb(stateBytes),
+      duplicates: String(dup),
+      'Trakt / library plays': `${w.sim.history('alice').length} / ${w.host.library.state('alice').history.length} (of ${n + importsH})`,
+      'calls killed': String(r.killed),
+      error: r.last?.error ?? '',
+    };
+    // Incremental: idle, one new play here, one new play on Trakt.
+    const inc = {};
+    await w.host.advance(20 * 60_000);
+    const idle = await syncToEnd(w);
+    await w.host.advance(20 * 60_000);
+    w.host.library.apply('alice', [{ op: 'add_play', item: asItem(w.movies[w.movies.length - 1]), at_ms: w.host.clock.now() - 60_000 }]);
+    const local = await syncToEnd(w);
+    await w.host.advance(20 * 60_000);
+    w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 2].ids.tmdb } }, watched_at: w.host.clock.now() - 60_000 }]);
+    const remote = await syncToEnd(w);
+    Object.assign(inc, {
+      'plays per side': row['plays per side'],
+      'idle sync': `${idle.pluginMs} ms, ${idle.requests.length} req`,
+      'one new play here': `${local.pluginMs} ms, ${local.requests.length} req`,
+      'ratio here / idle': `${(local.pluginMs / idle.pluginMs).toFixed(2)}x`,
+      'one new play on Trakt': `${remote.pluginMs} ms, ${remote.requests.length} req`,
+      'ratio Trakt / idle': `${(remote.pluginMs / idle.pluginMs).toFixed(2)}x`,
+    });
+    return { row, inc };
+  } finally {
+    await w.close();
+  }
+}
+
+async function rough(n) {
+  const w = await world(n, { httpDelayMs: 1_000, fetch: flakyFetch(0.05) });
+  try {
+    const r = await syncToEnd(w);
+    const dup = w.sim.history('alice').length - new Set(w.sim.history('alice').map((h) => `${h.movie.ids.tmdb}`)).size;
+    return {
+      'plays per side': n.toLocaleString('en-US'), conditions: 'every answer 1 s late, 5% 5xx',
+      requests: String(r.requests.length), 'wake-ups': String(r.wakeups),
+      'longest call (host clock)': `${(r.slowestClock / 1000).toFixed(1)} s`, 'calls killed': String(r.killed),
+      duplicates: String(dup), 'Trakt / library plays': `${w.sim.history('alice').length} / ${w.host.library.state('alice').history.length} (of ${n * 1.5})`,
+      error: r.last?.error ?? '',
     };
   } finally {
-    await host.close();
-    await sim.stop();
+    await w.close();
   }
 }
 
 export async function benchSync(sizes = [1_000, 10_000]) {
-  const rows = [];
-  for (const n of sizes) rows.push(await one(n));
-  table('first two-way sync, end to end in the stub host against the simulator (2k ratings, 500 watchlist items; targets: within 5% of the minimum, zero 429s)',
-    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time (sync calls)', 'slowest call', 'merge state in KV', 'duplicate plays on Trakt', 'Trakt / library plays', 'calls over 30 s', 'error'], rows);
-  return rows;
+  const rows = [], incs = [];
+  for (const n of sizes) {
+    const { row, inc } = await first(n);
+    rows.push(row);
+    incs.push(inc);
+  }
+  table(`first two-way sync, end to end (+ ${RATINGS / 1000}k ratings and ${WATCHLIST / 1000}k watchlist items on Trakt; targets: within 5% of the minimum, zero 429s, slowest call <= 5 s)`,
+    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time', 'slowest call', 'state in KV', 'duplicates', 'Trakt / library plays', 'calls killed', 'error'], rows);
+  table('incremental syncs after the first (targets: <= 2.5x an idle sync, <= 3 requests)',
+    ['plays per side', 'idle sync', 'one new play here', 'ratio here / idle', 'one new play on Trakt', 'ratio Trakt / idle'], incs);
+  const r = await rough(Math.min(...sizes));
+  table('a rough Trakt (target: converges, no call killed, no duplicate)',
+    ['plays per side', 'conditions', 'requests', 'wake-ups', 'longest call (host clock)', 'calls killed', 'duplicates', 'Trakt / library plays', 'error'], [r]);
+  return { rows, incs, rough: r };
 }

@@ -45,7 +45,7 @@ export interface SyncJob {
   /** Read last_activities yet? */
   checked: boolean;
   activities: Activities | null;
-  /** Incremental reads start here (host ms); null on a deep sync. */
+  /** When the last sync began (host ms): incremental reads start here; null on a deep sync. */
   sinceMs: number | null;
   filters: JobFilters;
   areas: Record<string, AreaJob>;

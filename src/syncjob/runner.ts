@@ -23,8 +23,6 @@ import { Run } from './run.js';
 
 /** A full re-read of both sides this often: Trakt has no "added since" for history. */
 export const DEEP_EVERY_MS = 7 * 86_400_000;
-/** Incremental reads look back this far before the last sync (late scrobbles, clock skew). */
-const OVERLAP_MS = 86_400_000;
 const LEASE_MS = 45_000;
 const RETRY_BASE_MS = 30_000;
 const RETRY_MAX_MS = 3_600_000;
@@ -42,7 +40,8 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
   const lastReal = last && !last.dryRun && !last.error ? last : null;
   const deepAt = readJson<{ at: number }>(host, deepKey(userId)).value?.at ?? 0;
   const deep = !!opts.deep || !lastReal || now - deepAt > DEEP_EVERY_MS || directionsChanged(lastReal, settings);
-  const sinceMs = deep || !lastReal ? null : Math.max(0, lastReal.startedAt - OVERLAP_MS);
+  // The library's changes are on this host's own clock: exactly since the last sync began.
+  const sinceMs = deep || !lastReal ? null : lastReal.startedAt;
   const areas: Record<string, AreaJob> = {};
   for (const area of AREAS) {
     const direction = area.direction(settings);

@@ -27,6 +27,7 @@ import { syncKey, type AreaJob, type JobFilters } from '../job.js';
 import { notFoundIndices } from '../notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
 import type { Run } from '../run.js';
+import { OVERLAP_MS } from '../overlap.js';
 import { HistoryShards, monthOf } from './history-shards.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 
@@ -106,7 +107,7 @@ function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
 }
 
 function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
-  const since = s.full || s.sinceMs === null ? '' : `start_at=${encodeURIComponent(new Date(s.sinceMs).toISOString())}`;
+  const since = s.full || s.sinceMs === null ? '' : `start_at=${encodeURIComponent(new Date(s.sinceMs - OVERLAP_MS).toISOString())}`;
   const r = traktPage<TraktHistoryEntry>(run, LISTS, s.remote, since);
   if (r.kind === 'stop') return onStop(run, a, r.stop);
   if (r.kind === 'done') {
