@@ -248,6 +248,8 @@ function onTrakt(client: TraktClient, e: OutboxEntry): boolean | null {
 }
 
 export function label(item: MediaItem): string {
-  if (item.type === 'movie') return `${item.title ?? 'a movie'}${item.year ? ` (${item.year})` : ''}`;
-  return `${item.show.title ?? 'a show'} S${String(item.season).padStart(2, '0')}E${String(item.number).padStart(2, '0')}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (item.type === 'movie' || item.type === 'show') return `${item.title ?? `a ${item.type}`}${item.year ? ` (${item.year})` : ''}`;
+  if (item.type === 'season') return `${item.show.title ?? 'a show'} ${item.number === 0 ? 'specials' : `season ${item.number}`}`;
+  return `${item.show.title ?? 'a show'} S${two(item.season)}E${two(item.number)}${item.number_end ? `-E${two(item.number_end)}` : ''}`;
 }

@@ -1,6 +1,6 @@
 // Hook inputs (docs/host-contract.md section 4).
 import * as v from 'valibot';
-import { MediaItemSchema } from './media.js';
+import { MediaItemSchema, PlayableSchema } from './media.js';
 
 const nonEmpty = v.pipe(v.string(), v.minLength(1));
 const isoDate = v.pipe(v.string(), v.isoTimestamp());
@@ -15,7 +15,7 @@ export const PlaybackEventSchema = v.looseObject({
   // Live streams and some players send no duration: progress is then unknown.
   duration_ms: v.optional(v.nullable(millis)),
   occurred_at: isoDate,
-  item: MediaItemSchema,
+  item: PlayableSchema,
   completed: v.optional(v.nullable(v.boolean())),
 });
 

@@ -50,9 +50,9 @@ export function loadSettings(host: HostApi, userId?: string): { server: ServerSe
 export type Exclusions = Pick<UserSettings, 'movies' | 'episodes' | 'excludeShows'>;
 
 /** Whether the user's settings leave this item out of scrobbling and every sync area. */
-export function isExcluded(user: Exclusions, item: { type: string; show?: { title?: string | null } }): boolean {
+export function isExcluded(user: Exclusions, item: { type: string; title?: string | null; show?: { title?: string | null } }): boolean {
   if (item.type === 'movie') return !user.movies;
-  if (!user.episodes) return true;
-  const title = item.show?.title?.trim().toLowerCase();
+  if (!user.episodes) return true; // shows, seasons and episodes are TV
+  const title = (item.type === 'show' ? item.title : item.show?.title)?.trim().toLowerCase();
   return !!title && user.excludeShows.includes(title);
 }

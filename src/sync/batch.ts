@@ -4,7 +4,7 @@
 // one body. Each batch also lists the inputs it carries, so the runner can commit exactly
 // what a successful POST delivered.
 import type { MediaItem } from '../schemas/media.js';
-import { toTraktRef, type TraktEpisodeRef, type TraktMovieRef, type TraktShowRef } from './identity.js';
+import { toTraktRef, type TraktEpisodeRef, type TraktMovieRef, type TraktOwnSeasonRef, type TraktShowRef } from './identity.js';
 
 export interface BatchInput {
   item: MediaItem;
@@ -15,7 +15,7 @@ export interface BatchInput {
   rated_at_ms?: number;
 }
 
-export interface SyncBody { movies?: TraktMovieRef[]; shows?: TraktShowRef[]; episodes?: TraktEpisodeRef[] }
+export interface SyncBody { movies?: TraktMovieRef[]; shows?: TraktShowRef[]; seasons?: TraktOwnSeasonRef[]; episodes?: TraktEpisodeRef[] }
 export interface Batch<T> { body: SyncBody; items: T[] }
 
 export const TRAKT_BATCH = 100;
@@ -39,19 +39,25 @@ export function batches<T extends BatchInput>(items: readonly T[], max = TRAKT_B
     const body = cur.body;
     if (ref.kind === 'movies') (body.movies || (body.movies = [])).push(ref.ref);
     else if (ref.kind === 'episodes') (body.episodes || (body.episodes = [])).push(ref.ref);
+    else if (ref.kind === 'seasons') (body.seasons || (body.seasons = [])).push(ref.ref);
+    else if (!ref.nested) (body.shows || (body.shows = [])).push(ref.ref); // a show itself: an entry of its own
     else {
-      const key = JSON.stringify(ref.ref.ids);
+      // Seasons and episodes without ids of their own, under their show. A season that is
+      // a target itself never carries an episode list (that would make only the episodes
+      // targets): season targets and episode containers are separate show entries.
+      const season = ref.ref.seasons![0]!;
+      const key = JSON.stringify(ref.ref.ids) + (season.episodes ? '' : '|season');
       const show = shows.get(key);
       if (!show) {
         shows.set(key, ref.ref);
         (body.shows || (body.shows = [])).push(ref.ref);
         continue;
       }
-      const season = ref.ref.seasons[0]!;
+      const list = show.seasons!;
       let j = 0;
-      while (j < show.seasons.length && show.seasons[j]!.number !== season.number) j++;
-      if (j < show.seasons.length) show.seasons[j]!.episodes.push(season.episodes[0]!);
-      else show.seasons.push(season);
+      while (season.episodes && j < list.length && list[j]!.number !== season.number) j++;
+      if (season.episodes && j < list.length) list[j]!.episodes!.push(season.episodes[0]!);
+      else list.push(season);
     }
   }
   return out;

@@ -266,11 +266,11 @@ export function learnPlays(state: HistoryState, newLocal: readonly LibraryEntry[
   let ignored = 0;
   for (let i = 0; i < newRemote.length; i++) {
     const r = newRemote[i]!;
-    if (!r || !p.queryTrakt(r) || !learnQuery(p, typeof r.watched_at === 'string' ? Date.parse(r.watched_at) : NaN, REMOTE)) ignored++;
+    if (!r || !p.queryTrakt(r) || p.qKind > EPISODE || !learnQuery(p, typeof r.watched_at === 'string' ? Date.parse(r.watched_at) : NaN, REMOTE)) ignored++;
   }
   for (let i = 0; i < newLocal.length; i++) {
     const l = newLocal[i]!;
-    if (!l || !l.item || !p.query(l.item) || !learnQuery(p, l.at_ms, LOCAL)) ignored++;
+    if (!l || !l.item || !p.query(l.item) || p.qKind > EPISODE || !learnQuery(p, l.at_ms, LOCAL)) ignored++;
   }
   return ignored;
 }

@@ -49,7 +49,7 @@ describe('itemKey', () => {
 });
 
 describe('Trakt converters', () => {
-  it('fromTrakt reads movies and episodes, keeps only usable ids, ignores shows', () => {
+  it('fromTrakt reads movies, episodes, shows and seasons, keeps only usable ids, ignores people', () => {
     expect(fromTrakt({ movie: { title: 'Inception', year: 2010, ids: { trakt: 16662, slug: 'inception-2010', imdb: 'tt1375666', tmdb: 27205 } } }))
       .toEqual({ type: 'movie', title: 'Inception', year: 2010, ids: { tmdb: 27205, imdb: 'tt1375666', trakt: 16662, slug: 'inception-2010' } });
     expect(fromTrakt({
@@ -60,7 +60,9 @@ describe('Trakt converters', () => {
       type: 'episode', title: 'Pilot', season: 1, number: 1, ids: { tmdb: 62085, imdb: 'tt0959621', tvdb: 349232, trakt: 73482 },
       show: { title: 'Breaking Bad', year: 2008, ids: { tmdb: 1396, imdb: 'tt0903747', tvdb: 81189, trakt: 1388, slug: 'breaking-bad' } },
     });
-    expect(fromTrakt({ type: 'show', show: { title: 'x', ids: { trakt: 1 } } })).toBeNull();
+    expect(fromTrakt({ type: 'show', show: { title: 'x', ids: { trakt: 1, tvdb: 0 } } })).toEqual({ type: 'show', title: 'x', ids: { trakt: 1 } });
+    expect(fromTrakt({ type: 'season', season: { number: 0, ids: { tmdb: 5 } }, show: { title: 'x', ids: { trakt: 1 } } })).toEqual({ type: 'season', number: 0, ids: { tmdb: 5 }, show: { title: 'x', ids: { trakt: 1 } } });
+    expect(fromTrakt({ type: 'person', person: { ids: { trakt: 1 } } } as any)).toBeNull();
     expect(fromTrakt({ episode: { season: -1, number: 1, ids: {} }, show: { ids: { trakt: 1 } } })).toBeNull();
   });
 
@@ -70,7 +72,10 @@ describe('Trakt converters', () => {
     expect(toTraktRef(ep(1, 1, { tmdb: 62085, tvdb: 349232 }, { tmdb: 1396 })))
       .toEqual({ kind: 'episodes', ref: { ids: { tmdb: 62085, tvdb: 349232 } } });
     expect(toTraktRef({ type: 'episode', season: 2, number: 3, ids: {}, show: { title: 'Breaking Bad', year: 2008, ids: { tvdb: 81189 } } }, { rating: 8 }))
-      .toEqual({ kind: 'shows', ref: { title: 'Breaking Bad', year: 2008, ids: { tvdb: 81189 }, seasons: [{ number: 2, episodes: [{ number: 3, rating: 8 }] }] } });
+      .toEqual({ kind: 'shows', nested: true, ref: { title: 'Breaking Bad', year: 2008, ids: { tvdb: 81189 }, seasons: [{ number: 2, episodes: [{ number: 3, rating: 8 }] }] } });
+    expect(toTraktRef({ type: 'show', title: 'Breaking Bad', ids: { tmdb: 1396 } }, { rating: 8 })).toEqual({ kind: 'shows', nested: false, ref: { title: 'Breaking Bad', ids: { tmdb: 1396 }, rating: 8 } });
+    expect(toTraktRef({ type: 'season', number: 1, ids: {}, show: { ids: { tmdb: 1396 } } }, { rating: 7 })).toEqual({ kind: 'shows', nested: true, ref: { ids: { tmdb: 1396 }, seasons: [{ number: 1, rating: 7 }] } });
+    expect(toTraktRef({ type: 'season', number: 1, ids: { tmdb: 3572 }, show: { ids: { tmdb: 1396 } } })).toEqual({ kind: 'seasons', ref: { ids: { tmdb: 3572 } } });
     expect(toTraktRef(movie({}))).toBeNull();
     expect(toTraktRef(ep(1, 1, {}, {}))).toBeNull();
   });
@@ -95,7 +100,7 @@ describe('Trakt converters', () => {
       expect(back.item).toEqual(normalizeItem(items[i]!));
     });
     expect(() => r.read(['m', 1, 2, 0, 0], 'st: items[4]')).toThrow('st: items[4][2]: expected an imdb id (string), got 2');
-    expect(() => r.read(['x'], 'st')).toThrow('st[0]: expected "m" or "e", got "x"');
+    expect(() => r.read(['x'], 'st')).toThrow('st[0]: expected "m", "e", "w" or "n", got "x"');
     expect(() => r.read(['e', 0, '', 0, 0, 1, 1, 2], 'st')).toThrow('st[7]: expected a show (index below 2), got 2');
     expect(() => new TupleReader([[1, 2, 3]], 'st: shows')).toThrow('st: shows[0]: expected [tmdb, imdb, tvdb, trakt]');
   });

@@ -15,7 +15,7 @@
 // {imdb:x} share no id type); ItemIndex therefore merges ids into stored items as it
 // learns them (Trakt items carry every id), so that later lookups by any of them succeed,
 // and folds together entries that the learned ids show to be one item.
-import type { Episode, Ids, MediaItem, Movie } from '../schemas/media.js';
+import type { Episode, Ids, MediaItem, Movie, Season, ShowItem } from '../schemas/media.js';
 
 export const ID_TYPES = ['tmdb', 'imdb', 'tvdb', 'trakt'] as const;
 export type IdType = (typeof ID_TYPES)[number];
@@ -61,10 +61,17 @@ export function compareIds(a: AnyIds, b: AnyIds): 1 | 0 | -1 {
 export function sameItem(a: MediaItem, b: MediaItem): boolean {
   if (a.type !== b.type) return false;
   const c = compareIds(a.ids, b.ids);
-  if (a.type === 'movie' || c !== 0) return c === 1;
+  if (a.type === 'movie' || a.type === 'show' || c !== 0) return c === 1;
+  if (a.type === 'season') {
+    const s = b as Season;
+    return a.number === s.number && compareIds(a.show?.ids, s.show?.ids) === 1;
+  }
   const e = b as Episode;
   return a.season === e.season && a.number === e.number && compareIds(a.show?.ids, e.show?.ids) === 1;
 }
+
+/** One-letter kind of an item in keys and state tuples: movie, episode, show (w), season. */
+const LETTER = { movie: 'm', episode: 'e', show: 'w', season: 'n' } as const;
 
 /**
  * A stable compact key: the item's first known id in rule order, e.g. `m:tmdb:27205`,
@@ -78,12 +85,13 @@ export function itemKey(item: MediaItem): string | null {
   const ids = item.ids;
   for (let i = 0; i < 4; i++) {
     const v = idAt(ids, i);
-    if (v !== undefined) return (item.type === 'movie' ? 'm:' : 'e:') + ID_TYPES[i] + ':' + v;
+    if (v !== undefined) return LETTER[item.type] + ':' + ID_TYPES[i] + ':' + v;
   }
-  if (item.type !== 'episode') return null;
+  if (item.type !== 'episode' && item.type !== 'season') return null;
   for (let i = 0; i < 4; i++) {
     const v = idAt(item.show?.ids, i);
-    if (v !== undefined) return 's:' + ID_TYPES[i] + ':' + v + ':' + item.season + ':' + item.number;
+    if (v === undefined) continue;
+    return item.type === 'episode' ? 's:' + ID_TYPES[i] + ':' + v + ':' + item.season + ':' + item.number : 'ns:' + ID_TYPES[i] + ':' + v + ':' + item.number;
   }
   return null;
 }
@@ -115,9 +123,10 @@ function whole(v: unknown): number | undefined {
 
 /** A private copy with clean ids; keeps title/year/season/number, drops other fields. */
 export function normalizeItem(item: MediaItem): MediaItem {
-  const title = text(item.title), year = whole(item.year);
-  if (item.type === 'movie') {
-    const m: Movie = { type: 'movie', ids: cleanIds(item.ids) };
+  const title = text(item.title);
+  if (item.type === 'movie' || item.type === 'show') {
+    const m: Movie | ShowItem = item.type === 'movie' ? { type: 'movie', ids: cleanIds(item.ids) } : { type: 'show', ids: cleanIds(item.ids) };
+    const year = whole(item.year);
     if (title !== undefined) m.title = title;
     if (year !== undefined) m.year = year;
     return m;
@@ -127,7 +136,9 @@ export function normalizeItem(item: MediaItem): MediaItem {
   const st = text(show.title), sy = whole(show.year);
   if (st !== undefined) s.title = st;
   if (sy !== undefined) s.year = sy;
+  if (item.type === 'season') return { type: 'season', number: item.number, ids: cleanIds(item.ids), show: s };
   const e: Episode = { type: 'episode', season: item.season, number: item.number, ids: cleanIds(item.ids), show: s };
+  if (whole(item.number_end) !== undefined && item.number_end! > item.number) e.number_end = item.number_end;
   if (title !== undefined) e.title = title;
   return e;
 }
@@ -139,7 +150,8 @@ export interface TraktMovie { title?: string | null; year?: number | null; ids: 
 export interface TraktShow { title?: string | null; year?: number | null; ids: TraktIds }
 export interface TraktEpisode { season: number; number: number; title?: string | null; ids?: TraktIds }
 /** Any Trakt list entry that names a movie, or an episode with its show. */
-export interface TraktItemEntry { type?: string; movie?: TraktMovie; show?: TraktShow; episode?: TraktEpisode }
+export interface TraktSeason { number: number; title?: string | null; ids?: TraktIds }
+export interface TraktItemEntry { type?: string; movie?: TraktMovie; show?: TraktShow; season?: TraktSeason; episode?: TraktEpisode }
 export interface TraktHistoryEntry extends TraktItemEntry { id?: number; watched_at: string; action?: string }
 export interface TraktRatingEntry extends TraktItemEntry { rated_at: string; rating: number }
 export interface TraktWatchlistEntry extends TraktItemEntry { listed_at: string; id?: number; rank?: number }
@@ -168,6 +180,12 @@ export function traktView(entry: TraktItemEntry): MediaItem | null {
     if (whole(ep.season) === undefined || whole(ep.number) === undefined) return null;
     return { type: 'episode', title: ep.title, season: ep.season, number: ep.number, ids: (ep.ids ?? {}) as Ids, show: sh as Episode['show'] };
   }
+  const se = entry.season;
+  if (type === 'season' && se && sh && typeof se === 'object' && typeof sh === 'object') {
+    if (whole(se.number) === undefined) return null;
+    return { type: 'season', number: se.number, ids: (se.ids ?? {}) as Ids, show: sh as Season['show'] };
+  }
+  if (type === 'show' && sh && typeof sh === 'object' && !ep && !se) return { type: 'show', title: sh.title, year: sh.year, ids: (sh.ids ?? {}) as Ids };
   return null;
 }
 
@@ -175,14 +193,19 @@ export interface TraktIdsRef { trakt?: number; slug?: string; imdb?: string; tmd
 export interface TraktMovieRef { title?: string; year?: number; ids: TraktIdsRef; [extra: string]: unknown }
 export interface TraktEpisodeRef { ids: TraktIdsRef; [extra: string]: unknown }
 export interface TraktSeasonEpisodeRef { number: number; [extra: string]: unknown }
-export interface TraktSeasonRef { number: number; episodes: TraktSeasonEpisodeRef[] }
-export interface TraktShowRef { title?: string; year?: number; ids: TraktIdsRef; seasons: TraktSeasonRef[] }
+export interface TraktSeasonRef { number: number; episodes?: TraktSeasonEpisodeRef[]; [extra: string]: unknown }
+export interface TraktShowRef { title?: string; year?: number; ids: TraktIdsRef; seasons?: TraktSeasonRef[]; [extra: string]: unknown }
+export interface TraktOwnSeasonRef { ids: TraktIdsRef; [extra: string]: unknown }
 
-/** Where an item goes in a sync POST body, and the object to put there. */
+/**
+ * Where an item goes in a sync POST body, and the object to put there. `nested`: a
+ * season or an episode referred to inside its show (it has no ids of its own).
+ */
 export type TraktRef =
   | { kind: 'movies'; ref: TraktMovieRef }
   | { kind: 'episodes'; ref: TraktEpisodeRef }
-  | { kind: 'shows'; ref: TraktShowRef };
+  | { kind: 'seasons'; ref: TraktOwnSeasonRef }
+  | { kind: 'shows'; ref: TraktShowRef; nested: boolean };
 
 function hasAnyId(ids: TraktIdsRef): boolean {
   return ids.tmdb !== undefined || ids.imdb !== undefined || ids.tvdb !== undefined || ids.trakt !== undefined;
@@ -196,14 +219,23 @@ function hasAnyId(ids: TraktIdsRef): boolean {
  * null when there is no id to refer to it by.
  */
 export function toTraktRef(item: MediaItem, extra?: Record<string, unknown>): TraktRef | null {
-  if (item.type === 'movie') {
+  if (item.type === 'movie' || item.type === 'show') {
     const ids = cleanIds(item.ids) as TraktIdsRef;
     if (!hasAnyId(ids)) return null;
     const ref: TraktMovieRef = { ids };
     const title = text(item.title), year = whole(item.year);
     if (title !== undefined) ref.title = title;
     if (year !== undefined && year > 0) ref.year = year;
-    return { kind: 'movies', ref: extra ? Object.assign(ref, extra) : ref };
+    if (extra) Object.assign(ref, extra);
+    return item.type === 'movie' ? { kind: 'movies', ref } : { kind: 'shows', ref, nested: false };
+  }
+  if (item.type === 'season') {
+    const ids = cleanIds(item.ids) as TraktIdsRef;
+    if (hasAnyId(ids)) return { kind: 'seasons', ref: extra ? Object.assign({ ids }, extra) : { ids } };
+    const showIds = cleanIds(item.show?.ids) as TraktIdsRef;
+    if (!hasAnyId(showIds)) return null;
+    const season: TraktSeasonRef = { number: item.number };
+    return { kind: 'shows', ref: { ids: showIds, seasons: [extra ? Object.assign(season, extra) : season] }, nested: true };
   }
   const ids = cleanIds(item.ids) as TraktIdsRef;
   if (hasAnyId(ids)) {
@@ -217,14 +249,16 @@ export function toTraktRef(item: MediaItem, extra?: Record<string, unknown>): Tr
   const title = text(item.show.title), year = whole(item.show.year);
   if (title !== undefined) ref.title = title;
   if (year !== undefined && year > 0) ref.year = year;
-  return { kind: 'shows', ref };
+  return { kind: 'shows', ref, nested: true };
 }
 
 // ---- Tuple form for persisted state ---------------------------------------------------
 // Show ids are written once per show in a table (`shows`: [[tmdb, imdb, tvdb, trakt]]);
 // an item is the head of an array, followed by whatever the state keeps per item:
 //   movie:   ['m', tmdb, imdb, tvdb, trakt]                        (5 slots)
+//   show:    ['w', tmdb, imdb, tvdb, trakt]                        (5 slots)
 //   episode: ['e', tmdb, imdb, tvdb, trakt, season, number, show]  (8 slots; show = table index)
+//   season:  ['n', tmdb, imdb, tvdb, trakt, number, show]          (7 slots)
 // Unknown ids are 0 ('' for imdb). Titles and slugs are not kept: state needs identity only.
 
 export type Tuple = Array<string | number>;
@@ -240,9 +274,9 @@ export class TupleWriter {
 
   /** A fresh array holding the item's head; push the per-item data after it. */
   write(item: MediaItem): Tuple {
-    const out: Tuple = [item.type === 'movie' ? 'm' : 'e'];
+    const out: Tuple = [LETTER[item.type]];
     pushIds(out, item.ids);
-    if (item.type === 'episode') {
+    if (item.type === 'episode' || item.type === 'season') {
       const ids: Tuple = [];
       pushIds(ids, item.show?.ids);
       const key = ids.join('|');
@@ -252,7 +286,8 @@ export class TupleWriter {
         this.shows.push(ids);
         this.index.set(key, n);
       }
-      out.push(item.season, item.number, n);
+      if (item.type === 'episode') out.push(item.season, item.number, n);
+      else out.push(item.number, n);
     }
     return out;
   }
@@ -294,9 +329,17 @@ export class TupleReader {
   /** The item (a fresh object with clean ids) and the index of the first slot after its head. */
   read(t: unknown, where: string): { item: MediaItem; next: number } {
     if (!Array.isArray(t)) throw new Error(`${where}: expected an array`);
-    if (t[0] === 'm') {
-      if (t.length < 5) throw new Error(`${where}: movie entry too short (${t.length} slots)`);
-      return { item: { type: 'movie', ids: readIds(t, 1, where) }, next: 5 };
+    if (t[0] === 'm' || t[0] === 'w') {
+      if (t.length < 5) throw new Error(`${where}: ${t[0] === 'm' ? 'movie' : 'show'} entry too short (${t.length} slots)`);
+      return { item: { type: t[0] === 'm' ? 'movie' : 'show', ids: readIds(t, 1, where) }, next: 5 };
+    }
+    if (t[0] === 'n') {
+      if (t.length < 7) throw new Error(`${where}: season entry too short (${t.length} slots)`);
+      const number = t[5], show = t[6];
+      if (whole(number) === undefined) throw badSlot(where, 5, 'a season number (whole number)', number);
+      const ids = typeof show === 'number' ? this.shows[show] : undefined;
+      if (!ids) throw badSlot(where, 6, `a show (index below ${this.shows.length})`, show);
+      return { item: { type: 'season', number: number as number, ids: readIds(t, 1, where), show: { ids: { ...ids } } }, next: 7 };
     }
     if (t[0] === 'e') {
       if (t.length < 8) throw new Error(`${where}: episode entry too short (${t.length} slots)`);
@@ -307,6 +350,6 @@ export class TupleReader {
       if (!ids) throw badSlot(where, 7, `a show (index below ${this.shows.length})`, show);
       return { item: { type: 'episode', season: season as number, number: number as number, ids: readIds(t, 1, where), show: { ids: { ...ids } } }, next: 8 };
     }
-    throw badSlot(where, 0, '"m" or "e"', t[0]);
+    throw badSlot(where, 0, '"m", "e", "w" or "n"', t[0]);
   }
 }

@@ -23,16 +23,22 @@
 //
 // ItemIndex<T>: the general items -> values map on top of an ItemTable (ratings, watchlist,
 // tests); IndexEntry.item is rebuilt on each access.
-import type { Episode, Ids, MediaItem, Movie } from '../schemas/media.js';
+import type { Episode, Ids, MediaItem, Movie, Season, ShowItem } from '../schemas/media.js';
 
-export const MOVIE = 1, EPISODE = 2;
+/** Item kinds. Shows are stored like movies (own ids only), seasons like episodes (own ids, or show + number). */
+export const MOVIE = 1, EPISODE = 2, SHOW = 3, SEASON = 4;
+const flat = (k: number) => k === MOVIE || k === SHOW;
+const nested = (k: number) => k === EPISODE || k === SEASON;
+/** A season's "episode number" in the season + number code: seasons and episodes never share a code. */
+const SEASON_SN = 0xffff;
 type AnyIds = Partial<Record<string, unknown>> | null | undefined;
 
 // Multiplicative (Fibonacci) hashing: the top bits of key * 0x9e3779b1, salted per kind and
 // id type (kind 0: show ids). One or two Math.imul per probe: QuickJS interprets every
 // operation, so this beats a stronger mix.
 const PHI = 0x9e3779b1 | 0;
-const SALT = [0x2c1b3c6d, 0x297a2d39, 0x6b5f8c4e, 0x1d3a7f25, 0x4f6cdd1d, 0x7a1c3e5b, 0x0e4b7d93, 0x5d2f9a61, 0x3c8e1b47, 0x61d7a2c9, 0x18f4e6b3, 0x47a93d0f];
+const SALT = [0x2c1b3c6d, 0x297a2d39, 0x6b5f8c4e, 0x1d3a7f25, 0x4f6cdd1d, 0x7a1c3e5b, 0x0e4b7d93, 0x5d2f9a61, 0x3c8e1b47, 0x61d7a2c9, 0x18f4e6b3, 0x47a93d0f,
+  0x2f6b1e95, 0x5a3c7d21, 0x13e9b4c7, 0x6d28f5a3, 0x0b7e3c59, 0x74c1a8d3, 0x39d5e62b, 0x5e8b0f17];
 function idHash(kind: number, i: number, code: number, shift: number): number {
   return Math.imul(code ^ SALT[kind * 4 + i]!, PHI) >>> shift;
 }
@@ -122,7 +128,7 @@ export class ItemTable {
    * records likewise: a lookup skips the probes that cannot find anything (e.g. a Trakt
    * item knows every id; once tmdb is probed, only items without a tmdb id are left).
    */
-  private readonly firsts = new Int32Array(15);
+  private readonly firsts = new Int32Array(25);
   private readonly showFirsts = new Int32Array(5);
 
   private readonly bigMap = new Map<unknown, number>();
@@ -229,12 +235,17 @@ export class ItemTable {
 
   // ---- the query -------------------------------------------------------------------
 
-  /** Loads a MediaItem as the query. False for anything but a movie or a well-formed episode. */
+  /** Loads a MediaItem as the query. False for anything malformed. */
   query(item: MediaItem): boolean {
     if (!item || typeof item !== 'object') return false;
     const type = item.type;
-    if (type === 'movie') {
-      this.qKind = MOVIE;
+    if (type === 'season') {
+      if (!isWhole(item.number)) return false;
+      this.setNested(SEASON, item.number, SEASON_SN, item.ids, item.show && typeof item.show === 'object' ? item.show : undefined);
+      return true;
+    }
+    if (type === 'movie' || type === 'show') {
+      this.qKind = type === 'movie' ? MOVIE : SHOW;
       this.qImdb = this.codes(this.qIds, item.ids);
       const t = item.title, y = item.year as number;
       this.qTitle = typeof t === 'string' && t !== '' ? t : undefined;
@@ -243,7 +254,7 @@ export class ItemTable {
     }
     if (type !== 'episode' || !isWhole(item.season) || !isWhole(item.number)) return false;
     const show = item.show;
-    this.setEpisode(item.season, item.number, item.ids, show && typeof show === 'object' ? show : undefined);
+    this.setNested(EPISODE, item.season, item.number, item.ids, show && typeof show === 'object' ? show : undefined);
     return true;
   }
 
@@ -262,14 +273,28 @@ export class ItemTable {
     const ep = entry.episode as Episode | undefined, sh = entry.show as Episode['show'] | undefined;
     if (ep && sh && typeof ep === 'object' && typeof sh === 'object' && (type === undefined || type === 'episode')) {
       if (!isWhole(ep.season) || !isWhole(ep.number)) return false;
-      this.setEpisode(ep.season, ep.number, ep.ids, sh);
+      this.setNested(EPISODE, ep.season, ep.number, ep.ids, sh);
+      return true;
+    }
+    const se = (entry as { season?: { number?: unknown; ids?: AnyIds } }).season;
+    if (type === 'season' && se && sh && typeof se === 'object' && typeof sh === 'object') {
+      if (!isWhole(se.number)) return false;
+      this.setNested(SEASON, se.number, SEASON_SN, se.ids, sh);
+      return true;
+    }
+    if (type === 'show' && sh && typeof sh === 'object' && !ep && !se) {
+      this.qKind = SHOW;
+      this.qImdb = this.codes(this.qIds, sh.ids);
+      const t = sh.title, y = sh.year as number;
+      this.qTitle = typeof t === 'string' && t !== '' ? t : undefined;
+      this.qYear = (y | 0) === y && y > 0 && y < 65536 ? y : 0;
       return true;
     }
     return false;
   }
 
-  private setEpisode(season: number, number: number, ids: AnyIds, show: { title?: unknown; year?: unknown; ids?: AnyIds } | undefined): void {
-    this.qKind = EPISODE;
+  private setNested(kind: number, season: number, number: number, ids: AnyIds, show: { title?: unknown; year?: unknown; ids?: AnyIds } | undefined): void {
+    this.qKind = kind;
     this.qSN = season < 32768 && number < 65536 ? season * 65536 + number : this.snCode(season, number);
     this.qImdb = this.codes(this.qIds, ids);
     if (show) {
@@ -290,7 +315,7 @@ export class ItemTable {
     this.qKind = kind;
     const ids = this.ids, q = this.qIds, b = n * 4;
     q[0] = ids[b]!; q[1] = ids[b + 1]!; q[2] = ids[b + 2]!; q[3] = ids[b + 3]!;
-    if (kind === MOVIE) {
+    if (flat(kind)) {
       this.qTitle = this.titles[n];
       this.qYear = this.year[n]!;
       return;
@@ -312,7 +337,7 @@ export class ItemTable {
     if ((a = ids[b + 1]!) !== 0 && (x = q[1]!) !== 0) return a === (x === LAZY ? this.ownImdb() : x);
     if ((a = ids[b + 2]!) !== 0 && (x = q[2]!) !== 0) return a === x;
     if ((a = ids[b + 3]!) !== 0 && (x = q[3]!) !== 0) return a === x;
-    if (kind === MOVIE || this.sn[n] !== this.qSN) return false;
+    if (flat(kind) || this.sn[n] !== this.qSN) return false;
     const si = this.showIds, qs = this.qShow, o = this.show[n]! * 4;
     for (let i = 0; i < 4; i++) {
       a = si[o + i]!;
@@ -348,7 +373,7 @@ export class ItemTable {
     // By show + season + number, for episodes sharing no own id type with the query (when
     // it knows all four, those without own ids): the show records that are the query's
     // show (found under the first id type they share with it), then their episode.
-    if (k !== EPISODE || (prefix && firsts[EPISODE * 5 + 4] === 0)) return -1;
+    if (!nested(k) || (prefix && firsts[k * 5 + 4] === 0)) return -1;
     slots = this.showIdSlots;
     mask = slots.length - 1;
     shift = this.showIdShift;
@@ -395,7 +420,7 @@ export class ItemTable {
 
   private usable(): boolean {
     const q = this.qIds, qs = this.qShow;
-    return q[0] !== 0 || q[1] !== 0 || q[2] !== 0 || q[3] !== 0 || (this.qKind === EPISODE && (qs[0] !== 0 || qs[1] !== 0 || qs[2] !== 0 || qs[3] !== 0));
+    return q[0] !== 0 || q[1] !== 0 || q[2] !== 0 || q[3] !== 0 || (nested(this.qKind) && (qs[0] !== 0 || qs[1] !== 0 || qs[2] !== 0 || qs[3] !== 0));
   }
 
   /** Stores the query as a new item (call find first); -1 when it has no usable id. */
@@ -411,7 +436,7 @@ export class ItemTable {
     this.kind[n] = kind;
     const ids = this.ids, b = n * 4;
     ids[b] = q0; ids[b + 1] = q1; ids[b + 2] = q2; ids[b + 3] = q3;
-    if (kind === EPISODE) {
+    if (nested(kind)) {
       if (this.qShow[1] === LAZY) this.showImdb();
       this.sn[n] = this.qSN;
       this.show[n] = this.internShow(this.qShow, this.qShowTitle, this.qShowYear);
@@ -473,7 +498,7 @@ export class ItemTable {
     }
     this.idUsed = used;
     this.tally(kind * 5 + first, 1);
-    if (kind === EPISODE) this.linkEp(n);
+    if (nested(kind)) this.linkEp(n);
   }
 
   /**
@@ -508,7 +533,7 @@ export class ItemTable {
       }
     }
     if (changed) this.tally(this.qKind * 5 + this.first(n), 1);
-    if (this.qKind === MOVIE) {
+    if (flat(this.qKind)) {
       if (this.qTitle !== undefined && this.titles[n] === undefined) this.setTitle(n, this.qTitle);
       if (this.qYear !== 0 && this.year[n] === 0) this.year[n] = this.qYear;
       return changed;
@@ -539,7 +564,7 @@ export class ItemTable {
     const ids = this.ids, b = n * 4;
     this.tally(kind * 5 + this.first(n), -1);
     for (let i = 0; i < 4; i++) if (ids[b + i] !== 0) this.unlink(n, i);
-    if (kind === EPISODE) this.unlinkEp(n);
+    if (nested(kind)) this.unlinkEp(n);
     this.kind[n] = 0;
     if (n < this.titles.length) this.titles[n] = undefined;
     this.count--;
@@ -560,7 +585,7 @@ export class ItemTable {
     let k = 0;
     const ids = this.ids, b = n * 4;
     for (let i = 0; i < 4; i++) if (ids[b + i] !== 0) k |= 1 << i;
-    if (this.kind[n] === EPISODE) {
+    if (nested(this.kind[n]!)) {
       const o = this.show[n]! * 4;
       for (let i = 0; i < 4; i++) if (this.showIds[o + i] !== 0) k |= 16 << i;
     }
@@ -570,8 +595,9 @@ export class ItemTable {
   /** Item n as a MediaItem (fresh objects; `shows` caches show objects across calls). */
   item(n: number, shows?: Map<number, Episode['show']>): MediaItem {
     const ids = this.idsObject(this.ids, n * 4);
-    if (this.kind[n] === MOVIE) {
-      const m: Movie = { type: 'movie', ids };
+    const kind = this.kind[n]!;
+    if (flat(kind)) {
+      const m: Movie | ShowItem = kind === MOVIE ? { type: 'movie', ids } : { type: 'show', ids };
       const title = this.titles[n], year = this.year[n];
       if (title !== undefined) m.title = title;
       if (year) m.year = year;
@@ -586,6 +612,7 @@ export class ItemTable {
       if (year) show.year = year;
       shows?.set(s, show);
     }
+    if (kind === SEASON) return { type: 'season', number: this.season(n), ids, show } satisfies Season;
     return { type: 'episode', season: this.season(n), number: this.number(n), ids, show };
   }
 

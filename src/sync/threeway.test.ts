@@ -157,7 +157,7 @@ describe('ratings: three-way merge', () => {
 
   it('ignores invalid entries instead of treating them as values', () => {
     const st = emptyThreeWayState('ratings');
-    const p = ratings(st, [lr(A, 3.3, T0), lr({ type: 'movie', ids: {} }, 3, T0)], [rr(2, 11, T0), { type: 'show', show: { ids: { trakt: 1 } }, rating: 5, rated_at: '' }], T0);
+    const p = ratings(st, [lr(A, 3.3, T0), lr({ type: 'movie', ids: {} }, 3, T0)], [rr(2, 11, T0), { type: 'person', person: { ids: { trakt: 1 } }, rating: 5, rated_at: '' } as any], T0);
     expect(p.ignored).toBe(4);
     expect(ops(p)).toEqual([]);
   });

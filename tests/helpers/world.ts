@@ -52,7 +52,7 @@ export async function makeWorld(opts: { users?: string[]; sim?: ConstructorParam
   host.library.seed({
     users,
     movies: MOVIES.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })),
-    shows: [{ title: SHOW.title, year: SHOW.year, ids: { tmdb: SHOW.ids.tmdb, imdb: SHOW.ids.imdb, tvdb: SHOW.ids.tvdb }, episodes: SHOW.seasons[0]!.episodes.map((e) => ({ season: 1, number: e.number, title: e.title, ids: { tmdb: e.ids.tmdb, tvdb: e.ids.tvdb } })) }],
+    shows: [{ title: SHOW.title, year: SHOW.year, ids: { tmdb: SHOW.ids.tmdb, imdb: SHOW.ids.imdb, tvdb: SHOW.ids.tvdb }, seasons: [{ number: 1 }], episodes: SHOW.seasons[0]!.episodes.map((e) => ({ season: 1, number: e.number, title: e.title, ids: { tmdb: e.ids.tmdb, tvdb: e.ids.tvdb } })) }],
   });
   host.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret, redirect_uri: CLIENT.redirect_uris[0] });
   for (const u of users) {

@@ -5,9 +5,9 @@ import { threeWayArea } from './threeway.js';
 export const ratings = threeWayArea({
   name: 'ratings',
   direction: (u) => u.syncRatings,
-  activities: [['movies', 'rated_at'], ['episodes', 'rated_at']],
+  activities: [['movies', 'rated_at'], ['shows', 'rated_at'], ['seasons', 'rated_at'], ['episodes', 'rated_at']],
   libraryKind: 'ratings',
-  lists: ['/sync/ratings/movies', '/sync/ratings/episodes'],
+  lists: ['/sync/ratings/movies', '/sync/ratings/shows', '/sync/ratings/seasons', '/sync/ratings/episodes'],
   add: '/sync/ratings',
   remove: '/sync/ratings/remove',
   plan: planRatings,

@@ -55,9 +55,11 @@ function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<stri
   const v = traktView(e);
   if (!v) return null;
   const ids = (x: any) => (x && typeof x === 'object' ? x : {});
-  const base: Record<string, unknown> = v.type === 'movie'
-    ? { type: 'movie', movie: { ids: ids(e.movie.ids) } }
-    : { type: 'episode', episode: { season: e.episode.season, number: e.episode.number, ids: ids(e.episode.ids) }, show: { title: e.show.title, ids: ids(e.show.ids) } };
+  const show = () => ({ title: e.show.title, ids: ids(e.show.ids) });
+  const base: Record<string, unknown> = v.type === 'movie' ? { type: 'movie', movie: { ids: ids(e.movie.ids) } }
+    : v.type === 'show' ? { type: 'show', show: show() }
+    : v.type === 'season' ? { type: 'season', season: { number: e.season.number, ids: ids(e.season.ids) }, show: show() }
+    : { type: 'episode', episode: { season: e.episode.season, number: e.episode.number, ids: ids(e.episode.ids) }, show: show() };
   return { ...base, ...keep(e) };
 }
 

@@ -5,9 +5,9 @@ import { threeWayArea } from './threeway.js';
 export const watchlist = threeWayArea({
   name: 'watchlist',
   direction: (u) => u.syncWatchlist,
-  activities: [['movies', 'watchlisted_at'], ['episodes', 'watchlisted_at'], ['watchlist', 'updated_at']],
+  activities: [['movies', 'watchlisted_at'], ['shows', 'watchlisted_at'], ['seasons', 'watchlisted_at'], ['episodes', 'watchlisted_at'], ['watchlist', 'updated_at']],
   libraryKind: 'watchlist',
-  lists: ['/sync/watchlist/movies', '/sync/watchlist/episodes'],
+  lists: ['/sync/watchlist/movies', '/sync/watchlist/shows', '/sync/watchlist/seasons', '/sync/watchlist/episodes'],
   add: '/sync/watchlist',
   remove: '/sync/watchlist/remove',
   plan: planWatchlist,
