@@ -75,3 +75,16 @@ export function matchesTrakt(item: MediaItem, entry: any): boolean {
   if (own !== null) return own;
   return sameIds(item.show.ids, entry.show?.ids) === true && entry.episode?.season === item.season && entry.episode?.number === item.number;
 }
+
+/**
+ * The episodes a file holds: one, or for a double episode (`number_end`) each of
+ * number..number_end. The first keeps the file's own ids; the others have none of their
+ * own here, so they go by show + season + number.
+ */
+export function eachEpisode<T extends MediaItem>(item: T): T[] {
+  if (item.type !== 'episode' || !item.number_end || item.number_end <= item.number) return [item];
+  const { number_end: _end, ...first } = item;
+  const out = [first as T];
+  for (let n = item.number + 1; n <= item.number_end; n++) out.push({ ...first, number: n, ids: {}, title: undefined } as T);
+  return out;
+}

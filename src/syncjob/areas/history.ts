@@ -28,6 +28,7 @@ import { notFoundIndices } from '../notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
 import type { Run } from '../run.js';
 import { OVERLAP_MS } from '../overlap.js';
+import { eachEpisode } from '../../trakt/items.js';
 import { HistoryShards, monthOf } from './history-shards.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 
@@ -99,7 +100,8 @@ function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     s.step = a.remoteChanged ? 'remote' : 'plan';
     return 'next';
   }
-  const mine = r.entries.filter((e: LibraryEntry) => e?.item && !excluded(f, e.item));
+  // A double episode's play is a play of each episode it holds.
+  const mine = r.entries.filter((e: LibraryEntry) => e?.item && !excluded(f, e.item)).flatMap((e) => eachEpisode(e.item).map((item) => (item === e.item ? e : { ...e, item })));
   addMonths(s, shards(run).learn(mine, []));
   s.read += r.entries.length;
   run.job.progress = { label: 'history: reading the library', done: s.read, total: 0 };
