@@ -4,14 +4,15 @@ import type { HostApi } from '../host/api.js';
 import { PlaybackEventSchema, type HookOutput, type PlaybackEvent } from '../schemas/events.js';
 import { parse } from '../schemas/validate.js';
 import { isExcluded } from '../settings/settings.js';
-import { decide, type Decision, type Session } from '../scrobble/machine.js';
+import { decide, extrapolate, sameItem, type Decision, type Session } from '../scrobble/machine.js';
+import { dropLive, pendingLive, queueLive, scrobbleCall } from '../scrobble/live.js';
+import type { RateState } from '../ratelimit/limiter.js';
 import { keys } from '../state/keys.js';
 import { deleteKey, readJson, update, writeJson } from '../state/kv.js';
 import { markSeen, wasSeen } from '../events/seen.js';
 import { enqueue, failEntry, newEntry, recordDelivered, scheduleNext, label, type OutboxEntry } from '../outbox/outbox.js';
-import { hasIds, identifiable, scrobbleItem } from '../trakt/items.js';
-import type { MediaItem } from '../schemas/media.js';
-import { describeFailure, type TraktResult } from '../trakt/errors.js';
+import { identifiable } from '../trakt/items.js';
+import { describeFailure } from '../trakt/errors.js';
 import { userContext, type UserContext } from './context.js';
 
 export function playbackImpl(input: unknown, host: HostApi): HookOutput {
@@ -21,38 +22,68 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   if (!ctx.user.scrobble) return { status: 'ignored', detail: 'scrobbling is turned off' };
   if (isExcluded(ctx.user, ev.item)) return { status: 'ignored', detail: 'this item is excluded in the settings' };
   if (!identifiable(ev.item)) return { status: 'ignored', detail: 'the item has no ids Trakt can match' };
-  if (wasSeen(host, ev.user_id, ev.event_id)) return { status: 'done', detail: 'already handled' };
+  if (wasSeen(host, ev.user_id, ev.event_id, ev.state === 'stop')) return { status: 'done', detail: 'already handled' };
 
   const sessKey = keys.session(ev.user_id, ev.session_id);
   const stored = readJson<Session>(host, sessKey);
   const now = host.clockNow();
-  const d = decide(stored.value, ev, now, ctx.user.minProgress);
+  let session = stored.value;
+  // Its last state never reached Trakt and was dropped as stale: what Trakt shows is unknown.
+  if (session?.unsent && pendingLive(host, ev.user_id, ev.session_id)?.id !== session.unsent) session = null;
+  // A new item in a reused session: the old one ends first, as a stop would end it.
+  const ended = session && !sameItem(session.item, ev.item) ? endPrevious(ctx, ev, session, now) : null;
+  if (ended) session = null;
+  const d = decide(session, ev, now, ctx.user.minProgress);
 
-  const out = d.send === 'stop' && d.watched ? watchedStop(ctx, ev, d) : liveScrobble(ctx, ev, d);
-  if (d.next) writeJson(host, sessKey, d.next);
-  else if (stored.version) deleteKey(host, sessKey);
-  markSeen(host, ev.user_id, ev.event_id);
-  return out;
-}
-
-/** The scrobble call; `item` is what went out last (an episode may lose its own ids). */
-function send(ctx: UserContext, d: Decision, ev: PlaybackEvent): { r: TraktResult; item: MediaItem } {
-  const body = (byShow: boolean) => ({ ...scrobbleItem(ev.item, byShow), progress: d.progress });
-  const r = ctx.client.request('POST', `/scrobble/${d.send}`, body(false));
-  // An episode whose own ids Trakt does not know: once more as show + season + number.
-  if (r.kind === 'not_found' && ev.item.type === 'episode' && hasIds(ev.item.ids)) {
-    const byShow: MediaItem = { ...ev.item, ids: {} };
-    return { r: ctx.client.request('POST', `/scrobble/${d.send}`, body(true)), item: byShow };
+  let out: HookOutput;
+  let next = d.next;
+  let waiting = ended?.queued ?? false;
+  if (d.send === 'stop' && d.watched) out = watchedStop(ctx, ev, d);
+  else {
+    const live = liveScrobble(ctx, ev, d, now);
+    out = live.out;
+    waiting ||= live.queued;
+    if (next && d.send) next = live.queued ? { ...next, unsent: ev.event_id } : withoutUnsent(next);
   }
-  return { r, item: ev.item };
+  // A waiting older state is superseded by what went out now, or by the end of the session.
+  if (stored.value?.unsent && !next?.unsent && !waiting) dropLive(host, ev.user_id, ev.session_id);
+  if (next) writeJson(host, sessKey, next);
+  else if (stored.version) deleteKey(host, sessKey);
+  markSeen(host, ev.user_id, ev.event_id, d.watched);
+  if (!ended) return out;
+  return { status: ended.out.status === 'queued' || out.status === 'queued' ? 'queued' : out.status, detail: `previous item: ${ended.out.detail}; ${out.detail}` };
 }
 
-/** start / pause / an unwatched stop: real time only; nothing to keep if Trakt is away. */
-function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutput {
-  if (!d.send) return { status: 'done', detail: d.reason };
-  const { r } = send(ctx, d, ev);
-  if (r.kind === 'ok' || r.kind === 'conflict') return { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` };
-  return { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` };
+function withoutUnsent(s: Session): Session {
+  const { unsent: _, ...rest } = s;
+  return rest;
+}
+
+/** Ends the session's previous item at its last known progress, with the usual watched rule. */
+function endPrevious(ctx: UserContext, ev: PlaybackEvent, prev: Session, now: number): { out: HookOutput; queued: boolean } {
+  const progress = extrapolate(prev, now);
+  const stop: PlaybackEvent = {
+    ...ev, event_id: `${ev.event_id}/end`, state: 'stop', item: prev.item, completed: false,
+    position_ms: prev.durationMs ? Math.round((progress / 100) * prev.durationMs) : 0, duration_ms: prev.durationMs ?? 0,
+  };
+  const d = decide(prev, stop, now, ctx.user.minProgress);
+  return d.send === 'stop' && d.watched ? { out: watchedStop(ctx, stop, d), queued: false } : liveScrobble(ctx, stop, d, now);
+}
+
+/** start / pause / an unwatched stop: real time only. Held back by the write slot, the newest state waits for it. */
+function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision, now: number): { out: HookOutput; queued: boolean } {
+  if (!d.send) return { out: { status: 'done', detail: d.reason }, queued: false };
+  const { r } = scrobbleCall(ctx.client, d.send, ev.item, d.progress);
+  if (r.kind === 'ok' || r.kind === 'conflict') return { out: { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` }, queued: false };
+  if (r.kind === 'rate_limited') {
+    const pending = { id: ev.event_id, sessionId: ev.session_id, send: d.send, item: ev.item, progress: d.progress, at: now, durationMs: d.send === 'start' ? d.next?.durationMs ?? null : null };
+    const why = (readJson<RateState>(ctx.host, keys.rate(ctx.userId)).value?.blockedUntil ?? 0) > now ? 'Trakt asked us to slow down' : 'the write spacing';
+    if (queueLive(ctx.host, ctx.userId, pending, r.until)) {
+      return { out: { status: 'queued', detail: `scrobble ${d.send} at ${d.progress}% waits for ${why}; it goes out at ${new Date(r.until).toISOString()}` }, queued: true };
+    }
+    return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${why} until ${new Date(r.until).toISOString()}; the next event sends the state then` }, queued: true };
+  }
+  return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` }, queued: false };
 }
 
 /** A watch: durable first, then Trakt; delivered exactly once whatever happens. */
@@ -67,13 +98,14 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
     scheduleNext(host, userId);
     return { status: 'queued', detail: 'this watch is already queued for Trakt' };
   }
-  const { r, item } = send(ctx, d, ev);
+  const { r, item } = scrobbleCall(ctx.client, d.send!, ev.item, d.progress);
   if (item !== ev.item) {
     // Trakt knows this episode only by show + season + number: the retry must go that way.
     update<OutboxEntry>(host, key, (e) => (e ? { ...e, item } : undefined));
   }
   if (r.kind === 'ok' || r.kind === 'conflict') {
     // 409: Trakt recorded this very play moments ago. Either way it is there now.
+    markSeen(host, userId, ev.event_id, true); // before the entry goes: a redelivery finds one or the other
     deleteKey(host, key);
     recordDelivered(host, userId, [{ item: ev.item, at }]);
     return { status: 'done', detail: `watched: ${label(ev.item)}` };

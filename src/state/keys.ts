@@ -19,6 +19,10 @@ export const keys = {
   profile: (userId: string) => `${u(userId)}/profile`,
   rate: (userId: string) => `${u(userId)}/rate`,
   seen: (userId: string) => `${u(userId)}/seen`,
+  /** Watched stops, ratings and watchlist events handled in the last 15 days (events/seen.ts). */
+  seenLong: (userId: string) => `${u(userId)}/seen14`,
+  /** Live scrobble states waiting for the write spacing, newest per session (scrobble/live.ts). */
+  live: (userId: string) => `${u(userId)}/live`,
   session: (userId: string, sessionId: string) => `${u(userId)}/sess/${userKey(sessionId)}`,
   sessionPrefix: (userId: string) => `${u(userId)}/sess/`,
   outboxPrefix: (userId: string) => `${u(userId)}/ob/`,
@@ -39,4 +43,5 @@ export const scheduleNames = {
   outbox: (userId: string) => `outbox:${userKey(userId)}`,
   devicePoll: (userId: string) => `device:${userKey(userId)}`,
   sync: (userId: string) => `sync:${userKey(userId)}`,
+  live: (userId: string) => `live:${userKey(userId)}`,
 };
