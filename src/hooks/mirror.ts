@@ -13,9 +13,9 @@ const exports_ = (d: SyncDirection) => d === 'export' || d === 'both';
 
 function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: string): HookOutput {
   const { host, userId } = ctx;
-  if (wasSeen(host, userId, eventId)) return { status: 'done', detail: 'already handled' };
+  if (wasSeen(host, userId, eventId, true)) return { status: 'done', detail: 'already handled' };
   enqueue(host, userId, entry);
-  markSeen(host, userId, eventId);
+  markSeen(host, userId, eventId, true);
   const r = drainOutbox(host, ctx.client, userId, 8_000);
   const stillQueued = r.remaining > 0 && r.stoppedBy;
   return stillQueued ? { status: 'queued', detail: `${what} queued: ${r.stoppedBy}` } : { status: 'done', detail: what };
