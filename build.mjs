@@ -51,7 +51,7 @@ const lazyFflate = {
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]codec[\\/]fflate\.ts$/ }, async () => {
       const inner = await esbuild.build({
-        stdin: { contents: "export { deflateSync, inflateSync } from 'fflate';", resolveDir: root },
+        stdin: { contents: "export { Deflate, Inflate, deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';", resolveDir: root },
         bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
       });
       const contents = `let m;\nexport function loadFflate() {\n  if (!m) { const module = { exports: {} }; (function (module, exports) {\n${inner.outputFiles[0].text}\n})(module, module.exports); m = module.exports; }\n  return m;\n}\n`;
@@ -71,7 +71,8 @@ const lazyFflate = {
  * main bundle cost more than it saved.)
  */
 const LAZY_GROUPS = [
-  { loader: 'src/syncjob/lazy.ts', entry: 'src/syncjob/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync|syncjob)[\\/]/ },
+  // describe.ts (status, the tick's "is there sync work") is in the main bundle, shared.
+  { loader: 'src/syncjob/lazy.ts', entry: 'src/syncjob/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync|syncjob)[\\/](?!describe\.ts$)/ },
 ];
 const version = () => JSON.parse(read('package.json')).version;
 

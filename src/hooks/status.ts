@@ -10,7 +10,7 @@ import { loadTokens } from '../auth/tokens.js';
 import type { DeviceState } from '../auth/connect.js';
 import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
-import { loadSyncEngine } from '../syncjob/lazy.js';
+import { syncStatus } from '../syncjob/describe.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
@@ -55,6 +55,6 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
     data.last_error = { message: ctx.profile.lastError.message, at: iso(ctx.profile.lastError.at) };
     lines.push(`Last error (${iso(ctx.profile.lastError.at)}): ${ctx.profile.lastError.message}`);
   }
-  lines.push(...loadSyncEngine().syncStatus(host, userId, data));
+  lines.push(...syncStatus(host, userId, data));
   return { ok: true, message: lines.join('\n'), data };
 }

@@ -12,6 +12,7 @@ import { listKeys, readJson } from '../state/kv.js';
 import { flushLive } from '../scrobble/live.js';
 import { userContext } from './context.js';
 import { syncOnTick, syncWakeup } from './sync.js';
+import { syncWorkDue } from '../syncjob/describe.js';
 
 const CALL_BUDGET_MS = 20_000;
 
@@ -52,7 +53,7 @@ function interval(host: HostApi): HookOutput {
     accessToken(host, ctx.server, userId); // renews the sign-in when due
     flushLive(host, ctx.client, userId); // the safety net for a live:* wake-up that failed
     delivered += drainOutbox(host, ctx.client, userId, 5_000).delivered;
-    syncOnTick(ctx);
+    if (syncWorkDue(host, userId, ctx.user)) syncOnTick(ctx); // else the sync engine is not even loaded
   }
   return { status: 'done', detail: `${visited} of ${users.length} users visited, ${delivered} deliveries` };
 }

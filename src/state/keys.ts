@@ -30,6 +30,9 @@ export const keys = {
   device: (userId: string) => `${u(userId)}/device`,
   scrobbled: (userId: string) => `${u(userId)}/scrobbled`,
   syncPrefix: (userId: string) => `${u(userId)}/sync/`,
+  /** The running sync job and the last report (written by syncjob/job.ts, read by describe.ts). */
+  syncJob: (userId: string) => `${u(userId)}/sync/job`,
+  syncLast: (userId: string) => `${u(userId)}/sync/last`,
   oauthState: (state: string) => `oauth/${state}`,
 };
 
