@@ -53,6 +53,7 @@ const CASES = [
   ['status', 'on_action', () => JSON.stringify({ user_id: 'alice', action: 'status' })],
   ['interval tick, nothing due', 'on_tick', () => JSON.stringify({ now_ms: T0, reason: 'interval' })],
   ['wake-up (outbox, empty)', 'on_tick', () => JSON.stringify({ now_ms: T0, reason: 'wakeup', name: 'outbox:alice', data: { user_id: 'alice' } })],
+  ['wake-up (live scrobbles, none waiting)', 'on_tick', () => JSON.stringify({ now_ms: T0, reason: 'wakeup', name: 'live:alice', data: { user_id: 'alice' } })],
   ['sync wake-up, no sync running (engine load)', 'on_tick', () => JSON.stringify({ now_ms: T0, reason: 'wakeup', name: 'sync:alice', data: { user_id: 'alice' } }), true],
 ];
 
