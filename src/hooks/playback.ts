@@ -37,13 +37,13 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
 
   let out: HookOutput;
   let next = d.next;
-  let waiting = ended?.queued ?? false;
+  let waiting = ended?.held ?? false;
   if (d.send === 'stop' && d.watched) out = watchedStop(ctx, ev, d);
   else {
     const live = liveScrobble(ctx, ev, d, now);
     out = live.out;
-    waiting ||= live.queued;
-    if (next && d.send) next = live.queued ? { ...next, unsent: ev.event_id } : withoutUnsent(next);
+    waiting ||= live.held;
+    if (next && d.send) next = live.held ? { ...next, unsent: ev.event_id } : withoutUnsent(next);
   }
   // A waiting older state is superseded by what went out now, or by the end of the session.
   if (stored.value?.unsent && !next?.unsent && !waiting) dropLive(host, ev.user_id, ev.session_id);
@@ -60,30 +60,33 @@ function withoutUnsent(s: Session): Session {
 }
 
 /** Ends the session's previous item at its last known progress, with the usual watched rule. */
-function endPrevious(ctx: UserContext, ev: PlaybackEvent, prev: Session, now: number): { out: HookOutput; queued: boolean } {
+function endPrevious(ctx: UserContext, ev: PlaybackEvent, prev: Session, now: number): { out: HookOutput; held: boolean } {
   const progress = extrapolate(prev, now);
   const stop: PlaybackEvent = {
     ...ev, event_id: `${ev.event_id}/end`, state: 'stop', item: prev.item, completed: false,
     position_ms: prev.durationMs ? Math.round((progress / 100) * prev.durationMs) : 0, duration_ms: prev.durationMs ?? 0,
   };
   const d = decide(prev, stop, now, ctx.user.minProgress);
-  return d.send === 'stop' && d.watched ? { out: watchedStop(ctx, stop, d), queued: false } : liveScrobble(ctx, stop, d, now);
+  return d.send === 'stop' && d.watched ? { out: watchedStop(ctx, stop, d), held: false } : liveScrobble(ctx, stop, d, now);
 }
 
-/** start / pause / an unwatched stop: real time only. Held back by the write slot, the newest state waits for it. */
-function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision, now: number): { out: HookOutput; queued: boolean } {
-  if (!d.send) return { out: { status: 'done', detail: d.reason }, queued: false };
+/**
+ * start / pause / an unwatched stop: real time only. Held back by the write slot (`held`),
+ * the newest state waits for it (live.ts), or is dropped when it would be stale by then.
+ */
+function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision, now: number): { out: HookOutput; held: boolean } {
+  if (!d.send) return { out: { status: 'done', detail: d.reason }, held: false };
   const { r } = scrobbleCall(ctx.client, d.send, ev.item, d.progress);
-  if (r.kind === 'ok' || r.kind === 'conflict') return { out: { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` }, queued: false };
+  if (r.kind === 'ok' || r.kind === 'conflict') return { out: { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` }, held: false };
   if (r.kind === 'rate_limited') {
     const pending = { id: ev.event_id, sessionId: ev.session_id, send: d.send, item: ev.item, progress: d.progress, at: now, durationMs: d.send === 'start' ? d.next?.durationMs ?? null : null };
     const why = (readJson<RateState>(ctx.host, keys.rate(ctx.userId)).value?.blockedUntil ?? 0) > now ? 'Trakt asked us to slow down' : 'the write spacing';
     if (queueLive(ctx.host, ctx.userId, pending, r.until)) {
-      return { out: { status: 'queued', detail: `scrobble ${d.send} at ${d.progress}% waits for ${why}; it goes out at ${new Date(r.until).toISOString()}` }, queued: true };
+      return { out: { status: 'queued', detail: `scrobble ${d.send} at ${d.progress}% waits for ${why}; it goes out at ${new Date(r.until).toISOString()}` }, held: true };
     }
-    return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${why} until ${new Date(r.until).toISOString()}; the next event sends the state then` }, queued: true };
+    return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${why} until ${new Date(r.until).toISOString()}; the next event sends the state then` }, held: true };
   }
-  return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` }, queued: false };
+  return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` }, held: false };
 }
 
 /** A watch: durable first, then Trakt; delivered exactly once whatever happens. */
