@@ -51,7 +51,7 @@ const lazyFflate = {
   setup(b) {
     b.onLoad({ filter: /[\\/]src[\\/]codec[\\/]fflate\.ts$/ }, async () => {
       const inner = await esbuild.build({
-        stdin: { contents: "export { deflateSync, inflateSync } from 'fflate';", resolveDir: root },
+        stdin: { contents: "export { Deflate, Inflate, deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';", resolveDir: root },
         bundle: true, write: false, format: 'cjs', target: 'es2020', platform: 'neutral', mainFields: ['module', 'main'], minify: true, legalComments: 'none',
       });
       const contents = `let m;\nexport function loadFflate() {\n  if (!m) { const module = { exports: {} }; (function (module, exports) {\n${inner.outputFiles[0].text}\n})(module, module.exports); m = module.exports; }\n  return m;\n}\n`;
@@ -61,17 +61,19 @@ const lazyFflate = {
 };
 
 /**
- * Cold code compiled on first use. Each group's loader file (the Node version returns the
+ * Cold code loaded on first use. Each group's loader file (the Node version returns the
  * module itself) is replaced in plugin.wasm by a loader that holds the group's bundle as
- * source text and compiles it by indirect eval when first called. Every src/ module
- * outside the group is shared with the main bundle through the `require` it is given, so
- * classes and state stay one (HostError instanceof checks). In the Wizer snapshot source
- * costs ~1 byte a character; compiled bytecode ~6. Scrobbles never pay for it. (Making the
- * action handlers a group too was measured: the shared-module imports it forces on the
- * main bundle cost more than it saved.)
+ * QuickJS bytecode, compiled at build time inside the Wizer run (the core's
+ * `Bytecode.compile`, JS_WriteObject) and loaded by `Bytecode.run` (JS_ReadObject) when
+ * first called: no parsing at run time (about 15 ms for the sync engine before), and
+ * serialized bytecode is far smaller in the snapshot than compiled functions. The source
+ * text is freed (and zeroed, see core.c) before the snapshot. Every src/ module outside
+ * the group is shared with the main bundle through the `require` it is given, so classes
+ * and state stay one (HostError instanceof checks). Scrobbles never pay for it.
  */
 const LAZY_GROUPS = [
-  { loader: 'src/syncjob/lazy.ts', entry: 'src/syncjob/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync|syncjob)[\\/]/ },
+  // describe.ts (status, the tick's "is there sync work") is in the main bundle, shared.
+  { loader: 'src/syncjob/lazy.ts', entry: 'src/syncjob/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync|syncjob)[\\/](?!describe\.ts$)/ },
 ];
 const version = () => JSON.parse(read('package.json')).version;
 
@@ -99,12 +101,13 @@ async function lazyModule(group) {
   return [
     ...ids.map((id, i) => `import * as m${i} from ${JSON.stringify(shared.get(id))};`),
     `const shared = { ${ids.map((id, i) => `${JSON.stringify(id)}: m${i}`).join(', ')} };`,
-    `const SRC = ${JSON.stringify(inner.outputFiles[0].text)};`,
+    // "use strip": no line tables or function source in the bytecode (as the main bundle).
+    `const BYTECODE = Bytecode.compile(${JSON.stringify(`(function (module, exports, require) {"use strip";\n${inner.outputFiles[0].text}\n})`)});`,
     'let mod;',
     `export function ${group.fn}() {`,
     '  if (!mod) {',
     '    const module = { exports: {} };',
-    '    const load = (0, eval)("(function (module, exports, require) {\\n" + SRC + "\\n})");',
+    '    const load = Bytecode.run(BYTECODE);',
     `    load(module, module.exports, (id) => { const m = shared[id]; if (!m) throw new Error(${JSON.stringify(group.entry)} + ": no shared module " + id); return m; });`,
     '    mod = module.exports;',
     '  }',

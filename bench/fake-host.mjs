@@ -1,7 +1,7 @@
 // An in-process host for benchmarks: KV and secrets in Maps, settings fixed, and Trakt
 // answered instantly from canned replies, so a measurement holds only the plugin's own
 // work and the host-function boundary (no simulator, no sockets).
-export function fakeHost({ now = Date.UTC(2026, 10, 1), user = 'alice' } = {}) {
+export function fakeHost({ now = Date.UTC(2026, 10, 1), user = 'alice', userSettings = { scrobble: true } } = {}) {
   const kv = new Map(); let version = 0;
   const secrets = new Map();
   const counts = { calls: 0, http: 0, kvWrites: 0 };
@@ -11,7 +11,7 @@ export function fakeHost({ now = Date.UTC(2026, 10, 1), user = 'alice' } = {}) {
   const reply = (status, body = {}, headers = {}) => ({ status, headers, body: JSON.stringify(body) });
   const handlers = {
     clock_now: () => ({ now_ms: clock }),
-    settings_get: () => ({ server: { client_id: 'bench', client_secret: 'bench-secret' }, user: { scrobble: true } }),
+    settings_get: () => ({ server: { client_id: 'bench', client_secret: 'bench-secret' }, user: userSettings }),
     kv_get: ({ key }) => { const e = kv.get(key); return e ? { value: e.value, version: e.version } : { value: null, version: 0 }; },
     kv_set: ({ key, value, if_version }) => {
       const e = kv.get(key);

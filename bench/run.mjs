@@ -2,7 +2,7 @@
 // npm run bench: builds, then prints every benchmark table. Numbers, not assertions.
 // `npm run bench -- module|playback|merge|sync` runs one; BENCH_SIZES=1000,10000,100000
 // picks the merge (default all three) and sync sizes.
-import { benchModule } from './module.mjs';
+import { benchFirstCalls, benchModule } from './module.mjs';
 import { benchPlayback } from './playback.mjs';
 import { benchMerge } from './merge.mjs';
 import { benchSync } from './sync.mjs';
@@ -10,6 +10,7 @@ import { benchSync } from './sync.mjs';
 const only = process.argv[2];
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 if (!only || only === 'module') await benchModule();
+if (!only || only === 'module' || only === 'first') await benchFirstCalls();
 if (!only || only === 'playback') await benchPlayback();
 if (!only || only === 'merge') await benchMerge(sizes);
 // The end-to-end sync runs 1k and 10k by default (100k takes about half an hour of

@@ -80,6 +80,13 @@
     },
   };
 
+  // Not part of js-pdk: a lazily loaded part of the bundle as QuickJS bytecode. `compile`
+  // runs at build time (inside the Wizer snapshot), `run` on first use: no parsing then.
+  globalThis.Bytecode = {
+    compile: function (source) { return ext.compileBytecode(String(source)); },
+    run: function (bytecode) { return ext.evalBytecode(bytecode); },
+  };
+
   // Not part of js-pdk: cryptographic randomness for OAuth state and PKCE.
   globalThis.Crypto = { randomHex: function (bytes) { return ext.randomHex(bytes); } };
 

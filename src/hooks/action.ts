@@ -11,6 +11,7 @@ import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
 import { statusImpl } from './status.js';
 import { syncNowImpl } from './sync.js';
+import { clearMatchImpl, matchImpl } from './match.js';
 
 function requireUser(userId: string | null | undefined, action: string): string {
   if (!userId) throw new InputError('user_id', `invalid action input: user_id: the "${action}" action is per user, got nothing`);
@@ -47,6 +48,12 @@ export function actionImpl(input: unknown, host: HostApi): ActionOutput {
       const { server } = loadSettings(host, userId);
       const r = disconnectUser(host, server, userId);
       return { ok: true, message: r.revoked ? 'Disconnected from Trakt; the sign-in was revoked and everything stored for you here was deleted.' : 'Disconnected; everything stored for you here was deleted (Trakt could not be told to revoke the sign-in).', data: r };
+    }
+    case 'match':
+    case 'clear_match': {
+      const userId = requireUser(req.user_id, req.action);
+      if (!req.item) throw new InputError('item', `invalid action input: item: the "${req.action}" action is for an item's page, got nothing`);
+      return req.action === 'match' ? matchImpl(host, userId, req.item, params) : clearMatchImpl(host, userId, req.item);
     }
     case 'sync_now': {
       const userId = requireUser(req.user_id, req.action);

@@ -8,14 +8,15 @@ import { drainOutbox, enqueue, label, newEntry, type OutboxEntry } from '../outb
 import { markSeen, wasSeen } from '../events/seen.js';
 import { identifiable } from '../trakt/items.js';
 import { userContext, type UserContext } from './context.js';
+import { Matches } from '../match/match.js';
 
 const exports_ = (d: SyncDirection) => d === 'export' || d === 'both';
 
 function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: string): HookOutput {
   const { host, userId } = ctx;
-  if (wasSeen(host, userId, eventId)) return { status: 'done', detail: 'already handled' };
+  if (wasSeen(host, userId, eventId, true)) return { status: 'done', detail: 'already handled' };
   enqueue(host, userId, entry);
-  markSeen(host, userId, eventId);
+  markSeen(host, userId, eventId, true);
   const r = drainOutbox(host, ctx.client, userId, 8_000);
   const stillQueued = r.remaining > 0 && r.stoppedBy;
   return stillQueued ? { status: 'queued', detail: `${what} queued: ${r.stoppedBy}` } : { status: 'done', detail: what };
@@ -31,6 +32,7 @@ function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof 
 
 export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(RatingEventSchema, input, 'rating event');
+  ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.syncRatings, ev.item, 'ratings');
   if (skip) return skip;
@@ -42,6 +44,7 @@ export function ratingImpl(input: unknown, host: HostApi): HookOutput {
 
 export function watchlistImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(WatchlistEventSchema, input, 'watchlist event');
+  ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.syncWatchlist, ev.item, 'watchlist changes');
   if (skip) return skip;

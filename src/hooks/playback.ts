@@ -4,15 +4,18 @@ import type { HostApi } from '../host/api.js';
 import { PlaybackEventSchema, type HookOutput, type PlaybackEvent } from '../schemas/events.js';
 import { parse } from '../schemas/validate.js';
 import { isExcluded } from '../settings/settings.js';
-import { decide, type Decision, type Session } from '../scrobble/machine.js';
+import { decide, extrapolate, sameItem, type Decision, type Session } from '../scrobble/machine.js';
+import { dropLive, pendingLive, queueLive, scrobbleCall } from '../scrobble/live.js';
+import type { RateState } from '../ratelimit/limiter.js';
 import { keys } from '../state/keys.js';
 import { deleteKey, readJson, update, writeJson } from '../state/kv.js';
 import { markSeen, wasSeen } from '../events/seen.js';
 import { enqueue, failEntry, newEntry, recordDelivered, scheduleNext, label, type OutboxEntry } from '../outbox/outbox.js';
-import { hasIds, identifiable, scrobbleItem } from '../trakt/items.js';
-import type { MediaItem } from '../schemas/media.js';
-import { describeFailure, type TraktResult } from '../trakt/errors.js';
+import { eachEpisode, identifiable } from '../trakt/items.js';
+import { describeFailure } from '../trakt/errors.js';
 import { userContext, type UserContext } from './context.js';
+import { Matches } from '../match/match.js';
+import { recordNotFound } from '../match/notfound.js';
 
 export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(PlaybackEventSchema, input, 'playback event');
@@ -20,39 +23,73 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   if (!ctx.connected) return { status: 'ignored', detail: 'Trakt is not connected for this user' };
   if (!ctx.user.scrobble) return { status: 'ignored', detail: 'scrobbling is turned off' };
   if (isExcluded(ctx.user, ev.item)) return { status: 'ignored', detail: 'this item is excluded in the settings' };
+  ev.item = new Matches(host, ev.user_id).toTrakt(ev.item); // a match fixed by hand
   if (!identifiable(ev.item)) return { status: 'ignored', detail: 'the item has no ids Trakt can match' };
-  if (wasSeen(host, ev.user_id, ev.event_id)) return { status: 'done', detail: 'already handled' };
+  if (wasSeen(host, ev.user_id, ev.event_id, ev.state === 'stop')) return { status: 'done', detail: 'already handled' };
 
   const sessKey = keys.session(ev.user_id, ev.session_id);
   const stored = readJson<Session>(host, sessKey);
   const now = host.clockNow();
-  const d = decide(stored.value, ev, now, ctx.user.minProgress);
+  let session = stored.value;
+  // Its last state never reached Trakt and was dropped as stale: what Trakt shows is unknown.
+  if (session?.unsent && pendingLive(host, ev.user_id, ev.session_id)?.id !== session.unsent) session = null;
+  // A new item in a reused session: the old one ends first, as a stop would end it.
+  const ended = session && !sameItem(session.item, ev.item) ? endPrevious(ctx, ev, session, now) : null;
+  if (ended) session = null;
+  const d = decide(session, ev, now, ctx.user.minProgress);
 
-  const out = d.send === 'stop' && d.watched ? watchedStop(ctx, ev, d) : liveScrobble(ctx, ev, d);
-  if (d.next) writeJson(host, sessKey, d.next);
-  else if (stored.version) deleteKey(host, sessKey);
-  markSeen(host, ev.user_id, ev.event_id);
-  return out;
-}
-
-/** The scrobble call; `item` is what went out last (an episode may lose its own ids). */
-function send(ctx: UserContext, d: Decision, ev: PlaybackEvent): { r: TraktResult; item: MediaItem } {
-  const body = (byShow: boolean) => ({ ...scrobbleItem(ev.item, byShow), progress: d.progress });
-  const r = ctx.client.request('POST', `/scrobble/${d.send}`, body(false));
-  // An episode whose own ids Trakt does not know: once more as show + season + number.
-  if (r.kind === 'not_found' && ev.item.type === 'episode' && hasIds(ev.item.ids)) {
-    const byShow: MediaItem = { ...ev.item, ids: {} };
-    return { r: ctx.client.request('POST', `/scrobble/${d.send}`, body(true)), item: byShow };
+  let out: HookOutput;
+  let next = d.next;
+  let waiting = ended?.held ?? false;
+  if (d.send === 'stop' && d.watched) out = watchedStop(ctx, ev, d);
+  else {
+    const live = liveScrobble(ctx, ev, d, now);
+    out = live.out;
+    waiting ||= live.held;
+    if (next && d.send) next = live.held ? { ...next, unsent: ev.event_id } : withoutUnsent(next);
   }
-  return { r, item: ev.item };
+  // A waiting older state is superseded by what went out now, or by the end of the session.
+  if (stored.value?.unsent && !next?.unsent && !waiting) dropLive(host, ev.user_id, ev.session_id);
+  if (next) writeJson(host, sessKey, next);
+  else if (stored.version) deleteKey(host, sessKey);
+  markSeen(host, ev.user_id, ev.event_id, d.watched);
+  if (!ended) return out;
+  return { status: ended.out.status === 'queued' || out.status === 'queued' ? 'queued' : out.status, detail: `previous item: ${ended.out.detail}; ${out.detail}` };
 }
 
-/** start / pause / an unwatched stop: real time only; nothing to keep if Trakt is away. */
-function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutput {
-  if (!d.send) return { status: 'done', detail: d.reason };
-  const { r } = send(ctx, d, ev);
-  if (r.kind === 'ok' || r.kind === 'conflict') return { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` };
-  return { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` };
+function withoutUnsent(s: Session): Session {
+  const { unsent: _, ...rest } = s;
+  return rest;
+}
+
+/** Ends the session's previous item at its last known progress, with the usual watched rule. */
+function endPrevious(ctx: UserContext, ev: PlaybackEvent, prev: Session, now: number): { out: HookOutput; held: boolean } {
+  const progress = extrapolate(prev, now);
+  const stop: PlaybackEvent = {
+    ...ev, event_id: `${ev.event_id}/end`, state: 'stop', item: prev.item, completed: false,
+    position_ms: prev.durationMs ? Math.round((progress / 100) * prev.durationMs) : 0, duration_ms: prev.durationMs ?? 0,
+  };
+  const d = decide(prev, stop, now, ctx.user.minProgress);
+  return d.send === 'stop' && d.watched ? { out: watchedStop(ctx, stop, d), held: false } : liveScrobble(ctx, stop, d, now);
+}
+
+/**
+ * start / pause / an unwatched stop: real time only. Held back by the write slot (`held`),
+ * the newest state waits for it (live.ts), or is dropped when it would be stale by then.
+ */
+function liveScrobble(ctx: UserContext, ev: PlaybackEvent, d: Decision, now: number): { out: HookOutput; held: boolean } {
+  if (!d.send) return { out: { status: 'done', detail: d.reason }, held: false };
+  const { r } = scrobbleCall(ctx.client, d.send, ev.item, d.progress);
+  if (r.kind === 'ok' || r.kind === 'conflict') return { out: { status: 'done', detail: `scrobble ${d.send} at ${d.progress}%` }, held: false };
+  if (r.kind === 'rate_limited') {
+    const pending = { id: ev.event_id, sessionId: ev.session_id, send: d.send, item: ev.item, progress: d.progress, at: now, durationMs: d.send === 'start' ? d.next?.durationMs ?? null : null };
+    const why = (readJson<RateState>(ctx.host, keys.rate(ctx.userId)).value?.blockedUntil ?? 0) > now ? 'Trakt asked us to slow down' : 'the write spacing';
+    if (queueLive(ctx.host, ctx.userId, pending, r.until)) {
+      return { out: { status: 'queued', detail: `scrobble ${d.send} at ${d.progress}% waits for ${why}; it goes out at ${new Date(r.until).toISOString()}` }, held: true };
+    }
+    return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${why} until ${new Date(r.until).toISOString()}; the next event sends the state then` }, held: true };
+  }
+  return { out: { status: 'done', detail: `scrobble ${d.send} not sent: ${describeFailure(r)}` }, held: false };
 }
 
 /** A watch: durable first, then Trakt; delivered exactly once whatever happens. */
@@ -60,26 +97,33 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
   const { host, userId } = ctx;
   const now = host.clockNow();
   const at = Date.parse(ev.occurred_at);
-  const entry = newEntry({ id: ev.event_id, kind: 'watch', item: ev.item, at, viaScrobble: true, inFlight: true, leaseUntil: now + 60_000, attempts: 1 }, now);
+  // A double episode: the scrobble records its first episode, the outbox each other one
+  // at the same time. Those entries go first: a redelivery after a crash finds them all.
+  const [first, ...rest] = eachEpisode(ev.item);
+  for (const item of rest) enqueue(host, userId, newEntry({ id: `${ev.event_id}#${item.type === 'episode' ? item.number : 0}`, kind: 'watch', item, at }, now));
+  const entry = newEntry({ id: ev.event_id, kind: 'watch', item: first!, at, viaScrobble: true, inFlight: true, leaseUntil: now + 60_000, attempts: 1 }, now);
   const { key, created } = enqueue(host, userId, entry);
   if (!created) {
     // The same stop again (a redelivery after a crash): the outbox entry already owns it.
     scheduleNext(host, userId);
     return { status: 'queued', detail: 'this watch is already queued for Trakt' };
   }
-  const { r, item } = send(ctx, d, ev);
-  if (item !== ev.item) {
+  const { r, item } = scrobbleCall(ctx.client, d.send!, first!, d.progress);
+  if (item !== first) {
     // Trakt knows this episode only by show + season + number: the retry must go that way.
     update<OutboxEntry>(host, key, (e) => (e ? { ...e, item } : undefined));
   }
   if (r.kind === 'ok' || r.kind === 'conflict') {
     // 409: Trakt recorded this very play moments ago. Either way it is there now.
+    markSeen(host, userId, ev.event_id, true); // before the entry goes: a redelivery finds one or the other
     deleteKey(host, key);
-    recordDelivered(host, userId, [{ item: ev.item, at }]);
-    return { status: 'done', detail: `watched: ${label(ev.item)}` };
+    recordDelivered(host, userId, [{ item: first!, at }]);
+    if (rest.length) scheduleNext(host, userId);
+    return { status: 'done', detail: `watched: ${label(ev.item)}${rest.length ? ` (${rest.length} more episode${rest.length > 1 ? 's' : ''} of the file queued for Trakt)` : ''}` };
   }
   if (r.kind === 'not_found' || r.kind === 'invalid') {
     deleteKey(host, key);
+    if (r.kind === 'not_found') recordNotFound(host, userId, [ev.item], 'scrobble');
     host.log('warn', `scrobble: ${describeFailure(r)}: ${label(ev.item)}; not retried`);
     return { status: 'done', detail: `not recorded: ${describeFailure(r)}` };
   }

@@ -10,7 +10,8 @@ import { loadTokens } from '../auth/tokens.js';
 import type { DeviceState } from '../auth/connect.js';
 import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
-import { loadSyncEngine } from '../syncjob/lazy.js';
+import { syncStatus } from '../syncjob/describe.js';
+import { loadNotFound } from '../match/notfound.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
@@ -55,6 +56,13 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
     data.last_error = { message: ctx.profile.lastError.message, at: iso(ctx.profile.lastError.at) };
     lines.push(`Last error (${iso(ctx.profile.lastError.at)}): ${ctx.profile.lastError.message}`);
   }
-  lines.push(...loadSyncEngine().syncStatus(host, userId, data));
+  lines.push(...syncStatus(host, userId, data));
+  const missing = loadNotFound(host, userId);
+  data.not_found = missing.map((m) => ({ item: m.label, tried: m.tried, where: m.where, at: iso(m.at) }));
+  if (missing.length) {
+    lines.push(`Trakt could not find ${missing.length === 1 ? 'this item' : `these ${missing.length} items`}; use "Fix the Trakt match" on the item's page to say which Trakt item it is:`);
+    for (const m of missing.slice(0, 10)) lines.push(`  ${m.label} (tried ${m.tried})`);
+    if (missing.length > 10) lines.push(`  and ${missing.length - 10} more.`);
+  }
   return { ok: true, message: lines.join('\n'), data };
 }

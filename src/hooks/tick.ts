@@ -9,8 +9,10 @@ import { pollDevice } from '../auth/connect.js';
 import { drainOutbox } from '../outbox/outbox.js';
 import { keys } from '../state/keys.js';
 import { listKeys, readJson } from '../state/kv.js';
+import { flushLive } from '../scrobble/live.js';
 import { userContext } from './context.js';
 import { syncOnTick, syncWakeup } from './sync.js';
+import { syncWorkDue } from '../syncjob/describe.js';
 
 const CALL_BUDGET_MS = 20_000;
 
@@ -31,6 +33,10 @@ function wakeup(host: HostApi, name: string, data: unknown): HookOutput {
     const r = drainOutbox(host, ctx.client, userId, CALL_BUDGET_MS);
     return { status: r.remaining ? 'queued' : 'done', detail: `delivered ${r.delivered}, dropped ${r.dropped}, waiting ${r.remaining}` };
   }
+  if (name.startsWith('live:')) {
+    const r = flushLive(host, ctx.client, userId);
+    return { status: r.waiting ? 'queued' : 'done', detail: `live scrobbles: sent ${r.sent}, dropped ${r.dropped}, waiting ${r.waiting}` };
+  }
   if (name.startsWith('sync:')) return { status: 'done', detail: syncWakeup(ctx) };
   return { status: 'ignored', detail: `unknown wake-up "${name}"` };
 }
@@ -45,8 +51,9 @@ function interval(host: HostApi): HookOutput {
     const ctx = userContext(host, userId);
     if (!ctx.connected || ctx.profile.needsReconnect) continue;
     accessToken(host, ctx.server, userId); // renews the sign-in when due
+    flushLive(host, ctx.client, userId); // the safety net for a live:* wake-up that failed
     delivered += drainOutbox(host, ctx.client, userId, 5_000).delivered;
-    syncOnTick(ctx);
+    if (syncWorkDue(host, userId, ctx.user)) syncOnTick(ctx); // else the sync engine is not even loaded
   }
   return { status: 'done', detail: `${visited} of ${users.length} users visited, ${delivered} deliveries` };
 }

@@ -14,6 +14,7 @@ import { deleteKey, listKeys, readJson, update, writeJson } from '../state/kv.js
 import type { TraktClient } from '../trakt/client.js';
 import { describeFailure, type TraktFailure } from '../trakt/errors.js';
 import { matchesTrakt, syncBody } from '../trakt/items.js';
+import { recordNotFound } from '../match/notfound.js';
 
 export type OutboxKind = 'watch' | 'rating' | 'watchlist';
 
@@ -178,6 +179,7 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
       deleteKey(host, c.key);
       if (missing.has(c.entry)) {
         dropped++;
+        recordNotFound(host, userId, [c.entry.item], c.entry.kind);
         host.log('warn', `outbox: Trakt does not know ${label(c.entry.item)}; dropped`);
       } else {
         delivered++;

@@ -47,6 +47,8 @@ export const TickInputSchema = v.looseObject({
 export const ActionInputSchema = v.looseObject({
   user_id: v.optional(v.nullable(nonEmpty)),
   action: nonEmpty,
+  /** Item-scoped actions (revision 2): the movie, show, season or episode whose page it is. */
+  item: v.optional(v.nullable(MediaItemSchema)),
   params: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
 });
 

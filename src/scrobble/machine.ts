@@ -2,16 +2,19 @@
 // playback event, it decides which Trakt scrobble call to make, if any, and the next
 // session. Progress events only cause a call when the player's position no longer matches
 // what Trakt extrapolates from the last call (a seek, a stall): no spam.
-import type { MediaItem } from '../schemas/media.js';
+import type { Playable } from '../schemas/media.js';
 import type { PlaybackEvent } from '../schemas/events.js';
+import { traktIds } from '../trakt/items.js';
 
 export interface Session {
-  item: MediaItem;
+  item: Playable;
   state: 'playing' | 'paused';
   /** Progress (%) and host-clock time of the last scrobble call that Trakt accepted. */
   sentProgress: number;
   sentAt: number;
   durationMs: number | null;
+  /** The event id of the last state, when it is still waiting to go out (live.ts). */
+  unsent?: string;
 }
 
 export type Send = 'start' | 'pause' | 'stop';
@@ -83,4 +86,14 @@ export function decide(session: Session | null, ev: PlaybackEvent, now: number, 
 export function extrapolate(s: Session, now: number): number {
   if (s.state !== 'playing' || !s.durationMs) return s.sentProgress;
   return Math.min(100, s.sentProgress + ((now - s.sentAt) / s.durationMs) * 100);
+}
+
+/** Whether two items are the same title: a session that switches item must end the old one. */
+export function sameItem(a: Playable, b: Playable): boolean {
+  return identityOf(a) === identityOf(b);
+}
+
+function identityOf(i: Playable): string {
+  const ids = (x: Playable['ids']) => JSON.stringify(Object.entries(traktIds(x)).sort());
+  return i.type === 'movie' ? `m${ids(i.ids)}` : `e${ids(i.show.ids)}|${i.season}|${i.number}|${ids(i.ids)}`;
 }

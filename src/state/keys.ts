@@ -19,6 +19,10 @@ export const keys = {
   profile: (userId: string) => `${u(userId)}/profile`,
   rate: (userId: string) => `${u(userId)}/rate`,
   seen: (userId: string) => `${u(userId)}/seen`,
+  /** Watched stops, ratings and watchlist events handled in the last 15 days (events/seen.ts). */
+  seenLong: (userId: string) => `${u(userId)}/seen14`,
+  /** Live scrobble states waiting for the write spacing, newest per session (scrobble/live.ts). */
+  live: (userId: string) => `${u(userId)}/live`,
   session: (userId: string, sessionId: string) => `${u(userId)}/sess/${userKey(sessionId)}`,
   sessionPrefix: (userId: string) => `${u(userId)}/sess/`,
   outboxPrefix: (userId: string) => `${u(userId)}/ob/`,
@@ -26,6 +30,13 @@ export const keys = {
   device: (userId: string) => `${u(userId)}/device`,
   scrobbled: (userId: string) => `${u(userId)}/scrobbled`,
   syncPrefix: (userId: string) => `${u(userId)}/sync/`,
+  /** Manual matches (src/match): one key per matched item. */
+  matchPrefix: (userId: string) => `${u(userId)}/match/`,
+  /** Items Trakt could not find, for status (src/match/notfound.ts). */
+  notFound: (userId: string) => `${u(userId)}/notfound`,
+  /** The running sync job and the last report (written by syncjob/job.ts, read by describe.ts). */
+  syncJob: (userId: string) => `${u(userId)}/sync/job`,
+  syncLast: (userId: string) => `${u(userId)}/sync/last`,
   oauthState: (state: string) => `oauth/${state}`,
 };
 
@@ -39,4 +50,5 @@ export const scheduleNames = {
   outbox: (userId: string) => `outbox:${userKey(userId)}`,
   devicePoll: (userId: string) => `device:${userKey(userId)}`,
   sync: (userId: string) => `sync:${userKey(userId)}`,
+  live: (userId: string) => `live:${userKey(userId)}`,
 };

@@ -12,7 +12,8 @@
 // for a 3 MB state). So this writes ASCII-only JSON (non-ASCII escaped as \uXXXX, which
 // JSON.parse reads back unchanged) and converts bytes <-> string as Latin-1, fflate's fast
 // chunked path. A value with non-ASCII bytes (not written here) is still decoded as UTF-8.
-import { Deflate, Inflate, deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import type { Deflate, Inflate } from 'fflate';
+import { loadFflate } from '../codec/fflate.js';
 import { decodeBase64, encodeBase64 } from '../codec/base64.js';
 import { TupleReader } from './identity.js';
 
@@ -34,13 +35,13 @@ export function encodeState(obj: unknown): string {
   let json = JSON.stringify(obj);
   if (typeof json !== 'string') throw new StateError(`sync state: cannot encode ${typeof obj}`);
   if (/[^\x00-\x7f]/.test(json)) json = json.replace(/[^\x00-\x7f]/g, hex4);
-  return encodeStateBytes(strToU8(json, true));
+  return encodeStateBytes(loadFflate().strToU8(json, true));
 }
 
 export function encodeStateBytes(bytes: Uint8Array): string {
   // Level 1: in QuickJS about half the time of level 6 for ~7% more bytes (1.29 vs 1.21 MB
   // for a 200k-play history in JSON); the state is written after every sync.
-  return TAG + encodeBase64(deflateSync(bytes, { level: 1 }));
+  return TAG + encodeBase64(loadFflate().deflateSync(bytes, { level: 1 }));
 }
 
 /** The bytes inside the container. Never throws anything but a StateError starting with `what`. */
@@ -53,7 +54,7 @@ export function decodeStateBytes(text: unknown, what = 'sync state'): Uint8Array
     throw new StateError(`${what}: corrupt (${(e as Error).message})`);
   }
   try {
-    return inflateSync(bytes);
+    return loadFflate().inflateSync(bytes);
   } catch (e) {
     throw new StateError(`${what}: corrupt compressed data (${(e as Error).message})`);
   }
@@ -61,10 +62,10 @@ export function decodeStateBytes(text: unknown, what = 'sync state'): Uint8Array
 
 /** JSON text bytes (from decodeStateBytes) as a value. */
 export function parseStateJson(raw: Uint8Array, what = 'sync state'): unknown {
-  let json = strFromU8(raw, true);
+  let json = loadFflate().strFromU8(raw, true);
   if (/[^\x00-\x7f]/.test(json)) {
     try {
-      json = strFromU8(raw);
+      json = loadFflate().strFromU8(raw);
     } catch (e) {
       throw new StateError(`${what}: corrupt text (${(e as Error).message})`);
     }
@@ -110,7 +111,7 @@ export class StateEncoder {
 
   constructor() {
     // Level 1: in QuickJS about half the time of level 6 for ~7% more bytes.
-    this.deflate = new Deflate({ level: 1 }, (chunk, final) => this.base64(chunk, final));
+    this.deflate = new (loadFflate().Deflate)({ level: 1 }, (chunk, final) => this.base64(chunk, final));
   }
 
   push(chunk: Uint8Array, final: boolean): void {
@@ -149,7 +150,7 @@ export class StateEncoder {
     } else {
       this.carry = data.slice(whole);
     }
-    if (out.length) this.parts.push(strFromU8(out, true));
+    if (out.length) this.parts.push(loadFflate().strFromU8(out, true));
   }
 }
 
@@ -171,7 +172,7 @@ export class StateDecoder {
     if ((end - TAG.length) % 4 === 1) throw new StateError(`${what}: corrupt (base64: truncated input)`);
     this.pos = TAG.length;
     this.end = end;
-    this.inflate = new Inflate((chunk) => { if (chunk.length) this.queue.push(chunk); });
+    this.inflate = new (loadFflate().Inflate)((chunk) => { if (chunk.length) this.queue.push(chunk); });
   }
 
   next(): Uint8Array | null {

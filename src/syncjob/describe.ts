@@ -1,6 +1,30 @@
-// Sync progress and results in words, for `status` and `sync_now`.
+// Sync progress and results in words, for `status` and `sync_now`, and whether the
+// interval tick has sync work for a user. Read-only, and part of the main bundle (not of
+// the lazily loaded engine, see build.mjs): `status` and ticks without sync work never
+// load the engine. So nothing here may import job.ts at run time (types only).
 import type { HostApi } from '../host/api.js';
-import { loadJob, loadLast, type LastSync, type SyncJob } from './job.js';
+import type { UserSettings } from '../settings/settings.js';
+import { keys } from '../state/keys.js';
+import { readJson } from '../state/kv.js';
+import type { LastSync, SyncJob } from './job.js';
+
+export function loadJob(host: HostApi, userId: string): SyncJob | null {
+  return readJson<SyncJob>(host, keys.syncJob(userId)).value;
+}
+export function loadLast(host: HostApi, userId: string): LastSync | null {
+  return readJson<LastSync>(host, keys.syncLast(userId)).value;
+}
+
+/**
+ * Whether the interval tick must run the engine for this user: a sync is running and its
+ * lease is over (continue it), or none runs and some area syncs (start one). A sync
+ * another call is running, or a user who syncs nothing, is no sync work.
+ */
+export function syncWorkDue(host: HostApi, userId: string, user: UserSettings): boolean {
+  const job = loadJob(host, userId);
+  if (job) return job.leaseUntil <= host.clockNow();
+  return user.syncHistory !== 'off' || user.syncRatings !== 'off' || user.syncWatchlist !== 'off';
+}
 
 const n = (x: number) => x.toLocaleString('en-US');
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');

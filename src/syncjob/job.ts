@@ -1,10 +1,8 @@
 // The sync job as it lives in KV between calls: which areas run, where each one is, what
 // it has done so far. The runner (runner.ts) advances it; each area (areas/) owns the
 // `s` part of its AreaJob. Everything here is plain JSON.
-import type { HostApi } from '../host/api.js';
 import type { Direction } from '../sync/index.js';
 import { keys } from '../state/keys.js';
-import { readJson } from '../state/kv.js';
 import type { Activities } from './activities.js';
 
 export type AreaName = 'history' | 'ratings' | 'watchlist';
@@ -65,13 +63,9 @@ export const emptyReport = (): AreaReport => ({ toRemote: 0, removeRemote: 0, to
 
 /** KV keys of the sync, all under the user's `sync/` prefix. */
 export const syncKey = (userId: string, name: string) => `${keys.syncPrefix(userId)}${name}`;
-export const jobKey = (u: string) => syncKey(u, 'job');
-export const lastKey = (u: string) => syncKey(u, 'last');
+export const jobKey = keys.syncJob;
+export const lastKey = keys.syncLast;
 export const seenKey = (u: string) => syncKey(u, 'activities');
 
-export function loadJob(host: HostApi, userId: string): SyncJob | null {
-  return readJson<SyncJob>(host, jobKey(userId)).value;
-}
-export function loadLast(host: HostApi, userId: string): LastSync | null {
-  return readJson<LastSync>(host, lastKey(userId)).value;
-}
+// Read by status without the engine: they live in describe.ts, part of the main bundle.
+export { loadJob, loadLast } from './describe.js';

@@ -7,6 +7,7 @@ import type { TraktClient } from '../trakt/client.js';
 import type { TraktFailure } from '../trakt/errors.js';
 import { writeJson } from '../state/kv.js';
 import { jobKey, type AreaJob, type SyncJob } from './job.js';
+import { Matches } from '../match/match.js';
 
 /**
  * New work starts only this long into a call: one more Trakt answer may take up to the
@@ -53,6 +54,9 @@ export class Run {
     if (!this.memos.has(key)) this.memos.set(key, make());
     return this.memos.get(key) as T;
   }
+
+  /** The user's manual matches (loaded once per call). */
+  get matches(): Matches { return this.memo('matches', () => new Matches(this.host, this.userId)); }
 
   /** Registers something to save at every checkpoint (a loaded state with changes). */
   onCheckpoint(fn: () => void): void { this.checkpoints.push(fn); }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <malloc.h>
 #include "quickjs.h"
 
 #define IMPORT(mod, name) __attribute__((import_module(mod), import_name(name)))
@@ -61,6 +62,62 @@ void JS_SetRandomSeed(JSContext *ctx, uint64_t seed);
 static JSRuntime *rt;
 static JSContext *ctx;
 static int seeded; /* 0 in the snapshot, so every fresh instance re-seeds Math.random */
+
+/* ---- the JS heap's allocator ------------------------------------------------------ */
+
+/* QuickJS's default allocator functions (same accounting, so JS_SetMemoryLimit holds),
+ * plus one thing: during the Wizer run, memory QuickJS frees is zeroed first. The
+ * snapshot leaves zero bytes out, so the parser's garbage and the source text of what was
+ * compiled to bytecode cost nothing in plugin.wasm. Off at run time (the flag is 0 in the
+ * snapshot's last state). */
+#define CORE_MALLOC_OVERHEAD 8
+static int zero_freed;
+/* Through a volatile pointer: the compiler drops a plain memset right before free(). */
+static void *(*volatile wipe)(void *, int, size_t) = memset;
+
+static void *core_malloc(JSMallocState *s, size_t size) {
+  if (s->malloc_size + size > s->malloc_limit) return NULL;
+  void *p = malloc(size);
+  if (!p) return NULL;
+  s->malloc_count++;
+  s->malloc_size += malloc_usable_size(p) + CORE_MALLOC_OVERHEAD;
+  return p;
+}
+
+static void core_free(JSMallocState *s, void *p) {
+  if (!p) return;
+  size_t n = malloc_usable_size(p);
+  s->malloc_count--;
+  s->malloc_size -= n + CORE_MALLOC_OVERHEAD;
+  if (zero_freed) wipe(p, 0, n);
+  free(p);
+}
+
+static void *core_realloc(JSMallocState *s, void *p, size_t size) {
+  if (!p) return size ? core_malloc(s, size) : NULL;
+  if (size == 0) { core_free(s, p); return NULL; }
+  size_t old = malloc_usable_size(p);
+  if (s->malloc_size + size - old > s->malloc_limit) return NULL;
+  void *q;
+  if (zero_freed && size > old) {
+    /* Moved by hand, so the old block is zeroed before it is freed. */
+    q = malloc(size);
+    if (!q) return NULL;
+    memcpy(q, p, old);
+    wipe(p, 0, old);
+    free(p);
+  } else {
+    if (zero_freed) wipe((uint8_t *)p + size, 0, old - size); /* the tail a shrink frees */
+    q = realloc(p, size);
+    if (!q) return NULL;
+  }
+  s->malloc_size += malloc_usable_size(q) - old;
+  return q;
+}
+
+static size_t core_usable_size(const void *p) { return malloc_usable_size((void *)p); }
+
+static const JSMallocFunctions core_malloc_funcs = { core_malloc, core_free, core_realloc, core_usable_size };
 
 /* ---- Extism memory <-> C buffers ------------------------------------------------ */
 
@@ -269,7 +326,41 @@ static JSValue f_random_hex(JSContext *c, JSValueConst this_val, int argc, JSVal
   return JS_NewStringLen(c, hex, (size_t)(2 * n));
 }
 
+/* ---- precompiled bytecode --------------------------------------------------------- */
+
+/* compileBytecode(source): compiles a global script without running it and returns its
+ * QuickJS bytecode (JS_WriteObject) as an ArrayBuffer. Called at build time inside the
+ * Wizer run: a lazily loaded part of the bundle is kept compiled, never parsed again. */
+static JSValue f_compile_bytecode(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+  size_t n;
+  const char *s = JS_ToCStringLen(c, &n, argv[0]);
+  if (!s) return JS_EXCEPTION;
+  JSValue fn = JS_Eval(c, s, n, "lazy.js", JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
+  JS_FreeCString(c, s);
+  if (JS_IsException(fn)) return fn;
+  size_t len;
+  uint8_t *buf = JS_WriteObject(c, &len, fn, JS_WRITE_OBJ_BYTECODE);
+  JS_FreeValue(c, fn);
+  if (!buf) return JS_EXCEPTION;
+  JSValue ab = JS_NewArrayBufferCopy(c, buf, len);
+  js_free(c, buf);
+  return ab;
+}
+
+/* evalBytecode(buffer): runs what compileBytecode made (JS_ReadObject, no parsing) and
+ * returns the script's completion value. */
+static JSValue f_eval_bytecode(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv) {
+  size_t len;
+  uint8_t *buf = JS_GetArrayBuffer(c, &len, argv[0]);
+  if (!buf) return JS_EXCEPTION;
+  JSValue fn = JS_ReadObject(c, buf, len, JS_READ_OBJ_BYTECODE);
+  if (JS_IsException(fn)) return fn;
+  return JS_EvalFunction(c, fn);
+}
+
 static const JSCFunctionListEntry ext_funcs[] = {
+  JS_CFUNC_DEF("compileBytecode", 1, f_compile_bytecode),
+  JS_CFUNC_DEF("evalBytecode", 1, f_eval_bytecode),
   JS_CFUNC_DEF("randomHex", 1, f_random_hex),
   JS_CFUNC_DEF("inputString", 0, f_input_string),
   JS_CFUNC_DEF("outputString", 1, f_output_string),
@@ -326,7 +417,8 @@ EXPORT("wizer.initialize") void core_initialize(void) {
   __wasm_call_ctors();
   size_t len;
   uint8_t *src = read_stdin(&len);
-  rt = JS_NewRuntime();
+  zero_freed = 1;
+  rt = JS_NewRuntime2(&core_malloc_funcs, NULL);
   JS_SetMemoryLimit(rt, CORE_JS_MEMORY_BYTES);
   JS_SetMaxStackSize(rt, CORE_JS_STACK_BYTES);
   ctx = JS_NewContext(rt);
@@ -349,8 +441,10 @@ EXPORT("wizer.initialize") void core_initialize(void) {
   JS_FreeValue(ctx, r);
   JSContext *jc;
   while (JS_ExecutePendingJob(rt, &jc) > 0) {}
+  wipe(src, 0, len);
   free(src);
   JS_RunGC(rt);
+  zero_freed = 0;
 #ifdef CORE_DUMP_MEMORY
   JSMemoryUsage mu;
   JS_ComputeMemoryUsage(rt, &mu);

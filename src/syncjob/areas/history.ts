@@ -29,6 +29,7 @@ import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor,
 import type { Run } from '../run.js';
 import { OVERLAP_MS } from '../overlap.js';
 import { eachEpisode } from '../../trakt/items.js';
+import { recordNotFound } from '../../match/notfound.js';
 import { HistoryShards, monthOf } from './history-shards.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 
@@ -101,7 +102,9 @@ function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     return 'next';
   }
   // A double episode's play is a play of each episode it holds.
-  const mine = r.entries.filter((e: LibraryEntry) => e?.item && !excluded(f, e.item)).flatMap((e) => eachEpisode(e.item).map((item) => (item === e.item ? e : { ...e, item })));
+  // Matches fixed by hand give Trakt's ids; a double episode's play is a play of each episode it holds.
+  const m = run.matches;
+  const mine = r.entries.filter((e: LibraryEntry) => e?.item && !excluded(f, e.item)).flatMap((e) => eachEpisode(m.toTrakt(e.item)).map((item) => (item === e.item ? e : { ...e, item })));
   addMonths(s, shards(run).learn(mine, []));
   s.read += r.entries.length;
   run.job.progress = { label: 'history: reading the library', done: s.read, total: 0 };
@@ -173,7 +176,8 @@ function importPlays(run: Run, a: AreaJob, s: S): Outcome {
   }
   const chunk = readList<Change>(run.host, planKey(run, 'import'), s.importIdx, Math.min(s.imports, s.importIdx + CHUNK));
   run.spend();
-  const results = run.host.libraryApply(run.userId, chunk);
+  const m = run.matches;
+  const results = run.host.libraryApply(run.userId, chunk.map((c) => ({ ...c, item: m.toLocal(c.item) })));
   const ok: Change[] = [], no: Change[] = [];
   chunk.forEach((c, i) => (results[i]?.ok ? ok : no).push(c));
   const sh = shards(run);
@@ -212,6 +216,7 @@ function send(run: Run, a: AreaJob, s: S, idx: number[]): Outcome {
     return onStop(run, a, r);
   }
   const nf = notFoundIndices(r.body, plays);
+  recordNotFound(run.host, run.userId, plays.filter((_, j) => nf.has(j)).map((p) => p.item), 'history');
   delivered(run, a, s, idx, plays, nf);
   return { yield: 'waiting for the next write slot' };
 }

@@ -20,6 +20,7 @@ import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor,
 import type { Run } from '../run.js';
 import { notFoundIndices } from '../notfound.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
+import { recordNotFound } from '../../match/notfound.js';
 
 export interface ThreeWaySpec {
   name: AreaName & ThreeWayState['kind'];
@@ -89,7 +90,8 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     }
     if (!s.local.done) {
       const r = libraryPage(run, { kind: spec.libraryKind }, s.local);
-      if (r.kind === 'page') s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries);
+      const m = run.matches;
+      if (r.kind === 'page') s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries.map((e) => ({ ...e, item: m.toTrakt(e.item) })));
       return 'next';
     }
     return plan(run, a, s);
@@ -139,7 +141,8 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       if (!run.hasTime()) return { yield: 'time budget' };
       const chunk = ops.local.slice(idx.local, idx.local + CHUNK);
       run.spend();
-      const results = run.host.libraryApply(run.userId, chunk);
+      const m = run.matches;
+      const results = run.host.libraryApply(run.userId, chunk.map((c) => ({ ...c, item: m.toLocal(c.item) })));
       chunk.forEach((_, i) => {
         if (results[i]?.ok) rep.sentLocal++;
         else { rep.notInLibrary++; s.refused.local.push(idx.local + i); }
@@ -157,6 +160,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       if (!r.ok) return onStop(run, a, r);
       const nf = notFoundIndices(r.body, slice);
       for (const j of nf) s.refused[which].push(idx[which] + j);
+      recordNotFound(run.host, run.userId, slice.filter((_, j) => nf.has(j)).map((o) => o.item), spec.name);
       rep.sentRemote += slice.length - nf.size;
       rep.notFound += nf.size;
       idx[which] += slice.length;

@@ -1,0 +1,30 @@
+// The item-scoped actions `match` (fix which Trakt item a library item is) and
+// `clear_match`. A wrong or unknown id gets a clear message, and nothing changes.
+import type { HostApi } from '../host/api.js';
+import type { MediaItem } from '../schemas/media.js';
+import type { ActionOutput } from '../schemas/events.js';
+import { label } from '../outbox/outbox.js';
+import { clearMatch, lookupMatch, parseMatchQuery, saveMatch } from '../match/match.js';
+import { forgetNotFound } from '../match/notfound.js';
+import { userContext } from './context.js';
+
+export function matchImpl(host: HostApi, userId: string, item: MediaItem, params: Record<string, unknown>): ActionOutput {
+  const raw = typeof params.query === 'string' ? params.query : '';
+  if (!raw.trim()) return { ok: false, message: 'Give a Trakt URL, slug or id, or an imdb, tmdb or tvdb id (for example tt1375666 or tmdb:27205).' };
+  const q = parseMatchQuery(raw, item);
+  if (!q) return { ok: false, message: `"${raw.trim().slice(0, 80)}" is not a Trakt URL, slug or id, nor an imdb (tt…), tmdb or tvdb id.` };
+  const ctx = userContext(host, userId);
+  if (!ctx.connected) return { ok: false, message: 'Connect Trakt first: the match is checked on Trakt.' };
+  const r = lookupMatch(ctx.client, q, item);
+  if (!r.ok) return { ok: false, message: `Nothing changed: ${r.message}` };
+  saveMatch(host, userId, item, r.ids, r.title);
+  forgetNotFound(host, userId, item);
+  const what = r.title ? `"${r.title}"` : 'that item';
+  return { ok: true, message: `${label(item)} is now matched to Trakt's ${what} (trakt id ${r.ids.trakt ?? '?'}). Scrobbles and every sync use it from now on.`, data: { ids: r.ids } };
+}
+
+export function clearMatchImpl(host: HostApi, userId: string, item: MediaItem): ActionOutput {
+  return clearMatch(host, userId, item)
+    ? { ok: true, message: `The manual match of ${label(item)} was removed: it goes by its own ids again.` }
+    : { ok: true, message: `${label(item)} has no manual match.` };
+}
