@@ -65,8 +65,9 @@ function withoutUnsent(s: Session): Session {
 /** Ends the session's previous item at its last known progress, with the usual watched rule. */
 function endPrevious(ctx: UserContext, ev: PlaybackEvent, prev: Session, now: number): { out: HookOutput; held: boolean } {
   const progress = extrapolate(prev, now);
+  // Its own pending slot (`<session>/end`): held back too, it still goes before the new start.
   const stop: PlaybackEvent = {
-    ...ev, event_id: `${ev.event_id}/end`, state: 'stop', item: prev.item, completed: false,
+    ...ev, event_id: `${ev.event_id}/end`, session_id: `${ev.session_id}/end`, state: 'stop', item: prev.item, completed: false,
     position_ms: prev.durationMs ? Math.round((progress / 100) * prev.durationMs) : 0, duration_ms: prev.durationMs ?? 0,
   };
   const d = decide(prev, stop, now, ctx.user.minProgress);

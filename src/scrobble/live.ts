@@ -56,7 +56,12 @@ export function queueLive(host: HostApi, userId: string, p: PendingLive, sendAt:
     dropLive(host, userId, p.sessionId);
     return false;
   }
-  update<PendingMap>(host, keys.live(userId), (cur) => ({ ...(cur ?? {}), [p.sessionId]: p }));
+  // Re-inserted at the end: the flush sends in the order the states were last set (an
+  // ended item's stop before the new item's start of the same session).
+  update<PendingMap>(host, keys.live(userId), (cur) => {
+    const { [p.sessionId]: _, ...rest } = cur ?? {};
+    return { ...rest, [p.sessionId]: p };
+  });
   host.scheduleSet(scheduleNames.live(userId), sendAt, { user_id: userId });
   return true;
 }

@@ -121,4 +121,25 @@ describe('a reused session_id', () => {
     expect(w.sim.playback('alice')).toEqual([expect.objectContaining({ movie: expect.objectContaining({ ids: expect.objectContaining({ tmdb: 27205 }) }) })]);
     expect(w.sim.watching('alice')).toMatchObject({ movie: { ids: { tmdb: 949 } } });
   });
+
+  it('both held back by the spacing: the old item is still stopped before the new one starts', async () => {
+    await play('start', 30, movieItem(0));
+    await w.advance(500);
+    expect((await play('start', 0, movieItem(1))).status).toBe('queued');
+    await w.advance(5_000);
+    expect(writes()).toEqual(['/scrobble/start', '/scrobble/stop', '/scrobble/start']);
+    expect(w.sim.playback('alice')).toEqual([expect.objectContaining({ progress: expect.closeTo(30, 1), movie: expect.objectContaining({ ids: expect.objectContaining({ tmdb: 27205 }) }) })]);
+    expect(w.sim.watching('alice')).toMatchObject({ movie: { ids: { tmdb: 603 } } });
+  });
+
+  it('an older state of the old item already waiting does not reorder them', async () => {
+    await play('start', 30, movieItem(0));
+    await w.advance(300);
+    expect((await play('pause', 30, movieItem(0))).status).toBe('queued');
+    await w.advance(300);
+    expect((await play('start', 0, movieItem(1))).status).toBe('queued');
+    await w.advance(5_000);
+    expect(writes()).toEqual(['/scrobble/start', '/scrobble/stop', '/scrobble/start']);
+    expect(w.sim.watching('alice')).toMatchObject({ movie: { ids: { tmdb: 603 } } });
+  });
 });

@@ -7,7 +7,7 @@ import { ROOT } from '../helpers/plugin-paths.js';
 import { callRaw, loadRaw } from '../helpers/raw-plugin.js';
 
 const source = readFileSync(join(ROOT, 'tests/fixtures/probe.js'), 'utf8');
-const opts = { exports: ['random', 'recurse', 'echo', 'fail', 'alloc', 'deepStringify', 'randomHex'], hostFunctions: [] };
+const opts = { exports: ['random', 'recurse', 'echo', 'fail', 'alloc', 'deepStringify', 'randomHex', 'bytecode'], hostFunctions: [] };
 const wasm = compilePlugin(source, opts);
 const module = new WebAssembly.Module(wasm);
 
@@ -86,5 +86,18 @@ describe('engine core', () => {
     expect((r as { error: string }).error).toMatch(/out of memory/);
     expect(await callRaw(p, 'echo', 'still here')).toEqual({ ok: true, output: 'still here' });
     await p.close();
+  });
+
+  it('runs bytecode compiled at build time; a bad buffer is a JS error, not a trap', async () => {
+    const p = await loadRaw(module);
+    expect(await callRaw(p, 'bytecode', '21')).toEqual({ ok: true, output: '42' });
+    expect(await callRaw(p, 'bytecode', 'bad')).toEqual({ ok: false, error: expect.stringMatching(/ArrayBuffer/) });
+    expect(await callRaw(p, 'bytecode', '5')).toEqual({ ok: true, output: '10' });
+    await p.close();
+  });
+
+  it('memory freed while the snapshot is taken is zeroed: a dropped string is not in the module', () => {
+    expect(Buffer.from(wasm).includes('FREED-BEFORE-SNAPSHOT')).toBe(false);
+    expect(Buffer.from(wasm).includes('.'.repeat(1000))).toBe(false);
   });
 });

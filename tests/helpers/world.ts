@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { RevengeHost } from '../../host-stubs/index.mjs';
 import { TraktSimulator } from '../../host-stubs/trakt-sim/index.mjs';
-import { DIST } from './plugin-paths.js';
+import { DIST, builtPlugin } from './plugin-paths.js';
 
 export const CLIENT = { client_id: 'test-client-id', client_secret: 'test-client-secret-value', redirect_uris: ['https://revenge.local/api/v1/plugins/trakt/callback'] };
 export const START = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -41,11 +41,14 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function makeWorld(opts: { users?: string[]; sim?: ConstructorParameters<typeof TraktSimulator>[0]; userSettings?: Record<string, unknown>; host?: Record<string, unknown> } = {}): Promise<World> {
+/** `tickIntervalSeconds`: the same package with another interval tick (long tests: fewer ticks); `host`: more host options. */
+export async function makeWorld(opts: { users?: string[]; sim?: ConstructorParameters<typeof TraktSimulator>[0]; userSettings?: Record<string, unknown>; host?: Record<string, unknown>; tickIntervalSeconds?: number } = {}): Promise<World> {
   let host!: RevengeHost;
   const sim = new TraktSimulator({ clock: () => host.clock.now(), ...opts.sim });
   const { origin } = await sim.start();
-  host = await RevengeHost.load(DIST, { startMs: START, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'a'.repeat(64), ...opts.host });
+  const built = opts.tickIntervalSeconds ? builtPlugin() : null;
+  const pkg = built ? { ...built, manifest: { ...built.manifest, tick: { intervalSeconds: opts.tickIntervalSeconds } } } : DIST;
+  host = await RevengeHost.load(pkg, { startMs: START, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'a'.repeat(64), ...opts.host });
   sim.addClient(CLIENT);
   sim.seedCatalog({ movies: MOVIES, shows: [SHOW] });
   const users = opts.users ?? ['alice'];
