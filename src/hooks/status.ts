@@ -12,6 +12,9 @@ import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
 import { loadSyncEngine } from '../syncjob/lazy.js';
 
+/** How often a settings page asks for `status` while a sign-in or a sync is under way. */
+export const STATUS_REFRESH_S = 3;
+
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export function statusImpl(host: HostApi, userId: string): ActionOutput {
@@ -56,5 +59,7 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
     lines.push(`Last error (${iso(ctx.profile.lastError.at)}): ${ctx.profile.lastError.message}`);
   }
   lines.push(...loadSyncEngine().syncStatus(host, userId, data));
-  return { ok: true, message: lines.join('\n'), data };
+  // Contract 5.3: the settings page asks again while something is under way.
+  const busy = data.connection === 'pending' || (data.sync as { running?: boolean } | undefined)?.running === true;
+  return { ok: true, message: lines.join('\n'), data, ...(busy ? { refresh_s: STATUS_REFRESH_S } : {}) };
 }
