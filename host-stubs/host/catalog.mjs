@@ -105,7 +105,8 @@ export function permissionGrowth(prev = {}, next = {}) {
 
 /**
  * An https URL as the host fetches it: through the origin map (https origin -> local
- * base URL), as http_send does. Anything but https is refused.
+ * base URL, which may carry a path prefix), as http_send does. Anything but https is
+ * refused.
  * @param {string} url @param {Record<string, string>} origins
  */
 export function routeUrl(url, origins = {}) {
@@ -117,7 +118,8 @@ export function routeUrl(url, origins = {}) {
   }
   if (u.protocol !== 'https:') throw new CatalogError(`${url} is not an https URL (a catalog and its packages are fetched over https only)`);
   const routed = origins[u.origin];
-  return routed ? new URL(`${u.pathname}${u.search}`, routed).href : u.href;
+  // A base with a path (http://127.0.0.1:8470/catalog-files/) keeps it: the path is appended.
+  return routed ? `${routed.replace(/\/+$/, '')}${u.pathname}${u.search}` : u.href;
 }
 
 /** @param {string} url @param {{ origins?: Record<string,string>, fetch?: typeof fetch, maxBytes: number }} o */
