@@ -42,8 +42,10 @@ const PAGE = `<!doctype html>
 <body><div id="root"></div><script type="module" src="/app.js"></script></body>
 </html>
 `;
+// 'unsafe-eval': Ajv (which JSONForms uses too) compiles the manifest's JSON Schemas into
+// functions in the page. Only this app's own bundle runs: no inline script, no other origin.
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-eval'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
@@ -115,6 +117,7 @@ export async function startWebApp({ port = 8470, dataDir = join(root, 'demo-data
     const method = req.method ?? 'GET';
     if (method === 'GET' && path === '/') return void res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     if (method === 'GET' && path === '/app.js') return void res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/javascript; charset=utf-8' }).end(ui.js);
+    if (method === 'GET' && path === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end();
     if (method === 'GET' && path === '/app.css') return void res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/css; charset=utf-8' }).end(ui.css);
     if (method === 'GET' && path.startsWith('/catalog-files/')) {
       const bytes = app.catalogFile(decodeURIComponent(path.slice('/catalog-files/'.length)));

@@ -153,7 +153,12 @@ export function SettingsForm({ view, onSave, title }) {
       <SecretsContext.Provider value={{ saved: view.secretsSet }}>
         <JsonForms schema={schema} uischema={uiSchema} data={data} renderers={renderers} cells={vanillaCells}
           validationMode="NoValidation" additionalErrors={errors} config={{ showUnfocusedDescription: true }}
-          onChange={({ data: d }) => { setData(d); if (state.kind === 'saved' || state.kind === 'refused') setState({ kind: 'idle' }); }} />
+          onChange={({ data: d }) => {
+            // JSONForms also reports the data it was given: only a real edit clears "Saved."
+            if (JSON.stringify(d) === JSON.stringify(data)) return;
+            setData(d);
+            if (state.kind === 'saved' || state.kind === 'refused') setState({ kind: 'idle' });
+          }} />
       </SecretsContext.Provider>
       {summary.length > 0 && (
         <div className="error-summary" role="alert" aria-label="Problems in the form">
