@@ -3,7 +3,7 @@
 //   node host-stubs/web/server.mjs [--port N] [--reset] [--real] [--data DIR]
 // --port: default 8470 (0 = any free port); --reset: start with an empty data folder;
 // --real: the real api.trakt.tv instead of the simulator (enter your Trakt app's client
-// id and secret on the server page); --data: default ./demo-data/web.
+// id and secret on the server page); --data: default ./web-data.
 //
 // Security: the server binds to loopback only and answers only requests whose Host is
 // its own; a state-changing request must be a same-origin JSON request (content-type
@@ -55,7 +55,7 @@ const SECURITY_HEADERS = {
  * Starts the app. Resolves `{ url, app, close }`.
  * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean }} [o]
  */
-export async function startWebApp({ port = 8470, dataDir = join(root, 'demo-data', 'web'), reset = false, real = false, quiet = false } = {}) {
+export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false } = {}) {
   if (reset) rmSync(dataDir, { recursive: true, force: true });
   const ui = await bundleUi();
   const app = new WebApp({ root, dataDir, real });
