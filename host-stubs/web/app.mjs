@@ -9,6 +9,7 @@ import { RevengeHost } from '../host/host.mjs';
 import { HostError, ManifestError, PackageError, PluginCallError } from '../host/errors.mjs';
 import { Library } from '../host/library.mjs';
 import { writeOnlyPaths } from '../host/manifest.mjs';
+import { getAt, setAt } from '../host/settings.mjs';
 import { sha256Hex } from '../host/wasm.mjs';
 import { CatalogError, describePermissions, fetchCatalog, fetchPackage, offerFor, permissionGrowth } from '../host/catalog.mjs';
 import { TraktSimulator } from '../trakt-sim/index.mjs';
@@ -315,10 +316,13 @@ export class WebApp {
     if (!isObject(secrets)) throw new UserError(400, 'secrets must be an object of JSON pointers');
     const paths = writeOnlyPaths(form.schema);
     const values = structuredClone(body.values);
+    for (const p of paths) {
+      if (getAt(values, p) !== undefined) throw new UserError(400, `values${p} is a writeOnly field: send it in secrets (a page never holds its value)`);
+    }
     for (const [p, v] of Object.entries(secrets)) {
       if (!paths.includes(p)) throw new UserError(400, `secrets${p} is not a writeOnly field of the form`);
       if (v !== null && typeof v !== 'string') throw new UserError(400, `secrets${p} must be a string, or null to clear it`);
-      setPointer(values, p, v);
+      setAt(values, p, v);
     }
     try {
       if (scope === 'server') host.setServerSettings(values);
@@ -518,15 +522,4 @@ export class WebApp {
     if (!ok) throw new UserError(404, `the simulator knows no pending code ${body.code}`);
     return { message: `Code ${body.code} approved for ${user} on the simulated trakt.tv.` };
   }
-}
-
-/** @param {any} obj @param {string} pointer @param {unknown} value */
-function setPointer(obj, pointer, value) {
-  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let node = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (!isObject(node[p])) node[p] = {};
-    node = node[p];
-  }
-  node[parts[parts.length - 1]] = value;
 }
