@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+// @ts-ignore: plain ESM with JSDoc types
 import { RevengeHost } from '../../host-stubs/index.mjs';
 import { TraktSimulator } from '../../host-stubs/trakt-sim/index.mjs';
 // @ts-ignore: plain ESM with JSDoc types

@@ -41,11 +41,11 @@ function raw(method: string, path: string, headers: Record<string, string>, body
     req.end(body);
   });
 }
-const post = async (path: string, body: unknown) => {
+const post = async (path: string, body: unknown): Promise<{ status: number; body: any }> => {
   const r = await fetch(new URL(`/api${path}`, web.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: r.status, body: await r.json() };
 };
-const get = async (path: string) => (await fetch(new URL(`/api${path}`, web.url))).json();
+const get = async (path: string): Promise<any> => (await fetch(new URL(`/api${path}`, web.url))).json();
 const entryIndex = async (id: string, version: string) => (await get('/catalog')).entries.find((e: any) => e.id === id && e.version === version).index;
 
 beforeAll(async () => {

@@ -60,7 +60,7 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
   const settled = (fn: () => Promise<unknown>, value: unknown) => expect.poll(fn, { timeout: 5_000 }).toBe(value);
 
   const go = async (hash: string, heading: RegExp) => {
-    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.evaluate((h) => { (globalThis as any).location.hash = h; }, hash);
     await page.getByRole('heading', { level: 1, name: heading }).waitFor();
   };
   const userPage = async () => {
