@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { startWebApp } from '../../host-stubs/web/server.mjs';
 import { DIST, ROOT } from '../helpers/plugin-paths.js';
 import { HAVE_BROWSER, checkA11y, launch, shot } from './browser.js';
+import { buildProbe, probeManifest } from '../host/fixtures/build.js';
 
 const SECRET = 'web-flow-client-secret-9f3a';
 const CLIENT_ID = 'web-flow-client';
@@ -228,5 +229,39 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
     // No API answer ever carried the client secret.
     expect(apiBodies.length).toBeGreaterThan(20);
     expect(apiBodies.filter((t) => t.includes(SECRET))).toEqual([]);
+  });
+
+  it("an item page shows the plugin's item actions with their params form (fixture plugin)", async () => {
+    const wasm = buildProbe();
+    const dir = join(tmp, 'probe');
+    mkdirSync(dir, { recursive: true });
+    const m = probeManifest(wasm, { apiRevision: 2 });
+    m.actions.push({
+      id: 'match', scope: 'item', label: 'Fix the match', description: 'Tell the plugin which Trakt movie this is.',
+      params: { schema: { type: 'object', properties: { tmdb: { type: 'integer', minimum: 1, title: 'TMDB id', description: 'The id on themoviedb.org' } }, required: ['tmdb'] } },
+    });
+    writeFileSync(join(dir, 'plugin.manifest.json'), JSON.stringify(m));
+    writeFileSync(join(dir, 'plugin.wasm'), wasm);
+    web.app.publish(dir);
+    await go('#/library', /Library/);
+    await go('#/catalog', /Plugin catalog/);
+    await page.getByRole('link', { name: 'Review and install Probe 1.0.0' }).click();
+    await page.getByLabel('I allow Probe to do all of the above').check();
+    await page.getByRole('button', { name: 'Install Probe' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Probe 1.0.0 is installed' }).waitFor();
+    await go('#/item/movie-27205', /Inception \(2010\)/);
+    await page.getByRole('button', { name: 'Fix the match…' }).click();
+    const tmdb = page.getByLabel('TMDB id');
+    await tmdb.fill('0');
+    await page.locator('.validation_error').filter({ hasText: 'must be >= 1' }).waitFor();
+    const submit = page.getByRole('button', { name: 'Fix the match', exact: true });
+    await settled(() => submit.isDisabled(), true);
+    await checkA11y(page, 'item action form');
+    await tmdb.fill('27205');
+    await settled(() => submit.isDisabled(), false);
+    await submit.click();
+    await page.locator('.action-output.ok').waitFor();
+    expect(JSON.parse(web.app.host.kv.get('seen/action/match').value)).toMatchObject({ user_id: 'alice', item: { type: 'movie', ids: { tmdb: 27205 } }, params: { tmdb: 27205 } });
+    await shot(page, '7-item-action');
   });
 });
