@@ -656,7 +656,11 @@ export class RevengeHost {
         continue;
       }
       const pending = this.pendingUpgrade();
-      if (!pending || !this.manifest?.hooks.includes('action')) return;
+      if (!pending) return;
+      if (!this.manifest?.hooks.includes('action')) {
+        this.stateQ.del.run(this.pluginId, 'pending_upgrade'); // no on_action to tell
+        return;
+      }
       const run = (async () => {
         try {
           const text = await this.callExport('on_action', { action: 'plugin_upgraded', params: { from_version: pending.from_version } }, { lifecycle: true, crashAfterHostCalls: o.crashAfterHostCalls });

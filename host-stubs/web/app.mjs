@@ -81,7 +81,14 @@ export class WebApp {
     if (fresh) this.library.seed(librarySeed());
     if (existsSync(join(this.root, 'dist', 'plugin.manifest.json'))) this.publish(join(this.root, 'dist'));
     const st = this.#state();
-    if (st.installed && existsSync(join(this.installedDir, 'plugin.manifest.json'))) await this.#loadHost(this.installedDir);
+    if (st.installed && existsSync(join(this.installedDir, 'plugin.manifest.json'))) {
+      try {
+        await this.#loadHost(this.installedDir);
+      } catch (e) {
+        // Shown on the catalog page; the package stays on disk for a look.
+        this.loadProblem = `The installed ${st.installed.id} ${st.installed.version} could not be loaded: ${/** @type {Error} */ (e).message}`;
+      }
+    }
     this.progressTimer = setInterval(() => this.#progressTick().catch(() => {}), 5_000);
     this.progressTimer.unref();
   }

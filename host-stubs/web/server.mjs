@@ -145,7 +145,7 @@ export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'
   async function route(method, path, body, q) {
     const user = q.get('user') ?? undefined;
     switch (`${method} ${path}`) {
-      case 'GET /state': return { installed: app.installedSummary(), simulator: !!app.sim, users: USERS, catalog_url: CATALOG_URL };
+      case 'GET /state': return { installed: app.installedSummary(), simulator: !!app.sim, users: USERS, catalog_url: CATALOG_URL, problem: app.loadProblem ?? null };
       case 'GET /catalog': return app.catalog();
       case 'POST /review': return app.review(body);
       case 'POST /install': return app.install(body);

@@ -57,6 +57,7 @@ function CatalogPage({ state, refresh }) {
     <>
       <h1>Plugin catalog</h1>
       <p className="muted">Catalog: <code>{state?.catalog_url}</code></p>
+      {state?.problem && <ErrorBox error={new Error(state.problem)} />}
       {done && <p className="ok-box" role="status">{done}</p>}
       {err && <ErrorBox error={err} />}
       {installed && (
