@@ -112,6 +112,15 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
     await page.getByRole('button', { name: 'Clear Trakt client secret' }).waitFor();
     await settled(() => save.isDisabled(), true);
     expect(await page.content()).not.toContain(SECRET);
+    // A required secret cannot be cleared; Replace opens a password field, Keep saved closes it.
+    await page.getByRole('button', { name: 'Clear Trakt client secret' }).click();
+    await expect(page.getByRole('alert', { name: 'Problems in the form' }).innerText()).resolves.toMatch(/Trakt client secret: is required; it cannot be cleared/);
+    await settled(() => save.isDisabled(), true);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Replace Trakt client secret' }).click();
+    expect(await page.getByLabel('Trakt client secret').getAttribute('type')).toBe('password');
+    await page.getByRole('button', { name: 'Keep saved' }).click();
+    await settled(() => save.isDisabled(), true);
     expect(web.app.host.settings.load('server', '')).toMatchObject({ client_id: CLIENT_ID, client_secret: SECRET });
     await checkA11y(page, 'server settings');
     await shot(page, '3-server-settings');

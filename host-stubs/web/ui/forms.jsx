@@ -1,16 +1,20 @@
 // Forms rendered by JSONForms from the manifest: settings pages and action params.
+// JSONForms runs uncontrolled: it gets data to start from (again only after a save or a
+// discard, with a fresh key) and reports every change with its Ajv errors. Feeding each
+// change back as a prop would race its own state and can drop a keystroke.
 // writeOnly fields get a renderer of their own: the page never has their value, so it
-// shows "saved" with Replace and Clear, or a password field for a new value. The page
-// validates with Ajv itself (errors at the field through additionalErrors, and in a
-// summary), because a saved secret it does not have must count as present.
-import { createContext, useContext, useMemo, useState } from 'react';
+// shows "Saved" with Replace and Clear, or a password field for a new value. A saved
+// secret the page does not have counts as present: it is taken out of `required` in the
+// schema JSONForms validates with; clearing a required one is refused by the page.
+import { createContext, useContext, useMemo, useRef, useState } from 'react';
 import { JsonForms, withJsonFormsControlProps } from '@jsonforms/react';
 import { vanillaCells, vanillaRenderers } from '@jsonforms/vanilla-renderers';
 import { and, createAjv, isControl, rankWith, schemaMatches } from '@jsonforms/core';
 
-const SecretsContext = createContext({ saved: [] });
+const SecretsContext = createContext({ saved: [], cleared: [], setCleared: () => {} });
 const ajv = createAjv({ allErrors: true, verbose: true, strict: false });
 ajv.addFormat('password', true);
+const CONFIG = { showUnfocusedDescription: true };
 
 /** `a.b` (a JSONForms path) -> `/a/b` (a JSON pointer, as the host names secrets). */
 const pointerOf = (path) => `/${path.split('.').map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
@@ -23,48 +27,60 @@ function getAt(obj, pointer) {
   }
   return n;
 }
-function setAt(obj, pointer, value) {
+function deleteAt(obj, pointer) {
   const ps = partsOf(pointer);
   let n = obj;
   for (const p of ps.slice(0, -1)) {
-    if (n[p] === null || typeof n[p] !== 'object') n[p] = {};
+    if (n[p] === null || typeof n[p] !== 'object') return;
     n = n[p];
   }
-  if (value === undefined) delete n[ps[ps.length - 1]];
-  else n[ps[ps.length - 1]] = value;
+  delete n[ps[ps.length - 1]];
 }
+/** The schema node that holds the property a pointer names, and that property's name. */
+function parentOf(schema, pointer) {
+  const ps = partsOf(pointer);
+  let s = schema;
+  for (const p of ps.slice(0, -1)) s = s?.properties?.[p];
+  return { node: s, name: ps[ps.length - 1] };
+}
+const isRequired = (schema, pointer) => {
+  const { node, name } = parentOf(schema, pointer);
+  return Array.isArray(node?.required) && node.required.includes(name);
+};
 
-// data: undefined = keep what is saved; '' = replacing, nothing typed yet; a string = the
-// new value; null = clear it on save.
-function SecretControl({ data, handleChange, path, label, id, errors, description, required, visible, enabled }) {
-  const { saved } = useContext(SecretsContext);
-  const isSaved = saved.includes(pointerOf(path));
+function SecretControl({ data, handleChange, path, label, id, errors, description, visible, enabled, required }) {
+  const { saved, cleared, setCleared } = useContext(SecretsContext);
+  const pointer = pointerOf(path);
+  const isSaved = saved.includes(pointer);
+  const isCleared = cleared.includes(pointer);
+  const [replacing, setReplacing] = useState(false);
   if (!visible) return null;
   const inputId = `${id}-input`;
-  const help = errors ? <div className="validation_error" id={`${inputId}-help`}>{errors}</div> : description ? <div className="input-description" id={`${inputId}-help`}>{description}</div> : null;
+  const problem = isCleared && required ? 'is required: it cannot be cleared, only replaced' : errors;
+  const help = problem ? <div className="validation_error" id={`${inputId}-help`}>{problem}</div> : description ? <div className="input-description" id={`${inputId}-help`}>{description}</div> : null;
   let body;
-  if (data === null) {
+  if (isCleared) {
     body = (
       <div className="secret-row">
         <span className="secret-state" id={inputId}>Will be cleared when you save</span>
-        <button type="button" onClick={() => handleChange(path, undefined)}>Undo</button>
+        <button type="button" onClick={() => setCleared(pointer, false)}>Undo</button>
       </div>
     );
-  } else if (isSaved && data === undefined) {
+  } else if (isSaved && !replacing) {
     body = (
       <div className="secret-row">
         <span className="secret-state" id={inputId}>Saved</span>
-        <button type="button" disabled={!enabled} onClick={() => handleChange(path, '')} aria-label={`Replace ${label}`}>Replace</button>
-        <button type="button" disabled={!enabled} onClick={() => handleChange(path, null)} aria-label={`Clear ${label}`}>Clear</button>
+        <button type="button" disabled={!enabled} onClick={() => setReplacing(true)} aria-label={`Replace ${label}`}>Replace</button>
+        <button type="button" disabled={!enabled} onClick={() => setCleared(pointer, true)} aria-label={`Clear ${label}`}>Clear</button>
       </div>
     );
   } else {
     body = (
       <div className="secret-row">
         <input type="password" id={inputId} autoComplete="new-password" value={data ?? ''} disabled={!enabled}
-          aria-describedby={help ? `${inputId}-help` : undefined} aria-invalid={errors ? 'true' : undefined}
-          onChange={(e) => handleChange(path, e.target.value === '' && !isSaved ? undefined : e.target.value)} />
-        {isSaved && <button type="button" onClick={() => handleChange(path, undefined)}>Keep saved</button>}
+          aria-describedby={help ? `${inputId}-help` : undefined} aria-invalid={problem ? 'true' : undefined}
+          onChange={(e) => handleChange(path, e.target.value === '' ? undefined : e.target.value)} />
+        {isSaved && <button type="button" onClick={() => { setReplacing(false); handleChange(path, undefined); }}>Keep saved</button>}
       </div>
     );
   }
@@ -94,23 +110,11 @@ const labelOf = (schema, pointer) => {
   return s?.title ?? (partsOf(pointer).pop() || 'form');
 };
 
-/** Ajv errors for the data as it will be saved (a kept secret counts as present). */
-function validate(schema, data, secretPaths, saved) {
-  const probe = structuredClone(data);
-  for (const p of secretPaths) {
-    const v = getAt(data, p);
-    if ((v === undefined || v === '') && saved.includes(p)) setAt(probe, p, 'kept secret');
-    if (v === null) setAt(probe, p, undefined);
-  }
-  const fn = ajv.compile(schema);
-  return fn(probe) ? [] : fn.errors ?? [];
-}
-
 function summaryOf(schema, errors) {
-  return errors.map((e) => {
+  return [...new Set(errors.map((e) => {
     const pointer = e.keyword === 'required' ? `${e.instancePath}/${e.params.missingProperty}` : e.instancePath;
     return `${labelOf(schema, pointer)}: ${e.keyword === 'required' ? 'is required' : e.message}`;
-  });
+  }))];
 }
 
 /**
@@ -119,29 +123,56 @@ function summaryOf(schema, errors) {
  */
 export function SettingsForm({ view, onSave, title }) {
   const { schema, uiSchema } = view.form;
-  const initial = useMemo(() => withDefaults(schema, view.values), [view]);
-  // '' in a secret means "replacing, nothing typed": the same as unchanged.
-  const comparable = (d) => { const c = structuredClone(d); for (const p of view.secretPaths) if (getAt(c, p) === '') setAt(c, p, undefined); return JSON.stringify(c); };
-  const [data, setData] = useState(initial);
+  const [gen, setGen] = useState(0);
+  const [base, setBase] = useState(() => ({ values: withDefaults(schema, view.values), saved: view.secretsSet }));
+  const [data, setData] = useState(base.values);
+  const [errors, setErrors] = useState([]);
+  const [cleared, setClearedList] = useState([]);
   const [state, setState] = useState({ kind: 'idle' });
-  const errors = useMemo(() => validate(schema, data, view.secretPaths, view.secretsSet), [schema, data, view]);
-  const dirty = comparable(data) !== JSON.stringify(initial);
-  const summary = summaryOf(schema, errors);
+  const last = useRef(JSON.stringify(base.values));
+  // A saved secret is present even though the page does not hold it.
+  const validateWith = useMemo(() => {
+    const s = structuredClone(schema);
+    for (const p of base.saved) {
+      const { node, name } = parentOf(s, p);
+      if (Array.isArray(node?.required)) node.required = node.required.filter((r) => r !== name);
+    }
+    return s;
+  }, [schema, base]);
+  const clearProblems = cleared.filter((p) => isRequired(schema, p)).map((p) => `${labelOf(schema, p)}: is required; it cannot be cleared, only replaced`);
+  const summary = [...summaryOf(schema, errors), ...clearProblems];
+  const dirty = JSON.stringify(data) !== JSON.stringify(base.values) || cleared.length > 0;
+  const edited = () => setState((st) => (st.kind === 'saved' || st.kind === 'refused' ? { kind: 'idle' } : st));
+  const restart = (values, saved) => {
+    const b = { values, saved };
+    setBase(b);
+    setData(values);
+    setErrors([]);
+    setClearedList([]);
+    last.current = JSON.stringify(values);
+    setGen((g) => g + 1);
+  };
+  const secrets = useMemo(() => ({
+    saved: base.saved,
+    cleared,
+    setCleared: (p, on) => { setClearedList((l) => (on ? [...l.filter((x) => x !== p), p] : l.filter((x) => x !== p))); edited(); },
+  }), [base, cleared]);
 
   async function save(e) {
     e.preventDefault();
-    if (errors.length) return;
+    if (summary.length) return;
     const values = structuredClone(data);
-    const secrets = {};
+    const out = {};
     for (const p of view.secretPaths) {
       const v = getAt(values, p);
-      setAt(values, p, undefined);
-      if (v !== undefined && v !== '') secrets[p] = v;
+      deleteAt(values, p);
+      if (typeof v === 'string') out[p] = v;
     }
+    for (const p of cleared) out[p] = null;
     setState({ kind: 'saving' });
     try {
-      const next = await onSave({ values, secrets });
-      setData(withDefaults(schema, next.values));
+      const next = await onSave({ values, secrets: out });
+      restart(withDefaults(schema, next.values), next.secretsSet);
       setState({ kind: 'saved' });
     } catch (err) {
       setState({ kind: 'refused', message: err.message });
@@ -150,14 +181,16 @@ export function SettingsForm({ view, onSave, title }) {
 
   return (
     <form className="settings-form" onSubmit={save} noValidate aria-label={title}>
-      <SecretsContext.Provider value={{ saved: view.secretsSet }}>
-        <JsonForms schema={schema} uischema={uiSchema} data={data} renderers={renderers} cells={vanillaCells}
-          validationMode="NoValidation" additionalErrors={errors} config={{ showUnfocusedDescription: true }}
-          onChange={({ data: d }) => {
-            // JSONForms also reports the data it was given: only a real edit clears "Saved."
-            if (JSON.stringify(d) === JSON.stringify(data)) return;
+      <SecretsContext.Provider value={secrets}>
+        <JsonForms key={gen} schema={validateWith} uischema={uiSchema} data={base.values} renderers={renderers} cells={vanillaCells}
+          ajv={ajv} validationMode="ValidateAndShow" config={CONFIG}
+          onChange={({ data: d, errors: errs }) => {
+            setErrors(errs ?? []);
+            const text = JSON.stringify(d);
+            if (text === last.current) return; // JSONForms also reports the data it started from
+            last.current = text;
             setData(d);
-            if (state.kind === 'saved' || state.kind === 'refused') setState({ kind: 'idle' });
+            edited();
           }} />
       </SecretsContext.Provider>
       {summary.length > 0 && (
@@ -167,8 +200,8 @@ export function SettingsForm({ view, onSave, title }) {
         </div>
       )}
       <div className="form-actions">
-        <button type="submit" className="primary" disabled={!dirty || errors.length > 0 || state.kind === 'saving'}>Save</button>
-        {dirty && <button type="button" onClick={() => { setData(initial); setState({ kind: 'idle' }); }}>Discard changes</button>}
+        <button type="submit" className="primary" disabled={!dirty || summary.length > 0 || state.kind === 'saving'}>Save</button>
+        {dirty && <button type="button" onClick={() => { restart(base.values, base.saved); setState({ kind: 'idle' }); }}>Discard changes</button>}
         <span role="status" aria-live="polite" className={`save-state ${state.kind}`}>
           {state.kind === 'saved' ? 'Saved.' : state.kind === 'saving' ? 'Saving…' : ''}
         </span>
@@ -180,15 +213,16 @@ export function SettingsForm({ view, onSave, title }) {
 
 /** An action's params form: validated by the page, then by the host before the plugin runs. */
 export function ParamsForm({ form, onSubmit, submitLabel, busy }) {
-  const [data, setData] = useState(() => withDefaults(form.schema, {}));
-  const errors = useMemo(() => validate(form.schema, data, [], []), [form, data]);
+  const [start] = useState(() => withDefaults(form.schema, {}));
+  const [data, setData] = useState(start);
+  const [errors, setErrors] = useState([]);
   const summary = summaryOf(form.schema, errors);
   return (
-    <form className="params-form" noValidate onSubmit={(e) => { e.preventDefault(); if (!errors.length) onSubmit(data); }} aria-label={`${submitLabel} parameters`}>
-      <JsonForms schema={form.schema} uischema={form.uiSchema} data={data} renderers={renderers} cells={vanillaCells}
-        validationMode="NoValidation" additionalErrors={errors} config={{ showUnfocusedDescription: true }} onChange={({ data: d }) => setData(d)} />
+    <form className="params-form" noValidate onSubmit={(e) => { e.preventDefault(); if (!summary.length) onSubmit(data); }} aria-label={`${submitLabel} parameters`}>
+      <JsonForms schema={form.schema} uischema={form.uiSchema} data={start} renderers={renderers} cells={vanillaCells}
+        ajv={ajv} validationMode="ValidateAndShow" config={CONFIG} onChange={({ data: d, errors: errs }) => { setData(d); setErrors(errs ?? []); }} />
       {summary.length > 0 && <div className="error-summary" role="alert"><ul>{summary.map((s) => <li key={s}>{s}</li>)}</ul></div>}
-      <button type="submit" className="primary" disabled={errors.length > 0 || busy}>{submitLabel}</button>
+      <button type="submit" className="primary" disabled={summary.length > 0 || busy}>{submitLabel}</button>
     </form>
   );
 }
