@@ -11,7 +11,7 @@ import { JsonForms, withJsonFormsControlProps } from '@jsonforms/react';
 import { vanillaCells, vanillaRenderers } from '@jsonforms/vanilla-renderers';
 import { and, createAjv, isControl, rankWith, schemaMatches } from '@jsonforms/core';
 
-const SecretsContext = createContext({ saved: [], cleared: [], setCleared: () => {} });
+const SecretsContext = createContext({ saved: [], cleared: [], setCleared: () => {}, schema: {} });
 const ajv = createAjv({ allErrors: true, verbose: true, strict: false });
 ajv.addFormat('password', true);
 const CONFIG = { showUnfocusedDescription: true };
@@ -48,9 +48,11 @@ const isRequired = (schema, pointer) => {
   return Array.isArray(node?.required) && node.required.includes(name);
 };
 
-function SecretControl({ data, handleChange, path, label, id, errors, description, visible, enabled, required }) {
-  const { saved, cleared, setCleared } = useContext(SecretsContext);
+function SecretControl({ data, handleChange, path, label, id, errors, description, visible, enabled }) {
+  const { saved, cleared, setCleared, schema } = useContext(SecretsContext);
   const pointer = pointerOf(path);
+  // From the manifest's schema: the one JSONForms validates with drops saved secrets from `required`.
+  const required = isRequired(schema, pointer);
   const isSaved = saved.includes(pointer);
   const isCleared = cleared.includes(pointer);
   const [replacing, setReplacing] = useState(false);
@@ -153,10 +155,11 @@ export function SettingsForm({ view, onSave, title }) {
     setGen((g) => g + 1);
   };
   const secrets = useMemo(() => ({
+    schema,
     saved: base.saved,
     cleared,
     setCleared: (p, on) => { setClearedList((l) => (on ? [...l.filter((x) => x !== p), p] : l.filter((x) => x !== p))); edited(); },
-  }), [base, cleared]);
+  }), [schema, base, cleared]);
 
   async function save(e) {
     e.preventDefault();
