@@ -3,7 +3,8 @@
 //   1. esbuild bundles src/index.ts (CommonJS, es2020: what QuickJS 2021 runs);
 //   2. toolchain/compile.mjs snapshots it inside the committed QuickJS core with Wizer
 //      and links the hook exports and the host functions the manifest grants;
-//   3. the manifest is copied with the module's sha256.
+//   3. the manifest is copied with the module's sha256;
+//   4. dist/catalog.json lists it (section 5.4), with the manifest file's sha256.
 // Deterministic: the same tree gives the same bytes.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -126,6 +127,20 @@ const lazyGroups = {
   },
 };
 
+/**
+ * dist/catalog.json (contract section 5.4): one entry for this plugin. `manifest` is
+ * relative, resolved against the catalog's own URL, so dist/ can be served from anywhere;
+ * `sha256` is the hash of the manifest file's bytes as written.
+ */
+export function catalogFor(manifest, manifestText) {
+  const entry = {
+    id: manifest.id, name: manifest.name, description: manifest.description, version: manifest.version, api: manifest.api,
+    ...(manifest.apiRevision ? { apiRevision: manifest.apiRevision } : {}),
+    homepage: manifest.homepage, manifest: 'plugin.manifest.json', sha256: createHash('sha256').update(manifestText).digest('hex'),
+  };
+  return JSON.stringify({ plugins: [entry] }, null, 2) + '\n';
+}
+
 export async function build({ quiet = false } = {}) {
   const started = performance.now();
   const pkg = JSON.parse(read('package.json'));
@@ -158,7 +173,9 @@ export async function build({ quiet = false } = {}) {
   const sha256 = createHash('sha256').update(wasm).digest('hex');
   mkdirSync(dist, { recursive: true });
   writeFileSync(join(dist, manifest.wasm.path), wasm);
-  writeFileSync(join(dist, 'plugin.manifest.json'), JSON.stringify({ ...manifest, wasm: { ...manifest.wasm, sha256 } }, null, 2) + '\n');
+  const manifestText = JSON.stringify({ ...manifest, wasm: { ...manifest.wasm, sha256 } }, null, 2) + '\n';
+  writeFileSync(join(dist, 'plugin.manifest.json'), manifestText);
+  writeFileSync(join(dist, 'catalog.json'), catalogFor(manifest, manifestText));
   const result = { wasmBytes: wasm.length, bundleBytes: bundle.length, sha256, exports, hostFunctions, ms: performance.now() - started };
   if (!quiet) {
     console.log(`dist/plugin.wasm: ${wasm.length} B (bundle ${bundle.length} B), sha256 ${sha256}, ${result.ms.toFixed(0)} ms`);

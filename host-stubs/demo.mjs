@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// npm start: the plugin at work, end to end, on this machine. It loads dist/plugin.wasm
-// into the stub Revenge host (persistent data folder, real-time clock), starts the Trakt
-// simulator on loopback, connects a demo user through the device flow, plays a movie and
-// an episode, rates and watchlists something, runs a sync, and tells what happened.
+// npm run demo: the plugin at work, end to end, printed (a smoke test; `npm start` opens
+// the web face instead, host-stubs/web). It loads dist/plugin.wasm into the stub Revenge
+// host (persistent data folder, real-time clock), starts the Trakt simulator on loopback,
+// connects a demo user through the device flow, plays a movie and an episode, rates and
+// watchlists something, runs a sync, and tells what happened.
 //
 // Against the real Trakt (cannot be tried from this build machine): set
 // TRAKT_CLIENT_ID and TRAKT_CLIENT_SECRET (an app from trakt.tv/oauth/applications) or pass

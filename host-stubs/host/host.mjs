@@ -9,7 +9,8 @@ import { HostError, PackageError, PluginCallError } from './errors.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpSend } from './http.mjs';
 import { KvStore, checkString } from './kv.mjs';
 import { Library } from './library.mjs';
-import { HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, grantedFunctions, validateManifest } from './manifest.mjs';
+import { HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, HOST_REVISION, compileSchema, grantedFunctions, validateManifest } from './manifest.mjs';
+import { compareSemver, permissionGrowth } from './catalog.mjs';
 import { HostClock, ScheduleStore } from './scheduler.mjs';
 import { SecretStore, loadSecretKey } from './secrets.mjs';
 import { SettingsStore } from './settings.mjs';
@@ -101,7 +102,7 @@ export function hookOutputProblem(hook, out) {
     if (typeof out.ok !== 'boolean') return 'output.ok must be a boolean';
     if ('message' in out && typeof out.message !== 'string') return 'output.message must be a string';
     if ('data' in out && !isObject(out.data)) return 'output.data must be an object';
-    return null;
+    return presentationProblem(out);
   }
   if (!['done', 'queued', 'ignored'].includes(out.status)) return 'output.status must be "done", "queued" or "ignored"';
   if ('detail' in out && typeof out.detail !== 'string') return 'output.detail must be a string';
@@ -109,7 +110,41 @@ export function hookOutputProblem(hook, out) {
 }
 
 /**
+ * Revision 2 presentation fields of an on_action output (section 5.3): `show` and
+ * `refresh_s`. Unknown fields inside `show` are refused, as elsewhere: almost always typos.
+ * @param {any} out @returns {string|null}
+ */
+function presentationProblem(out) {
+  if ('show' in out) {
+    const sh = out.show;
+    if (!isObject(sh)) return 'output.show must be an object { code?, link? }';
+    for (const k of Object.keys(sh)) if (k !== 'code' && k !== 'link') return `output.show.${k} is not a field of show (only code and link)`;
+    if ('code' in sh && (typeof sh.code !== 'string' || !sh.code)) return 'output.show.code must be a non-empty string';
+    if ('link' in sh) {
+      const l = sh.link;
+      if (!isObject(l)) return 'output.show.link must be an object { url, label }';
+      for (const k of Object.keys(l)) if (k !== 'url' && k !== 'label') return `output.show.link.${k} is not a field of link (only url and label)`;
+      let url = null;
+      try { url = typeof l.url === 'string' ? new URL(l.url) : null; } catch { /* reported below */ }
+      if (!url || url.protocol !== 'https:') return 'output.show.link.url must be an absolute https URL';
+      if (typeof l.label !== 'string' || !l.label.trim()) return 'output.show.link.label must be a non-empty string';
+    }
+  }
+  if ('refresh_s' in out && (!Number.isInteger(out.refresh_s) || out.refresh_s < 1 || out.refresh_s > 60)) return 'output.refresh_s must be an integer from 1 to 60';
+  return null;
+}
+
+/** The item of an item-scope action: a MediaItem of one of the four types (section 5.1). */
+function itemProblem(item) {
+  if (!isObject(item)) return 'item must be a MediaItem object';
+  if (!['movie', 'episode', 'show', 'season'].includes(item.type)) return `item.type must be "movie", "episode", "show" or "season" (got ${JSON.stringify(item.type)})`;
+  if ('ids' in item && !isObject(item.ids)) return 'item.ids must be an object';
+  return null;
+}
+
+/**
  * @typedef {{
+ *   revision?: 1|2,
  *   dataDir?: string|null, secretKey?: string|Uint8Array, env?: NodeJS.ProcessEnv,
  *   startMs?: number, callTimeoutMs?: number, httpTimeoutMs?: number, maxHttpResponseBytes?: number,
  *   origins?: Record<string, string>, fetch?: typeof fetch, library?: Library,
@@ -156,8 +191,12 @@ export class RevengeHost {
     this.inflight = new Set();
     this.callSeq = 0;
     this.closed = false;
+    /** The contract revision this host implements; 1 emulates a host from before section 5. */
+    this.revision = options.revision ?? HOST_REVISION;
     /** @type {import('./manifest.mjs').Manifest|null} */
     this.manifest = null;
+    /** @type {Promise<void>|null} a running plugin_upgraded call that other calls wait for */
+    this.upgrading = null;
   }
 
   /**
@@ -184,6 +223,12 @@ export class RevengeHost {
    */
   async load(pkg) {
     if (this.manifest) throw new Error('this host already runs a plugin; make another RevengeHost');
+    this.#install(await this.#prepare(pkg));
+    return this;
+  }
+
+  /** Reads and checks a package (manifest, hash, module) without installing it. */
+  async #prepare(pkg) {
     let raw;
     let dir;
     let wasm;
@@ -201,7 +246,7 @@ export class RevengeHost {
       dir = pkg.dir;
       wasm = pkg.wasm;
     }
-    const manifest = validateManifest(raw);
+    const manifest = validateManifest(raw, { revision: this.revision });
     if (!wasm) {
       if (!dir) throw new PackageError('no wasm bytes given and no folder to read wasm.path from');
       try {
@@ -226,7 +271,12 @@ export class RevengeHost {
     const requiredExports = new Map(manifest.hooks.map((h) => [HOOK_EXPORTS[h], `hooks lists "${h}"`]));
     checkModule(module, { linked, known: HOST_FUNCTION_PERMISSION, requiredExports });
     if (clamped.min === null) throw new PackageError('the plugin module defines no memory');
+    return { manifest, module, clamped, linked };
+  }
 
+  /** Makes a prepared package the running plugin; its stores are the plugin id's. */
+  #install({ manifest, module, clamped, linked }, { keepInterval = false } = {}) {
+    const interval = manifest.tick ? manifest.tick.intervalSeconds * 1000 : null;
     this.manifest = manifest;
     this.pluginId = manifest.id;
     this.module = module;
@@ -236,9 +286,16 @@ export class RevengeHost {
     this.secrets = this.secretStore.forPlugin(manifest.id);
     this.settings = new SettingsStore(this.db, this.secretStore, manifest.id, manifest.settings);
     this.schedules = new ScheduleStore(this.db, manifest.id);
-    this.intervalMs = manifest.tick ? manifest.tick.intervalSeconds * 1000 : null;
-    this.nextIntervalAt = this.intervalMs ? this.clock.now() + this.intervalMs : null;
-    return this;
+    if (!(keepInterval && interval === this.intervalMs && this.nextIntervalAt !== null)) {
+      this.nextIntervalAt = interval ? this.clock.now() + interval : null;
+    }
+    this.intervalMs = interval;
+    this.stateQ = {
+      get: this.db.prepare('SELECT value FROM host_state WHERE plugin = ? AND name = ?'),
+      put: this.db.prepare(`INSERT INTO host_state (plugin, name, value) VALUES (?, ?, ?)
+        ON CONFLICT(plugin, name) DO UPDATE SET value = excluded.value`),
+      del: this.db.prepare('DELETE FROM host_state WHERE plugin = ? AND name = ?'),
+    };
   }
 
   #requireLoaded() {
@@ -383,12 +440,14 @@ export class RevengeHost {
    * checks: for fixtures and tools. Calls with the same `userId` run one at a time.
    * @param {string} exportName
    * @param {string|object} input a string is passed as is; anything else as JSON
-   * @param {{ userId?: string, timeoutMs?: number, crashAfterHostCalls?: number, meta?: { record?: CallRecord } }} [opts]
-   *   meta: receives the call's CallRecord
+   * @param {{ userId?: string, timeoutMs?: number, crashAfterHostCalls?: number, meta?: { record?: CallRecord }, lifecycle?: boolean }} [opts]
+   *   meta: receives the call's CallRecord; lifecycle: the host's own plugin_upgraded /
+   *   plugin_uninstall call (not held back by a pending upgrade)
    * @returns {Promise<string>}
    */
   async callExport(exportName, input, opts = {}) {
     this.#requireLoaded();
+    if (!opts.lifecycle) await this.#finishUpgrade();
     const text = typeof input === 'string' ? input : JSON.stringify(input);
     const task = () => this.#invoke(exportName, text, opts);
     return opts.userId ? this.queue.run(`user:${opts.userId}`, task) : task();
@@ -564,20 +623,160 @@ export class RevengeHost {
 
   /**
    * Presses an action button (or calls `oauth_callback`): on_action with
-   * `{ user_id?, action, params? }`. A user-scope action needs a userId.
-   * @param {string} action @param {{ userId?: string, params?: object }} [o]
+   * `{ user_id?, action, item?, params? }`. A user-scope action needs a userId, a
+   * server-scope action refuses one; an item-scope action (revision 2) needs a userId and
+   * the item. An action with a `params` form gets its params validated against it first
+   * (Ajv, draft-07, every error): bad params are refused with a HostError `invalid` naming
+   * the field, and the plugin is not called. The lifecycle actions are the host's own.
+   * @param {string} action @param {{ userId?: string, item?: object, params?: object }} [o]
    */
-  async action(action, { userId, params } = {}) {
+  async action(action, { userId, item, params } = {}) {
     this.#requireLoaded();
     const declared = this.manifest?.actions.find((a) => a.id === action);
+    if (action === 'plugin_upgraded' || action === 'plugin_uninstall') throw new Error(`"${action}" is called by the host itself (upgrade() / uninstall())`);
     if (!declared && action !== 'oauth_callback') throw new Error(`the manifest declares no action "${action}"`);
-    if (declared?.scope === 'user' && !userId) throw new Error(`action "${action}" is a user action: give a userId`);
+    if ((declared?.scope === 'user' || declared?.scope === 'item') && !userId) throw new Error(`action "${action}" is a ${declared.scope} action: give a userId`);
     if (declared?.scope === 'server' && userId) throw new Error(`action "${action}" is a server action, pressed by the admin: no userId`);
+    if (declared?.scope === 'item') {
+      const problem = itemProblem(item);
+      if (problem) throw new HostError('invalid', `action "${action}" is an item action: ${problem}`);
+    } else if (item !== undefined) throw new Error(`action "${action}" is not an item action: no item`);
+    if (declared?.params) {
+      const validate = compileSchema(declared.params.schema);
+      if (!validate(params ?? {})) {
+        const msgs = (validate.errors ?? []).map((e) => `params${e.instancePath.replace(/\//g, '.')}${e.params && 'missingProperty' in e.params ? `.${e.params.missingProperty}` : ''} ${e.message}`);
+        throw new HostError('invalid', `invalid params for action "${action}": ${msgs.join('; ')}`);
+      }
+    }
     /** @type {Record<string, unknown>} */
     const event = { action };
     if (userId !== undefined) event.user_id = userId;
+    if (item !== undefined) event.item = item;
     if (params !== undefined) event.params = params;
     return this.deliver('action', event);
+  }
+
+  // ---------------------------------------------------------------- lifecycle (5.4)
+
+  /** @returns {{ from_version: string, to_version: string } | null} a plugin_upgraded call still owed */
+  pendingUpgrade() {
+    if (!this.manifest) return null;
+    const row = this.stateQ.get.get(this.pluginId, 'pending_upgrade');
+    return row ? JSON.parse(row.value) : null;
+  }
+
+  /**
+   * Calls plugin_upgraded while one is owed (stored durably, so a host that crashed
+   * before a call succeeded owes it again after its restart). Every other call waits for
+   * it; if it fails, that other call fails too (the plugin's state may not be migrated).
+   * @param {{ crashAfterHostCalls?: number }} [o]
+   */
+  async #finishUpgrade(o = {}) {
+    for (;;) {
+      if (this.upgrading) {
+        await this.upgrading;
+        continue;
+      }
+      const pending = this.pendingUpgrade();
+      if (!pending) return;
+      if (!this.manifest?.hooks.includes('action')) {
+        this.stateQ.del.run(this.pluginId, 'pending_upgrade'); // no on_action to tell
+        return;
+      }
+      const run = (async () => {
+        try {
+          const text = await this.callExport('on_action', { action: 'plugin_upgraded', params: { from_version: pending.from_version } }, { lifecycle: true, crashAfterHostCalls: o.crashAfterHostCalls });
+          let out;
+          try { out = JSON.parse(text); } catch { out = null; }
+          const problem = hookOutputProblem('action', out);
+          if (problem) throw new PluginCallError('bad_output', `on_action plugin_upgraded: ${problem}`, { export: 'on_action', output: text });
+          this.stateQ.del.run(this.pluginId, 'pending_upgrade');
+          this.lastUpgradeOutput = out;
+        } catch (e) {
+          throw e instanceof PluginCallError
+            ? new PluginCallError(e.code, `plugin_upgraded (from ${pending.from_version}) did not succeed: ${e.message}`, { export: 'on_action', hostCalls: e.hostCalls })
+            : e;
+        }
+      })();
+      this.upgrading = run.then(() => {}, () => {});
+      try {
+        await run;
+      } finally {
+        this.upgrading = null;
+      }
+      return;
+    }
+  }
+
+  /**
+   * Swaps the running plugin for a newer version of the same id (section 5.4). KV,
+   * secrets, wake-ups and settings stay. A package that asks for more than the installed
+   * one (a new permission, more hosts, a larger quota, library write) needs
+   * `consent: true`. Then on_action `plugin_upgraded` is called once, before any other
+   * call; `crashAfterHostCalls` kills that first call like crashDuring (tests).
+   * @param {string | { manifest: object|string, wasm?: Uint8Array, dir?: string }} pkg
+   * @param {{ consent?: boolean, crashAfterHostCalls?: number }} [o]
+   * @returns {Promise<{ from_version: string, to_version: string, output?: any, error?: PluginCallError }>}
+   */
+  async upgrade(pkg, { consent = false, crashAfterHostCalls } = {}) {
+    this.#requireLoaded();
+    const prepared = await this.#prepare(pkg);
+    const old = /** @type {import('./manifest.mjs').Manifest} */ (this.manifest);
+    const next = prepared.manifest;
+    if (next.id !== old.id) throw new PackageError(`the package is plugin "${next.id}", not "${old.id}": an upgrade keeps the plugin id`);
+    if (compareSemver(next.version, old.version) <= 0) throw new PackageError(`version ${next.version} is not newer than the installed ${old.version}`);
+    const grown = permissionGrowth(old.permissions, next.permissions);
+    if (grown.length && !consent) throw new PackageError(`version ${next.version} asks for more than ${old.version} had; the admin must consent again to: ${grown.map((g) => g.text).join('; ')}`);
+    await this.#idle();
+    this.#install(prepared, { keepInterval: true });
+    this.stateQ.put.run(this.pluginId, 'pending_upgrade', JSON.stringify({ from_version: old.version, to_version: next.version }));
+    const result = { from_version: old.version, to_version: next.version };
+    try {
+      await this.#finishUpgrade({ crashAfterHostCalls });
+      return { ...result, output: this.lastUpgradeOutput };
+    } catch (e) {
+      if (!(e instanceof PluginCallError)) throw e;
+      return { ...result, error: e };
+    }
+  }
+
+  /**
+   * Uninstalls the plugin (section 5.4): on_action `plugin_uninstall` once (the plugin
+   * may revoke tokens), then all of its KV, secrets, settings (secret ones too), wake-ups
+   * and host state are deleted, whatever that call answered. The host is then empty and
+   * can load a package again.
+   * @returns {Promise<{ output?: any, error?: PluginCallError }>}
+   */
+  async uninstall() {
+    this.#requireLoaded();
+    await this.#idle();
+    /** @type {{ output?: any, error?: PluginCallError }} */
+    const result = {};
+    if (this.manifest?.hooks.includes('action')) {
+      try {
+        const text = await this.callExport('on_action', { action: 'plugin_uninstall' }, { lifecycle: true });
+        result.output = JSON.parse(text);
+      } catch (e) {
+        if (e instanceof PluginCallError) result.error = e;
+        else if (e instanceof SyntaxError) result.error = new PluginCallError('bad_output', 'on_action plugin_uninstall output is not JSON', { export: 'on_action' });
+        else throw e;
+      }
+    }
+    await this.#idle();
+    const id = this.pluginId;
+    this.db.transaction(() => {
+      for (const table of ['kv', 'kv_meta', 'secrets', 'settings', 'schedules', 'host_state']) this.db.prepare(`DELETE FROM ${table} WHERE plugin = ?`).run(id);
+    })();
+    this.manifest = null;
+    this.schedules = null;
+    this.nextIntervalAt = null;
+    this.intervalMs = null;
+    return result;
+  }
+
+  /** Waits until no call is running (before a swap or a wipe). */
+  async #idle() {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
   }
 
   /**

@@ -30,9 +30,12 @@ export const HOST_FUNCTION_PERMISSION = new Map([
 ]);
 
 /** The `action` ids the host itself uses; a manifest may not declare them. */
-export const RESERVED_ACTIONS = Object.freeze(['oauth_callback']);
+export const RESERVED_ACTIONS = Object.freeze(['oauth_callback', 'plugin_upgraded', 'plugin_uninstall']);
 
-const TOP_LEVEL = ['$schema', 'id', 'name', 'description', 'author', 'license', 'homepage', 'version', 'api', 'wasm', 'hooks', 'tick', 'permissions', 'settings', 'actions'];
+/** The contract revision this host implements (section 5 = revision 2). */
+export const HOST_REVISION = 2;
+
+const TOP_LEVEL = ['$schema', 'id', 'name', 'description', 'author', 'license', 'homepage', 'version', 'api', 'apiRevision', 'wasm', 'hooks', 'tick', 'permissions', 'settings', 'actions'];
 const REQUIRED = ['id', 'name', 'description', 'author', 'license', 'homepage', 'version', 'api', 'wasm', 'hooks', 'permissions'];
 const ID = /^[a-z][a-z0-9-]{1,63}$/;
 // semver.org 2.0.0, the official regular expression.
@@ -118,7 +121,7 @@ function checkUiSchema(ui, schema, at, problems) {
   return undefined;
 }
 
-function checkForm(form, at, problems) {
+function checkForm(form, at, problems, what = 'a settings form') {
   if (!isObject(form)) return problems.push(`${at} must be an object { schema, uiSchema } (got ${describe(form)})`);
   for (const k of Object.keys(form)) if (k !== 'schema' && k !== 'uiSchema') problems.push(`${at}.${k} is not a Form field (only schema and uiSchema)`);
   const { schema } = form;
@@ -136,7 +139,7 @@ function checkForm(form, at, problems) {
     for (const e of shared.errors ?? []) problems.push(`${at}.schema${e.instancePath.replace(/\//g, '.')} is not valid JSON Schema draft-07: ${e.message}`);
     return undefined;
   }
-  if (schema.type !== 'object') problems.push(`${at}.schema.type must be "object" (a settings form is an object; got ${describe(schema.type)})`);
+  if (schema.type !== 'object') problems.push(`${at}.schema.type must be "object" (${what} is an object; got ${describe(schema.type)})`);
   try {
     compileSchema(schema);
   } catch (e) {
@@ -172,10 +175,14 @@ function checkPermission(name, perm, problems) {
 /**
  * Validates a manifest against contract section 2. Throws a ManifestError listing every
  * problem; returns a normalised copy (`actions` defaulted to [], `settings` to {}).
+ * `revision` is the contract revision the host implements: 2 (section 5) by default; 1
+ * emulates a host from before revision 2 (no item actions, no params forms, and a package
+ * that says `apiRevision: 2` is refused with a message naming the revision).
  * @param {any} manifest parsed plugin.manifest.json
+ * @param {{ revision?: 1|2 }} [o]
  * @returns {Manifest}
  */
-export function validateManifest(manifest) {
+export function validateManifest(manifest, { revision = HOST_REVISION } = {}) {
   /** @type {string[]} */
   const problems = [];
   if (!isObject(manifest)) throw new ManifestError([`the manifest must be a JSON object (got ${describe(manifest)})`]);
@@ -190,6 +197,10 @@ export function validateManifest(manifest) {
   if (typeof m.name === 'string' && !m.name.trim()) problems.push('name must not be empty');
   if ('version' in m && (typeof m.version !== 'string' || !SEMVER.test(m.version))) problems.push(`version must be a semver string like "1.2.3" (got ${describe(m.version)})`);
   if ('api' in m && m.api !== '1') problems.push(`api must be the string "1" (got ${describe(m.api)})`);
+  if ('apiRevision' in m) {
+    if (m.apiRevision !== 1 && m.apiRevision !== 2) problems.push(`apiRevision must be 1 or 2 (got ${describe(m.apiRevision)})`);
+    else if (m.apiRevision > revision) problems.push(`apiRevision ${m.apiRevision} is not implemented by this host: it implements contract revision ${revision}; the package needs a host with revision ${m.apiRevision}`);
+  }
 
   if ('wasm' in m) {
     const w = m.wasm;
@@ -252,12 +263,15 @@ export function validateManifest(manifest) {
     actions.forEach((a, i) => {
       const at = `actions[${i}]`;
       if (!isObject(a)) return problems.push(`${at} must be an object { id, scope, label, description } (got ${describe(a)})`);
-      for (const k of Object.keys(a)) if (!['id', 'scope', 'label', 'description'].includes(k)) problems.push(`${at}.${k} is not a field of an action`);
+      const fields = revision >= 2 ? ['id', 'scope', 'label', 'description', 'params'] : ['id', 'scope', 'label', 'description'];
+      for (const k of Object.keys(a)) if (!fields.includes(k)) problems.push(`${at}.${k} is not a field of an action${k === 'params' ? ' (params forms are contract revision 2; this host implements revision 1)' : ''}`);
       if (typeof a.id !== 'string' || !ACTION_ID.test(a.id)) problems.push(`${at}.id must match ^[a-z][a-z0-9_-]{0,63}$ (got ${describe(a.id)})`);
       else if (RESERVED_ACTIONS.includes(a.id)) problems.push(`${at}.id "${a.id}" is reserved for the host`);
       else if (seen.has(a.id)) problems.push(`${at}.id "${a.id}" is declared twice`);
       else seen.add(a.id);
-      if (a.scope !== 'server' && a.scope !== 'user') problems.push(`${at}.scope must be "server" or "user" (got ${describe(a.scope)})`);
+      const scopes = revision >= 2 ? ['server', 'user', 'item'] : ['server', 'user'];
+      if (!scopes.includes(a.scope)) problems.push(`${at}.scope must be ${scopes.map((x) => `"${x}"`).join(' or ')} (got ${describe(a.scope)})${a.scope === 'item' ? ' (item actions are contract revision 2; this host implements revision 1)' : ''}`);
+      if (revision >= 2 && 'params' in a) checkForm(a.params, `${at}.params`, problems, 'an action\'s params form');
       for (const k of ['label', 'description']) if (typeof a[k] !== 'string' || (k === 'label' && !a[k].trim())) problems.push(`${at}.${k} must be a ${k === 'label' ? 'non-empty ' : ''}string (got ${describe(a[k])})`);
       return undefined;
     });
@@ -291,13 +305,13 @@ export function grantedFunctions(manifest) {
  * @typedef {{ schema: Record<string, any>, uiSchema?: Record<string, any> }} Form
  * @typedef {{
  *   id: string, name: string, description: string, author: string, license: string, homepage: string,
- *   version: string, api: '1', wasm: { path: string, sha256: string },
+ *   version: string, api: '1', apiRevision?: 1|2, wasm: { path: string, sha256: string },
  *   hooks: Array<keyof typeof HOOK_EXPORTS>, tick?: { intervalSeconds: number },
  *   permissions: {
  *     http?: { reason: string, allowedHosts: string[] }, kv?: { reason: string, maxBytes: number },
  *     secrets?: { reason: string }, scheduler?: { reason: string },
  *     library?: { reason: string, read?: boolean, write?: boolean } },
  *   settings: { server?: Form, user?: Form },
- *   actions: Array<{ id: string, scope: 'server'|'user', label: string, description: string }>,
+ *   actions: Array<{ id: string, scope: 'server'|'user'|'item', label: string, description: string, params?: Form }>,
  * }} Manifest
  */

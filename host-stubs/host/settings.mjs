@@ -10,7 +10,7 @@ const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
 const parts = (pointer) => pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 /** @param {any} obj @param {string} pointer */
-function getAt(obj, pointer) {
+export function getAt(obj, pointer) {
   let node = obj;
   for (const p of parts(pointer)) {
     if (!isObject(node) || !Object.hasOwn(node, p)) return undefined;
@@ -20,7 +20,7 @@ function getAt(obj, pointer) {
 }
 
 /** @param {any} obj @param {string} pointer @param {unknown} value */
-function setAt(obj, pointer, value) {
+export function setAt(obj, pointer, value) {
   const ps = parts(pointer);
   let node = obj;
   for (const p of ps.slice(0, -1)) {

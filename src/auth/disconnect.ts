@@ -7,13 +7,16 @@ import { deleteKey, listKeys } from '../state/kv.js';
 import { API, sendRaw } from '../trakt/http.js';
 import { loadTokens } from './tokens.js';
 
-export function disconnectUser(host: HostApi, server: ServerSettings, userId: string): { revoked: boolean; deleted: number } {
+/** Revokes the user's token at Trakt (POST /oauth/revoke): true when Trakt said 2xx. */
+export function revokeAtTrakt(host: HostApi, server: ServerSettings, userId: string): boolean {
   const t = loadTokens(host, userId);
-  let revoked = false;
-  if (t && server.clientId) {
-    const out = sendRaw(host, server, 'POST', `${API}/oauth/revoke`, { token: t.access_token, client_id: server.clientId, client_secret: server.clientSecret });
-    revoked = out.ok && out.res.status >= 200 && out.res.status < 300;
-  }
+  if (!t || !server.clientId) return false;
+  const out = sendRaw(host, server, 'POST', `${API}/oauth/revoke`, { token: t.access_token, client_id: server.clientId, client_secret: server.clientSecret });
+  return out.ok && out.res.status >= 200 && out.res.status < 300;
+}
+
+export function disconnectUser(host: HostApi, server: ServerSettings, userId: string): { revoked: boolean; deleted: number } {
+  const revoked = revokeAtTrakt(host, server, userId);
   for (const k of [secretKeys.tokens(userId), secretKeys.deviceCode(userId)]) host.secretDelete(k);
   for (const n of Object.values(scheduleNames)) host.scheduleCancel(n(userId));
   const ks = listKeys(host, keys.userPrefix(userId));

@@ -1,5 +1,5 @@
-// on_action: the settings-page buttons (connect, disconnect, sync_now, status) and the
-// host's OAuth callback route.
+// on_action: the settings-page buttons (connect, disconnect, sync_now, status), the
+// host's OAuth callback route, and the lifecycle calls (plugin_upgraded, plugin_uninstall).
 import type { HostApi } from '../host/api.js';
 import { ActionInputSchema, type ActionOutput } from '../schemas/events.js';
 import { InputError, parse } from '../schemas/validate.js';
@@ -9,7 +9,9 @@ import { disconnectUser } from '../auth/disconnect.js';
 import { drainOutbox } from '../outbox/outbox.js';
 import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
-import { statusImpl } from './status.js';
+import { migrate } from '../lifecycle/migrate.js';
+import { uninstallImpl } from '../lifecycle/uninstall.js';
+import { STATUS_REFRESH_S, statusImpl } from './status.js';
 import { syncNowImpl } from './sync.js';
 import { clearMatchImpl, matchImpl } from './match.js';
 
@@ -32,10 +34,15 @@ export function actionImpl(input: unknown, host: HostApi): ActionOutput {
       if (!server.clientId || !server.clientSecret) return { ok: false, message: 'The admin has not entered the Trakt client ID and secret yet.' };
       const r = params.method === 'browser' ? startBrowserFlow(host, server, userId) : startDeviceFlow(host, server, userId);
       if (!r.ok) return { ok: false, message: r.message };
-      const message = params.method === 'browser'
+      const browser = params.method === 'browser';
+      const message = browser
         ? 'Open the link to sign in to Trakt.'
         : `Go to ${r.data.verification_url} and enter the code ${r.data.user_code}.`;
-      return { ok: true, message, data: r.data };
+      // Presentation (contract 5.3): the code large, the link in a new tab, and the page
+      // asks for `status` again until the sign-in is done.
+      const url = String(browser ? r.data.authorize_url : r.data.verification_url);
+      const show = { ...(browser ? {} : { code: String(r.data.user_code) }), ...(url.startsWith('https://') ? { link: { url, label: browser ? 'Sign in at Trakt' : 'Open trakt.tv/activate' } } : {}) };
+      return { ok: true, message, data: r.data, show, refresh_s: STATUS_REFRESH_S };
     }
     case 'oauth_callback': {
       const { server } = loadSettings(host, req.user_id ?? undefined);
@@ -59,6 +66,13 @@ export function actionImpl(input: unknown, host: HostApi): ActionOutput {
       const userId = requireUser(req.user_id, req.action);
       return syncNowImpl(host, userId, params);
     }
+    case 'plugin_upgraded': {
+      const r = migrate(host);
+      const from = typeof params.from_version === 'string' ? params.from_version : 'an earlier version';
+      return { ok: true, message: `Upgraded from ${from}: state version ${r.from} -> ${r.to}${r.ran.length ? ` (${r.ran.join('; ')})` : ''}.`, data: { from_version: from, state_from: r.from, state_to: r.to, ran: r.ran } };
+    }
+    case 'plugin_uninstall':
+      return uninstallImpl(host);
     default:
       return { ok: false, message: `unknown action "${req.action}"` };
   }

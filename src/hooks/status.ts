@@ -13,6 +13,9 @@ import { userContext } from './context.js';
 import { syncStatus } from '../syncjob/describe.js';
 import { loadNotFound } from '../match/notfound.js';
 
+/** How often a settings page asks for `status` while a sign-in or a sync is under way. */
+export const STATUS_REFRESH_S = 3;
+
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 export function statusImpl(host: HostApi, userId: string): ActionOutput {
@@ -64,5 +67,7 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
     for (const m of missing.slice(0, 10)) lines.push(`  ${m.label} (tried ${m.tried})`);
     if (missing.length > 10) lines.push(`  and ${missing.length - 10} more.`);
   }
-  return { ok: true, message: lines.join('\n'), data };
+  // Contract 5.3: the settings page asks again while something is under way.
+  const busy = data.connection === 'pending' || (data.sync as { running?: boolean } | undefined)?.running === true;
+  return { ok: true, message: lines.join('\n'), data, ...(busy ? { refresh_s: STATUS_REFRESH_S } : {}) };
 }

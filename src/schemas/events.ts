@@ -59,4 +59,9 @@ export type TickInput = v.InferOutput<typeof TickInputSchema>;
 export type ActionInput = v.InferOutput<typeof ActionInputSchema>;
 
 export interface HookOutput { status: 'done' | 'queued' | 'ignored'; detail?: string }
-export interface ActionOutput { ok: boolean; message?: string; data?: Record<string, unknown> }
+/** Contract 5.3 presentation: a code shown large, a link for a new tab, a status refresh. */
+export interface ActionOutput {
+  ok: boolean; message?: string; data?: Record<string, unknown>;
+  show?: { code?: string; link?: { url: string; label: string } };
+  refresh_s?: number;
+}

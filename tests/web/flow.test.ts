@@ -1,0 +1,277 @@
+// The whole flow in a real Chromium against the web face (host-stubs/web) with the real
+// dist/plugin.wasm and the Trakt simulator: catalog, permissions, install, server page,
+// a user's page, connect with the device code, play a movie to 95%, rate it, sync,
+// upgrade (and a tampered package refused), uninstall. axe-core on every page.
+// One browser, one page load; navigation is by the URL hash.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+// @ts-ignore: plain ESM
+import { startWebApp } from '../../host-stubs/web/server.mjs';
+import { DIST, ROOT } from '../helpers/plugin-paths.js';
+import { HAVE_BROWSER, checkA11y, launch, shot } from './browser.js';
+import { buildProbe, probeManifest } from '../host/fixtures/build.js';
+
+const SECRET = 'web-flow-client-secret-9f3a';
+const CLIENT_ID = 'web-flow-client';
+const tmp = mkdtempSync(join(tmpdir(), 'web-flow-'));
+
+/** A copy of the built package with another version (and, if asked, a wasm that no longer matches). */
+function packageCopy(version: string, tamper = false) {
+  const dir = join(tmp, `pkg-${version}`);
+  mkdirSync(dir, { recursive: true });
+  const m = JSON.parse(readFileSync(join(DIST, 'plugin.manifest.json'), 'utf8'));
+  writeFileSync(join(dir, 'plugin.manifest.json'), JSON.stringify({ ...m, version }, null, 2));
+  if (tamper) writeFileSync(join(dir, 'plugin.wasm'), Buffer.concat([readFileSync(join(DIST, 'plugin.wasm')), Buffer.from([0])]));
+  else copyFileSync(join(DIST, 'plugin.wasm'), join(dir, 'plugin.wasm'));
+  return dir;
+}
+
+describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
+  let web: any;
+  let b: Awaited<ReturnType<typeof launch>>;
+  let page: Page;
+  const apiBodies: string[] = [];
+
+  beforeAll(async () => {
+    web = await startWebApp({ port: 0, dataDir: join(tmp, 'data'), reset: true, quiet: true });
+    b = await launch();
+    page = b.page;
+    page.on('response', async (r) => {
+      if (r.url().includes('/api/')) apiBodies.push(await r.text().catch(() => ''));
+    });
+    await page.goto(web.url);
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+    await web?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  // One flow: once a step fails, the later ones say so instead of timing out one by one.
+  let broken = '';
+  beforeEach(() => { if (broken) throw new Error(`an earlier step failed: ${broken}`); });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || broken) return;
+    broken = ctx.task.name;
+    await shot(page, 'failure').catch(() => {});
+  });
+  const settled = (fn: () => Promise<unknown>, value: unknown) => expect.poll(fn, { timeout: 5_000 }).toBe(value);
+
+  const go = async (hash: string, heading: RegExp) => {
+    await page.evaluate((h) => { (globalThis as any).location.hash = h; }, hash);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  };
+  const userPage = async () => {
+    await go('#/user', /settings of Alice/);
+    await page.getByTestId('status-text').waitFor();
+  };
+
+  it('catalog -> permissions -> consent -> installed', async () => {
+    await page.getByRole('heading', { level: 1, name: 'Plugin catalog' }).waitFor();
+    const card = page.getByRole('listitem').filter({ hasText: 'Trakt 0.1.0' });
+    await expect(card.getByText(/Scrobbles what you watch/).isVisible()).resolves.toBe(true);
+    expect(await card.getByRole('link', { name: /Homepage/ }).getAttribute('href')).toBe('https://trakt.tv');
+    await checkA11y(page, 'catalog');
+    await shot(page, '1-catalog');
+
+    await card.getByRole('link', { name: 'Review and install Trakt 0.1.0' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Install Trakt 0.1.0' }).waitFor();
+    const rows = page.locator('table.perms tbody tr');
+    expect(await rows.locator('th').allInnerTexts()).toEqual(['http', 'kv', 'secrets', 'scheduler', 'library']);
+    await expect(rows.nth(0).innerText()).resolves.toMatch(/Connect to api\.trakt\.tv, trakt\.tv\s+Talks to the Trakt API/);
+    await expect(rows.nth(1).innerText()).resolves.toMatch(/Store up to 128 MiB of data/);
+    await expect(rows.nth(4).innerText()).resolves.toMatch(/Read and change every user's library/);
+    const install = page.getByRole('button', { name: 'Install Trakt' });
+    expect(await install.isDisabled()).toBe(true);
+    // Nothing runs before consent: no plugin loaded at all.
+    expect(web.app.host).toBeNull();
+    await checkA11y(page, 'install review');
+    await shot(page, '2-permissions');
+    await page.getByLabel('I allow Trakt to do all of the above').check();
+    await install.click();
+    await page.getByRole('heading', { level: 1, name: 'Trakt 0.1.0 is installed' }).waitFor();
+    expect(web.app.host.manifest.version).toBe('0.1.0');
+  });
+
+  it('server page: client id and a secret that never reaches the browser', async () => {
+    await go('#/server', /Trakt: server settings/);
+    const save = page.getByRole('button', { name: 'Save' });
+    expect(await save.isDisabled()).toBe(true);
+    // Required fields are reported at the field and in the summary.
+    await expect(page.getByRole('alert', { name: 'Problems in the form' }).innerText()).resolves.toMatch(/Trakt client ID: is required/);
+    await page.getByLabel('Trakt client ID').fill(CLIENT_ID);
+    await page.getByLabel('Trakt client secret').fill(SECRET);
+    await settled(() => save.isDisabled(), false);
+    await save.click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await page.getByText('Saved', { exact: true }).waitFor(); // the secret: "Saved", with Replace and Clear
+    await page.getByRole('button', { name: 'Replace Trakt client secret' }).waitFor();
+    await page.getByRole('button', { name: 'Clear Trakt client secret' }).waitFor();
+    await settled(() => save.isDisabled(), true);
+    expect(await page.content()).not.toContain(SECRET);
+    // A required secret cannot be cleared; Replace opens a password field, Keep saved closes it.
+    await page.getByRole('button', { name: 'Clear Trakt client secret' }).click();
+    await expect(page.getByRole('alert', { name: 'Problems in the form' }).innerText()).resolves.toMatch(/Trakt client secret: is required; it cannot be cleared/);
+    await settled(() => save.isDisabled(), true);
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Replace Trakt client secret' }).click();
+    expect(await page.getByLabel('Trakt client secret').getAttribute('type')).toBe('password');
+    await page.getByRole('button', { name: 'Keep saved' }).click();
+    await settled(() => save.isDisabled(), true);
+    expect(web.app.host.settings.load('server', '')).toMatchObject({ client_id: CLIENT_ID, client_secret: SECRET });
+    await checkA11y(page, 'server settings');
+    await shot(page, '3-server-settings');
+    // The README's picture: UPDATE_SCREENSHOTS=1 npx vitest run tests/web/flow.test.ts
+    if (process.env.UPDATE_SCREENSHOTS === '1') await shot(page, 'settings-page', join(ROOT, 'docs', 'settings-page.png'));
+  });
+
+  it("a user's page: defaults, a refused value changes nothing, connect with the device code", async () => {
+    await userPage();
+    await expect(page.getByTestId('status-text').innerText()).resolves.toMatch(/Not connected to Trakt/);
+    const pct = page.getByLabel('Watched at');
+    expect(await pct.inputValue()).toBe('80'); // the schema's default
+    expect(await page.getByLabel('Watch history').inputValue()).toBe('export');
+    const save = page.getByRole('button', { name: 'Save' });
+    expect(await save.isDisabled()).toBe(true);
+    await pct.fill('30');
+    await page.locator('.validation_error').filter({ hasText: /must be >= 50/ }).waitFor();
+    await expect(page.getByRole('alert', { name: 'Problems in the form' }).innerText()).resolves.toMatch(/Watched at: must be >= 50/);
+    await settled(() => save.isDisabled(), true);
+    expect(web.app.host.settings.load('user', 'alice')).toBeNull();
+    await pct.fill('90');
+    await page.getByLabel('Watch history').selectOption('both');
+    await save.click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(web.app.host.settings.load('user', 'alice')).toMatchObject({ min_progress_percent: 90, sync_history: 'both' });
+    await checkA11y(page, 'user settings');
+
+    await page.getByRole('button', { name: 'Connect Trakt' }).click();
+    const code = await page.locator('.code').innerText();
+    expect(code).toMatch(/^[A-Z0-9]{8}$/);
+    const link = page.getByRole('link', { name: /Open trakt\.tv\/activate/ });
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('href')).toBe('https://trakt.tv/activate');
+    await page.getByRole('button', { name: 'Copy code' }).waitFor();
+    await checkA11y(page, 'connect');
+    await shot(page, '4-connect');
+    await page.getByRole('button', { name: `Approve ${code} as alice on the simulated trakt.tv` }).click();
+    // The page asks for status by itself until the sign-in is done.
+    await page.getByTestId('status-text').filter({ hasText: /Connected to Trakt/ }).waitFor({ timeout: 20_000 });
+    await page.getByText(/Done: see the status/).waitFor();
+  });
+
+  it('the player: play a movie to 95%, rate it, and see both on the Trakt account', async () => {
+    await go('#/library', /Library/);
+    await checkA11y(page, 'library');
+    await page.getByRole('link', { name: 'Inception (2010)' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Inception (2010)' }).waitFor();
+    await page.getByRole('button', { name: 'Play' }).click();
+    await page.getByText(/Play: the plugin says done/).waitFor();
+    await page.getByTestId('player-state').filter({ hasText: /^Playing/ }).waitFor();
+    await page.getByLabel('Position (%)').fill('95');
+    await page.getByRole('button', { name: 'Seek' }).click();
+    await page.getByText(/Seek to 95%: the plugin says done/).waitFor();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByText(/Stop: the plugin says (done|queued)/).waitFor(); // queued: Trakt takes one write a second
+    await page.getByLabel('Your rating').selectOption('4.5');
+    await page.getByRole('button', { name: 'Save rating' }).click();
+    await page.getByText(/Rating: the plugin says (done|queued)/).waitFor();
+    await checkA11y(page, 'item');
+    await shot(page, '5-item');
+
+    await go('#/trakt', /Trakt account of alice/);
+    // A play or a rating may wait a second or two in the outbox (one write a second).
+    for (let i = 0; i < 20; i++) {
+      if (await page.getByRole('region', { name: 'Ratings' }).getByText('Inception (2010): 9/10').count()
+        && await page.getByRole('region', { name: 'Plays' }).getByText(/Inception \(2010\): /).count()) break;
+      await new Promise((r) => setTimeout(r, 700));
+      await page.getByRole('button', { name: 'Refresh' }).click();
+    }
+    await page.getByRole('region', { name: 'Ratings' }).getByText('Inception (2010): 9/10').waitFor();
+    await page.getByRole('region', { name: 'Plays' }).getByText(/Inception \(2010\): .* \((scrobble|watch)\)/).waitFor();
+    await checkA11y(page, 'trakt account');
+    await shot(page, '6-trakt');
+  });
+
+  it('sync now, with a dry-run preview first', async () => {
+    await userPage();
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    await page.getByRole('heading', { name: 'Preview' }).waitFor();
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.locator('.action-output').filter({ hasText: /[Ss]ync/ }).first().waitFor();
+    await page.getByTestId('status-text').filter({ hasText: /Last sync/i }).waitFor({ timeout: 30_000 });
+    const plays = web.app.sim.history('alice').filter((h: any) => h.movie?.ids.tmdb === 27205);
+    expect(plays).toHaveLength(1); // the scrobbled play, not sent again by the sync
+  });
+
+  it('a tampered package is refused and changes nothing; a real upgrade keeps the connection', async () => {
+    web.app.publish(packageCopy('0.1.1'));
+    web.app.publish(packageCopy('0.1.2', true));
+    await go('#/catalog', /Plugin catalog/);
+    await page.getByRole('link', { name: 'Upgrade to 0.1.2' }).click();
+    await page.getByRole('heading', { level: 1, name: 'This package cannot be installed' }).waitFor();
+    await expect(page.getByRole('alert').innerText()).resolves.toMatch(/wasm\.sha256 does not match https:\/\/plugins\.revenge\.local\/trakt-0\.1\.2\/plugin\.wasm[\s\S]*Nothing was installed or changed/);
+    expect(web.app.host.manifest.version).toBe('0.1.0');
+    await checkA11y(page, 'refused package');
+
+    await go('#/catalog', /Plugin catalog/);
+    await page.getByRole('link', { name: 'Upgrade to 0.1.1' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Upgrade Trakt 0.1.1' }).waitFor();
+    await page.getByText('This version asks for nothing new.').waitFor();
+    await page.getByRole('button', { name: 'Upgrade to 0.1.1' }).click();
+    await page.getByText(/Upgraded from 0\.1\.0\. Upgraded from 0\.1\.0: state version/).waitFor();
+    expect(web.app.host.manifest.version).toBe('0.1.1');
+    await userPage();
+    await page.getByTestId('status-text').filter({ hasText: /Connected to Trakt/ }).waitFor();
+  });
+
+  it('uninstall: the plugin revokes the sign-in, its data is gone', async () => {
+    await go('#/catalog', /Plugin catalog/);
+    await page.getByRole('button', { name: 'Uninstall…' }).click();
+    await page.getByRole('button', { name: 'Yes, uninstall' }).click();
+    await page.getByText(/Uninstalled: 1 Trakt sign-in revoked/).waitFor();
+    expect(web.app.sim.tokensOf('alice').filter((t: any) => t.status === 'active')).toHaveLength(0);
+    await page.getByRole('link', { name: 'Review and install Trakt 0.1.0' }).waitFor();
+    await checkA11y(page, 'catalog after uninstall');
+    // No API answer ever carried the client secret.
+    expect(apiBodies.length).toBeGreaterThan(20);
+    expect(apiBodies.filter((t) => t.includes(SECRET))).toEqual([]);
+  });
+
+  it("an item page shows the plugin's item actions with their params form (fixture plugin)", async () => {
+    const wasm = buildProbe();
+    const dir = join(tmp, 'probe');
+    mkdirSync(dir, { recursive: true });
+    const m = probeManifest(wasm, { apiRevision: 2 });
+    m.actions.push({
+      id: 'match', scope: 'item', label: 'Fix the match', description: 'Tell the plugin which Trakt movie this is.',
+      params: { schema: { type: 'object', properties: { tmdb: { type: 'integer', minimum: 1, title: 'TMDB id', description: 'The id on themoviedb.org' } }, required: ['tmdb'] } },
+    });
+    writeFileSync(join(dir, 'plugin.manifest.json'), JSON.stringify(m));
+    writeFileSync(join(dir, 'plugin.wasm'), wasm);
+    web.app.publish(dir);
+    await go('#/library', /Library/);
+    await go('#/catalog', /Plugin catalog/);
+    await page.getByRole('link', { name: 'Review and install Probe 1.0.0' }).click();
+    await page.getByLabel('I allow Probe to do all of the above').check();
+    await page.getByRole('button', { name: 'Install Probe' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Probe 1.0.0 is installed' }).waitFor();
+    await go('#/item/movie-27205', /Inception \(2010\)/);
+    await page.getByRole('button', { name: 'Fix the match…' }).click();
+    const tmdb = page.getByLabel('TMDB id');
+    await tmdb.fill('0');
+    await page.locator('.validation_error').filter({ hasText: 'must be >= 1' }).waitFor();
+    const submit = page.getByRole('button', { name: 'Fix the match', exact: true });
+    await settled(() => submit.isDisabled(), true);
+    await checkA11y(page, 'item action form');
+    await tmdb.fill('27205');
+    await settled(() => submit.isDisabled(), false);
+    await submit.click();
+    await page.locator('.action-output.ok').waitFor();
+    expect(JSON.parse(web.app.host.kv.get('seen/action/match').value)).toMatchObject({ user_id: 'alice', item: { type: 'movie', ids: { tmdb: 27205 } }, params: { tmdb: 27205 } });
+    await shot(page, '7-item-action');
+  });
+});
