@@ -27,14 +27,15 @@
 // STATE (in memory: HistoryState = HistoryPlays, an ItemTable of ./item-index.ts with plays)
 //   Items are numbers with their identity in typed arrays: no object per item or play.
 //   The plays of item n are a sorted run in one Float64Array arena (`buf`, from off[n],
-//   len[n] long), unique seconds packed as second * 16 + flags (exact in a double). A run holds capOf(len) slots (1, 2, 4,
-//   8...); one that outgrows them moves to the end of the arena, which is compacted when
-//   more than half of it is left behind.
-//   Persisted by saveHistory in layout 2 (binary, streamed: see below). loadHistory also
-//   reads layout 1, the JSON of historyToJSON: { kind: 'history', v: 1, shows: [...],
-//   items: [tuple] } where tuple is the item head written by identity.TupleWriter (show ids
-//   in the `shows` table) followed by one number per play: (minute - previous minute) * 16
-//   + flags, the first relative to minute 0 (1970-01-01T00:00Z).
+//   len[n] long), unique seconds packed as second * 16 + flags (exact in a double). A run
+//   holds capOf(len) slots (1, 2, 4, 8...); one that outgrows them moves to the end of the
+//   arena, which is compacted when more than half of it is left behind.
+//   Persisted by saveHistory in layout 3 (binary, streamed: see below; layout 2, the same
+//   in minutes, is still read). loadHistory also reads the JSON of historyToJSON:
+//   { kind: 'history', v: 2, shows: [...], items: [tuple] } where tuple is the item head
+//   written by identity.TupleWriter (show ids in the `shows` table) followed by one number
+//   per play: (second - previous second) * 16 + flags, the first relative to 1970-01-01
+//   (v: 1, release 0.1.0, kept minutes).
 //
 // The plan and commit functions MUTATE the state they are given (one working copy per sync
 // run, no 100k-element clone per batch) and return it.

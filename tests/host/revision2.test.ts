@@ -37,10 +37,14 @@ const actionCalls = (host: any) => host.calls.filter((c: any) => c.export === 'o
 
 describe('apiRevision', () => {
   const built = () => JSON.parse(readFileSync(PLUGIN_MANIFEST, 'utf8'));
-  it('a host of revision 1 refuses apiRevision 2 with a message naming the revision, and loads the plugin without it', async () => {
+  it('a host of revision 1 refuses apiRevision 2 with a message naming the revision, and loads a revision-1 package', async () => {
     const m = built();
-    expect(() => validateManifest({ ...m, apiRevision: 2 }, { revision: 1 })).toThrow(/apiRevision 2 is not implemented by this host: it implements contract revision 1/);
-    const { apiRevision: _drop, ...without } = m;
+    // The shipped plugin uses item actions (revision 2) and says so.
+    expect(m.apiRevision).toBe(2);
+    expect(() => validateManifest(m, { revision: 1 })).toThrow(/apiRevision 2 is not implemented by this host: it implements contract revision 1/);
+    // The same module as a revision-1 package (no apiRevision, no item actions) loads there.
+    const { apiRevision: _drop, ...rest } = m;
+    const without = { ...rest, actions: m.actions.filter((a: any) => a.scope !== 'item') };
     expect(() => validateManifest(without, { revision: 1 })).not.toThrow();
     expect(() => validateManifest({ ...without, apiRevision: 1 }, { revision: 1 })).not.toThrow();
     // Loaded for real: the shipped package in a revision-1 host.
