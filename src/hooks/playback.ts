@@ -10,11 +10,13 @@ import type { RateState } from '../ratelimit/limiter.js';
 import { keys } from '../state/keys.js';
 import { deleteKey, readJson, update, writeJson } from '../state/kv.js';
 import { markSeen, wasSeen } from '../events/seen.js';
-import { enqueue, failEntry, newEntry, recordDelivered, scheduleNext, label, type OutboxEntry } from '../outbox/outbox.js';
+import { drainOutbox, enqueue, failEntry, newEntry, recordDelivered, scheduleNext, label, type OutboxEntry } from '../outbox/outbox.js';
 import { eachEpisode, identifiable } from '../trakt/items.js';
 import { describeFailure } from '../trakt/errors.js';
 import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
+/** Stop events this late go through the outbox (the sync's own fresh-play margin: 3 h). */
+const LATE_STOP_MS = 3 * 3_600_000;
 import { recordNotFound } from '../match/notfound.js';
 
 export function playbackImpl(input: unknown, host: HostApi): HookOutput {
@@ -101,6 +103,14 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
   // A double episode: the scrobble records its first episode, the outbox each other one
   // at the same time. Those entries go first: a redelivery after a crash finds them all.
   const [first, ...rest] = eachEpisode(ev.item);
+  if (now - at > LATE_STOP_MS) {
+    // Hours late (a host that was offline): a scrobble would stamp the wrong time, and a
+    // sync may have exported the library's play meanwhile. The outbox sends it with its
+    // own time, unless Trakt has a play of it within 24 h already.
+    eachEpisode(ev.item).forEach((item, i) => enqueue(host, userId, newEntry({ id: i ? `${ev.event_id}#${item.type === 'episode' ? item.number : i}` : ev.event_id, kind: 'watch', item, at, late: true }, now)));
+    const r = drainOutbox(host, ctx.client, userId, 5_000);
+    return r.remaining ? { status: 'queued', detail: `a late watch, queued for Trakt with its own time: ${label(ev.item)}` } : { status: 'done', detail: `a late watch, recorded with its own time: ${label(ev.item)}` };
+  }
   for (const item of rest) enqueue(host, userId, newEntry({ id: `${ev.event_id}#${item.type === 'episode' ? item.number : 0}`, kind: 'watch', item, at }, now));
   const entry = newEntry({ id: ev.event_id, kind: 'watch', item: first!, at, viaScrobble: true, inFlight: true, leaseUntil: now + 60_000, attempts: 1 }, now);
   const { key, created } = enqueue(host, userId, entry);

@@ -30,6 +30,11 @@ export interface OutboxEntry {
   action?: 'add' | 'remove';
   /** The first attempt was a real-time /scrobble/stop (Trakt stamps its own time then). */
   viaScrobble?: boolean;
+  /**
+   * A stop that came hours after it happened: a sync may have exported the library's
+   * play meanwhile, so a play of the item within 24 h on Trakt already is this watch.
+   */
+  late?: boolean;
   /** Written just before a request: found set after the lease, the outcome is unknown. */
   inFlight: boolean;
   /** An earlier attempt may have been applied by Trakt: verify before resending a play. */
@@ -46,6 +51,8 @@ const BACKOFF_MAX_MS = 6 * 3_600_000;
 /** Trakt stamps a scrobble with its own clock: look this far around the event time. */
 const SCROBBLE_WINDOW_MS = 15 * 60_000;
 const EXACT_WINDOW_MS = 60_000;
+/** Two plays of one item less than 24 h apart are one play (src/sync/README.md). */
+const SAME_PLAY_MS = 86_400_000;
 const BATCH = 50;
 
 export function entryKey(userId: string, at: number, id: string): string {
@@ -148,11 +155,12 @@ function claim(host: HostApi, ks: string[], now: number): Claimed[] {
       const head = out[0]!.entry;
       if (maybeSent || head.maybeSent || e.kind !== head.kind || e.action !== head.action || (e.kind === 'rating' && (e.rating === null) !== (head.rating === null)) || out.length >= BATCH) break;
     }
+    if (out.length && e.late) break;
     const next: OutboxEntry = { ...e, maybeSent, inFlight: true, leaseUntil: now + LEASE_MS, attempts: e.attempts + 1 };
     const version = writeJson(host, key, next, cur.version);
     if (!version) break; // another instance took it
     out.push({ key, entry: next, version });
-    if (maybeSent) break;
+    if (maybeSent || e.late) break; // looked up on Trakt one by one
   }
   return out;
 }
@@ -160,7 +168,7 @@ function claim(host: HostApi, ks: string[], now: number): Claimed[] {
 function deliver(host: HostApi, client: TraktClient, userId: string, batch: Claimed[]): { delivered: number; dropped: number; failed?: string } {
   const head = batch[0]!.entry;
   const now = host.clockNow();
-  if (head.kind === 'watch' && head.maybeSent) {
+  if (head.kind === 'watch' && (head.maybeSent || head.late)) {
     const found = onTrakt(client, head);
     if (found === null) return failAll(host, batch, { kind: 'unavailable', message: 'could not check Trakt history', sent: 'no' }, now);
     if (found) {
@@ -241,9 +249,9 @@ function notFound(body: any, entries: OutboxEntry[]): Set<OutboxEntry> {
 
 /** Whether Trakt's history already has this play: true, false, or null (could not tell). */
 function onTrakt(client: TraktClient, e: OutboxEntry): boolean | null {
-  const w = e.viaScrobble ? SCROBBLE_WINDOW_MS : EXACT_WINDOW_MS;
+  const w = e.late ? SAME_PLAY_MS : e.viaScrobble ? SCROBBLE_WINDOW_MS : EXACT_WINDOW_MS;
   const kind = e.item.type === 'movie' ? 'movies' : 'episodes';
-  const q = `start_at=${encodeURIComponent(new Date(e.at - w).toISOString())}&end_at=${encodeURIComponent(new Date(e.at + w).toISOString())}&limit=100`;
+  const q = `start_at=${encodeURIComponent(new Date(e.at - w).toISOString())}&end_at=${encodeURIComponent(new Date(e.at + w).toISOString())}&limit=1000`;
   const r = client.request<any[]>('GET', `/sync/history/${kind}?${q}`);
   if (r.kind !== 'ok' || !Array.isArray(r.body)) return null;
   return r.body.some((h) => matchesTrakt(e.item, h));

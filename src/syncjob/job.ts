@@ -26,7 +26,11 @@ export interface AreaJob {
 }
 
 /** What every area's filters need of the user's settings, frozen when the job starts. */
-export interface JobFilters { movies: boolean; episodes: boolean; excludeShows: string[] }
+export interface JobFilters {
+  movies: boolean; episodes: boolean; excludeShows: string[];
+  /** Scrobbling is on: a fresh play is the scrobbler's to send (history waits for it). */
+  scrobble?: boolean;
+}
 
 export interface SyncJob {
   id: string;

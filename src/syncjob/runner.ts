@@ -50,7 +50,7 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
   const job: SyncJob = {
     id: `${now}-${Crypto.randomHex(4)}`, dryRun: !!opts.dryRun, deep, startedAt: now, leaseUntil: 0, calls: 0, requests: 0,
     order: AREAS.map((a) => a.name), at: 0, checked: false, activities: null, sinceMs,
-    filters: { movies: settings.movies, episodes: settings.episodes, excludeShows: settings.excludeShows },
+    filters: { movies: settings.movies, episodes: settings.episodes, excludeShows: settings.excludeShows, scrobble: settings.scrobble },
     areas, progress: null, retries: 0,
   };
   if (!writeJson(host, jobKey(userId), job, 0)) return { job: loadJob(host, userId) ?? job, started: false };

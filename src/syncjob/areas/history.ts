@@ -19,7 +19,8 @@ import {
   type ExportPlay, type TraktHistoryEntry,
 } from '../../sync/index.js';
 import { keys } from '../../state/keys.js';
-import { deleteKey, readJson, writeJson } from '../../state/kv.js';
+import { deleteKey, listKeys, readJson, writeJson } from '../../state/kv.js';
+import type { OutboxEntry } from '../../outbox/outbox.js';
 import { onStop, type Outcome, type SyncArea } from '../area.js';
 import { appendList, deleteBlob, readList } from '../blob.js';
 import { excluded } from '../filters.js';
@@ -42,6 +43,13 @@ const GROUP = 6;
 const WINDOW_MS = 6 * 3_600_000;
 /** Trakt keeps watch times to the second; a sent play is found at its own second. */
 const SAME_MS = 1_000;
+/**
+ * A library play this fresh is the scrobbler's while scrobbling is on (its stop event may
+ * still be on its way): the sync leaves it to the next sync, which finds it sent or not.
+ * Stop events later than this go through the outbox instead (src/hooks/playback.ts).
+ */
+export const FRESH_PLAY_MS = 3 * 3_600_000;
+const DAY_MS = 86_400_000;
 
 interface Pending { idx: number[]; win: number; cur: TraktCursor | null; found: number[] }
 
@@ -57,6 +65,8 @@ interface S {
   exportIdx: number; importIdx: number;
   pending: Pending | null;
   read: number;
+  /** Months with fresh plays left to the next sync. */
+  deferred: number[];
 }
 
 const prefix = (run: Run) => syncKey(run.userId, 'history');
@@ -89,6 +99,9 @@ function start(run: Run, s: S): Outcome {
     run.checkpoint();
     deleteKey(run.host, keys.scrobbled(run.userId), scrobbled.version);
   }
+  // Watches waiting in the outbox reach Trakt that way: never exported by the sync too.
+  const owned = outboxWatches(run);
+  if (owned.length && !run.job.dryRun) sh.commit(owned, (p) => p.at, (st, ps) => { for (const p of ps) recordScrobbled(st, p.item, p.at); });
   addMonths(s, readJson<number[]>(run.host, replanKey(run)).value ?? []);
   s.step = 'local';
   return 'next';
@@ -151,7 +164,10 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     const from = s.touched[i]!, to = s.touched[j]!;
     const p = planHistory({ state: sh.window(from, to), newLocal: [], newRemote: [], direction: a.direction });
     const inGroup = (ms: number | undefined) => typeof ms === 'number' && monthOf(ms) >= from && monthOf(ms) <= to;
-    const exp = p.toExport.filter((x) => inGroup(x.watched_at_ms) && !excluded(f, x.item)).sort((x, y) => x.watched_at_ms - y.watched_at_ms);
+    const fresh = f.scrobble ? run.job.startedAt - FRESH_PLAY_MS : Infinity;
+    const mine = p.toExport.filter((x) => inGroup(x.watched_at_ms) && !excluded(f, x.item));
+    const exp = mine.filter((x) => x.watched_at_ms < fresh).sort((x, y) => x.watched_at_ms - y.watched_at_ms);
+    if (exp.length < mine.length) s.deferred = [...new Set([...s.deferred, ...mine.filter((x) => x.watched_at_ms >= fresh).map((x) => monthOf(x.watched_at_ms))])];
     const imp = p.toImport.filter((x) => inGroup(x.at_ms) && !excluded(f, x.item));
     a.report.toRemote += exp.length;
     a.report.toLocal += imp.length;
@@ -193,9 +209,19 @@ function importPlays(run: Run, a: AreaJob, s: S): Outcome {
 
 function exportPlays(run: Run, a: AreaJob, s: S): Outcome {
   if (s.pending) return verify(run, a, s);
-  if (s.exportIdx >= s.exports) return finish(run);
+  if (s.exportIdx >= s.exports) return finish(run, s);
   const n = Math.min(BATCH, s.exports - s.exportIdx);
   return send(run, a, s, Array.from({ length: n }, (_, i) => s.exportIdx + i));
+}
+
+/** Plays on their way to Trakt outside the sync: waiting in the outbox, or scrobbled and not yet recorded here. */
+function outboxWatches(run: Run): Array<{ item: MediaItem; at: number }> {
+  const out: Array<{ item: MediaItem; at: number }> = [];
+  for (const k of listKeys(run.host, keys.outboxPrefix(run.userId))) {
+    const e = readJson<OutboxEntry>(run.host, k).value;
+    if (e?.kind === 'watch') out.push({ item: e.item, at: e.at });
+  }
+  return out.concat(readJson<Array<{ item: MediaItem; at: number }>>(run.host, keys.scrobbled(run.userId)).value ?? []);
 }
 
 /** POSTs these plan indices as one batch, marked pending (and saved) first. */
@@ -206,6 +232,24 @@ function send(run: Run, a: AreaJob, s: S, idx: number[]): Outcome {
     return { yield: 'waiting for the next write slot' };
   }
   if (!run.hasTime()) return { yield: 'time budget' };
+  // A watch that went (or goes) out by scrobble or outbox since the plan is that play.
+  const elsewhere = outboxWatches(run);
+  const all = playsAt(run, idx);
+  const taken = (p: ExportPlay) => elsewhere.some((o) => Math.abs(o.at - p.watched_at_ms) < DAY_MS && sameItem(o.item, p.item));
+  const gone = all.filter(taken);
+  if (gone.length) {
+    shards(run).commit(gone, (p) => p.watched_at_ms, (st, ps) => commitExported(st, ps));
+    const last = idx[idx.length - 1]!;
+    idx = idx.filter((_, j) => !taken(all[j]!));
+    if (!idx.length) {
+      // Nothing left to send: past this batch. (A partly taken batch moves on when it is
+      // delivered; its taken plays are simply taken again by the next one.)
+      s.exportIdx = Math.max(s.exportIdx, last + 1);
+      s.pending = null;
+      run.checkpoint();
+      return 'next';
+    }
+  }
   const plays = playsAt(run, idx);
   const [batch] = batches(plays.map((p) => ({ item: p.item, watched_at_ms: p.watched_at_ms })), BATCH);
   s.pending = { idx, win: 0, cur: null, found: [] };
@@ -300,8 +344,11 @@ function verify(run: Run, a: AreaJob, s: S): Outcome {
   return send(run, a, s, missing);
 }
 
-function finish(run: Run): Outcome {
-  if (!run.job.dryRun) deleteKey(run.host, replanKey(run));
+function finish(run: Run, s: S): Outcome {
+  if (!run.job.dryRun) {
+    if (s.deferred.length) writeJson(run.host, replanKey(run), s.deferred);
+    else deleteKey(run.host, replanKey(run));
+  }
   return 'done';
 }
 
@@ -311,7 +358,7 @@ export const history: SyncArea = {
   activities: [['movies', 'watched_at'], ['episodes', 'watched_at']],
   init: ({ deep, sinceMs }) => ({
     full: deep, sinceMs, step: 'start', local: libraryCursor(), remote: traktCursor(), touched: [], planAt: 0,
-    exports: 0, imports: 0, exportIdx: 0, importIdx: 0, pending: null, read: 0,
+    exports: 0, imports: 0, exportIdx: 0, importIdx: 0, pending: null, read: 0, deferred: [],
   } satisfies S),
   idle(run, a) {
     if (a.remoteChanged) return false;
