@@ -14,6 +14,7 @@ import { HostClock, ScheduleStore } from './scheduler.mjs';
 import { SecretStore, loadSecretKey } from './secrets.mjs';
 import { SettingsStore } from './settings.mjs';
 import { checkModule, clampMemory, sha256Hex } from './wasm.mjs';
+import { invokeInProcess } from './inprocess.mjs';
 
 /** The contract's limit on one call's wall time. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -114,7 +115,12 @@ export function hookOutputProblem(hook, out) {
  *   startMs?: number, callTimeoutMs?: number, httpTimeoutMs?: number, maxHttpResponseBytes?: number,
  *   origins?: Record<string, string>, fetch?: typeof fetch, library?: Library,
  *   echoLogs?: boolean, validateOutput?: boolean, pollMs?: number, wasiWarnings?: boolean,
+ *   runInWorker?: boolean, inProcessHttp?: import('./inprocess.mjs').InProcessHttp,
+ *   httpLatencyMs?: (method: string, url: URL) => number, randomBytes?: (n: number) => Uint8Array,
  * }} HostOptions
+ *   runInWorker: false (with inProcessHttp) runs every call on the main thread with
+ *   synchronous host functions and virtual time (host-stubs/host/inprocess.mjs): the
+ *   deterministic simulation's mode. Default: a worker per call.
  * @typedef {{ level: 'debug'|'info'|'warn'|'error', message: string, export: string, at_ms: number }} LogEntry
  * @typedef {{ export: string, fn: string, request: unknown, response: unknown }} HostCallTrace
  * @typedef {{ id: number, export: string, user_id?: string, input: string, ok: boolean, output?: string,
@@ -357,6 +363,17 @@ export class RevengeHost {
     return fns;
   }
 
+  /** Keeps one host-function call in hostCallTrace. @param {HostCallTrace} t */
+  recordHostCall(t) {
+    record(this.hostCallTrace, t);
+  }
+
+  /** Keeps one plugin log line. @param {LogEntry} entry */
+  recordLog(entry) {
+    record(this.logs, entry);
+    if (this.options.echoLogs) console.log(`[plugin ${this.pluginId} ${entry.level}] ${entry.message}`);
+  }
+
   // ---------------------------------------------------------------- calls
 
   /**
@@ -396,6 +413,7 @@ export class RevengeHost {
     const rec = { id: ++this.callSeq, export: exportName, user_id: userId, input, ok: false, hostCalls: 0, started_ms: this.clock.now(), wall_ms: 0 };
     record(this.calls, rec);
     if (meta) meta.record = rec;
+    if (this.options.runInWorker === false) return invokeInProcess(this, exportName, input, { timeoutMs, crashAfterHostCalls, rec });
     let rejectKilled;
     const killed = new Promise((_, rej) => { rejectKilled = rej; });
     killed.catch(() => {});
