@@ -48,6 +48,11 @@ export async function benchSim({ seeds = Number(process.env.SIM_SEEDS ?? 2000), 
   for (const r of results) for (const v of r.invariants) { if (!byInv.has(v.invariant)) byInv.set(v.invariant, []); byInv.get(v.invariant).push(r.seed); }
   table('failures by invariant (seeds; the first one replays with `npm run sim -- --seed S`)', ['invariant', 'seeds failing', 'first seeds', 'first detail'],
     [...byInv].sort((a, b) => b[1].length - a[1].length).map(([inv, ss]) => ({ invariant: inv, 'seeds failing': ss.length, 'first seeds': ss.slice(0, 5).join(' '), 'first detail': results.find((r) => r.seed === ss[0]).invariants.find((v) => v.invariant === inv).detail.slice(0, 140) })));
+  const clean = results.filter((r) => !r.faults['420'] && !r.faults['423']);
+  const byInv2 = new Map();
+  for (const r of clean) for (const v of r.invariants) { if (!byInv2.has(v.invariant)) byInv2.set(v.invariant, []); byInv2.get(v.invariant).push(r.seed); }
+  table(`the same, on the ${clean.length} seeds where no 420 or 423 was injected (those stop an area or all writes until the user acts)`, ['invariant', 'seeds failing', 'first seeds'],
+    [...byInv2].sort((a, b) => b[1].length - a[1].length).map(([inv, ss]) => ({ invariant: inv, 'seeds failing': ss.length, 'first seeds': ss.slice(0, 8).join(' ') })));
   if (process.env.SIM_OUT) writeFileSync(process.env.SIM_OUT, results.map((r) => JSON.stringify(r)).join('\n'));
   return results;
 }

@@ -32,7 +32,9 @@ export const ALL_FAULTS = [...Object.keys(HTTP_FAULTS), ...OTHER_FAULTS];
  */
 export function faultProfile(rng) {
   if (rng.chance(0.2)) return { httpRate: 0, crashRate: 0, kinds: [], other: new Set() };
-  const kinds = Object.keys(HTTP_FAULTS).filter(() => rng.chance(0.6));
+  // 420 and 423 are rarer: the plugin stops the area (420) or all writes (423) until the
+  // user acts, which masks every other finding of the seed.
+  const kinds = Object.keys(HTTP_FAULTS).filter((k) => rng.chance(k === '420' || k === '423' ? 0.12 : 0.6));
   if (!kinds.length) kinds.push(rng.pick(Object.keys(HTTP_FAULTS)));
   const other = new Set(OTHER_FAULTS.filter(() => rng.chance(0.6)));
   return { httpRate: rng.pick([0.02, 0.05, 0.1, 0.2]), crashRate: other.has('crash') ? rng.pick([0.03, 0.08, 0.15]) : 0, kinds, other };
