@@ -1,7 +1,8 @@
 // npm run bench -- faults: the fault matrix (tests/simulation/matrix.mjs). Every fault kind
 // against every operation: runs, lost, duplicated (and diverged, time changed, other
-// invariants). HTTP faults hit the 1st and the 2nd matching request; crashes come after
-// 0, 5, 10, 15, 20 and 25 host calls of the operation's call. FAULT_PROCS (default 2).
+// invariants). HTTP faults hit the nth matching request (FAULT_NTH, default "1"; "1,2,3"
+// for more runs); crashes come after FAULT_CRASH_AT host calls of the operation's call
+// (default "0,8,16"). FAULT_PROCS (default 2).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { table } from './lib.mjs';
@@ -13,7 +14,7 @@ export async function benchFaults({ procs = Number(process.env.FAULT_PROCS ?? 2)
   const cells = [];
   for (const op of Object.keys(OPERATIONS)) {
     for (const kind of MATRIX_FAULTS) {
-      const variants = kind === 'crash' ? [0, 5, 10, 15, 20, 25] : [1, 2];
+      const variants = (kind === 'crash' ? process.env.FAULT_CRASH_AT ?? '0,8,16' : process.env.FAULT_NTH ?? '1').split(',').map(Number);
       for (const v of variants) cells.push([op, kind, v]);
     }
   }

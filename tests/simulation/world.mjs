@@ -408,15 +408,15 @@ export class World {
     let input;
     if (w && w.at_ms <= at) input = { now_ms: this.now(), reason: 'wakeup', name: w.name, ...('data' in w ? { data: w.data } : {}) };
     else { input = { now_ms: this.now(), reason: 'interval' }; host.nextIntervalAt += host.intervalMs; }
+    let crashed = false;
     await this.#call({ export: 'on_tick' }, async () => {
       const c = await host.crashDuring('tick', input, { afterHostCalls: crash });
-      if (c.crashed) throw Object.assign(new Error('crashed'), { name: 'PluginCallError', code: 'crashed', export: 'on_tick' });
+      if (c.crashed) { crashed = true; throw Object.assign(new Error('crashed'), { name: 'PluginCallError', code: 'crashed', export: 'on_tick' }); }
       if (c.error) throw c.error;
       return c.output;
     });
-    // The crashed host comes back: the wake-up is still there only if the call crashed.
-    const last = host.calls[host.calls.length - 1];
-    if (w && input.reason === 'wakeup' && last?.ok) host.schedules.done(w);
+    // A wake-up is done once its call ended (well or not); after a crash it comes again.
+    if (w && input.reason === 'wakeup' && !crashed) host.schedules.done(w);
   }
 
   /** The host was offline (or its clock jumped): time passes without any tick. */
