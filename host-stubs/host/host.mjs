@@ -15,6 +15,7 @@ import { HostClock, ScheduleStore } from './scheduler.mjs';
 import { SecretStore, loadSecretKey } from './secrets.mjs';
 import { SettingsStore } from './settings.mjs';
 import { checkModule, clampMemory, sha256Hex } from './wasm.mjs';
+import { invokeInProcess } from './inprocess.mjs';
 
 /** The contract's limit on one call's wall time. */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
@@ -150,7 +151,12 @@ function itemProblem(item) {
  *   origins?: Record<string, string>, fetch?: typeof fetch, library?: Library,
  *   echoLogs?: boolean, validateOutput?: boolean, pollMs?: number, wasiWarnings?: boolean,
  *   httpDelayMs?: number | ((req: any) => number),
+ *   runInWorker?: boolean, inProcessHttp?: import('./inprocess.mjs').InProcessHttp,
+ *   httpLatencyMs?: (method: string, url: URL) => number, randomBytes?: (n: number) => Uint8Array,
  * }} HostOptions
+ *   runInWorker: false (with inProcessHttp) runs every call on the main thread with
+ *   synchronous host functions and virtual time (host-stubs/host/inprocess.mjs): the
+ *   deterministic simulation's mode. Default: a worker per call.
  * @typedef {{ level: 'debug'|'info'|'warn'|'error', message: string, export: string, at_ms: number }} LogEntry
  * @typedef {{ export: string, fn: string, request: unknown, response: unknown }} HostCallTrace
  * @typedef {{ id: number, export: string, user_id?: string, input: string, ok: boolean, output?: string,
@@ -433,6 +439,17 @@ export class RevengeHost {
     return fns;
   }
 
+  /** Keeps one host-function call in hostCallTrace. @param {HostCallTrace} t */
+  recordHostCall(t) {
+    record(this.hostCallTrace, t);
+  }
+
+  /** Keeps one plugin log line. @param {LogEntry} entry */
+  recordLog(entry) {
+    record(this.logs, entry);
+    if (this.options.echoLogs) console.log(`[plugin ${this.pluginId} ${entry.level}] ${entry.message}`);
+  }
+
   // ---------------------------------------------------------------- calls
 
   /**
@@ -474,6 +491,7 @@ export class RevengeHost {
     const rec = { id: ++this.callSeq, export: exportName, user_id: userId, input, ok: false, hostCalls: 0, started_ms: this.clock.now(), wall_ms: 0 };
     record(this.calls, rec);
     if (meta) meta.record = rec;
+    if (this.options.runInWorker === false) return invokeInProcess(this, exportName, input, { timeoutMs, crashAfterHostCalls, rec });
     let rejectKilled;
     const killed = new Promise((_, rej) => { rejectKilled = rej; });
     killed.catch(() => {});

@@ -2,10 +2,14 @@
 // hang until the simulator stops. Faults are checked before anything else (headers,
 // auth, rate limits), like an outage in front of the API (Cloudflare, load balancer), so
 // a faulted call changes no state and is not counted by the rate limiter.
+// Two more modes: `apply: true` lets the request reach Trakt and change its state, and only
+// then answers with the fault (a write that landed but whose answer was a 5xx, or a hang
+// after the write); `delayMs` without a status is a slow but real answer (over a socket the
+// answer waits; in process the caller advances its virtual clock).
 
 /**
  * @typedef {{ method?: string, path: string|RegExp, count?: number, status?: number,
- *   headers?: Record<string, string>, body?: string, hang?: boolean }} FaultSpec
+ *   headers?: Record<string, string>, body?: string, hang?: boolean, apply?: boolean, delayMs?: number }} FaultSpec
  * @typedef {FaultSpec & { remaining: number, hits: number }} Fault
  */
 
@@ -24,6 +28,9 @@ export class Faults {
     if (!Number.isInteger(count) || count < 1) throw new Error('injectFault: count must be a positive integer');
     if (!spec.hang && spec.status !== undefined && !(spec.status >= 100 && spec.status <= 599)) {
       throw new Error('injectFault: status must be an HTTP status');
+    }
+    if (spec.delayMs !== undefined && !(Number.isInteger(spec.delayMs) && spec.delayMs >= 0)) {
+      throw new Error('injectFault: delayMs must be an integer >= 0');
     }
     const fault = { ...spec, method: spec.method?.toUpperCase(), remaining: count, hits: 0 };
     this.list.push(fault);

@@ -127,8 +127,13 @@ function parseForLog(raw, ct) {
   try { return JSON.parse(raw); } catch { return raw; }
 }
 
-/** @param {import('node:http').ServerResponse} res @param {import('./http.mjs').SimResponse} r */
-function send(res, r) {
+/**
+ * The wire form of a handler's answer: status, lower-case headers (content-type and
+ * content-length filled in) and the body as text. Used by the socket and in-process paths.
+ * @param {import('./http.mjs').SimResponse} r
+ * @returns {{ status: number, headers: Record<string, string>, body: string }}
+ */
+export function serialize(r) {
   const headers = { ...(r.headers ?? {}) };
   let payload = '';
   if (r.body !== undefined) {
@@ -141,8 +146,14 @@ function send(res, r) {
     }
   }
   headers['content-length'] = String(Buffer.byteLength(payload));
-  res.writeHead(r.status, headers);
-  res.end(payload);
+  return { status: r.status, headers, body: payload };
+}
+
+/** @param {import('node:http').ServerResponse} res @param {import('./http.mjs').SimResponse} r */
+function send(res, r) {
+  const w = serialize(r);
+  res.writeHead(w.status, w.headers);
+  res.end(w.body);
 }
 
 /**
@@ -151,90 +162,152 @@ function send(res, r) {
  */
 export function createHandler(sim) {
   return (req, res) => {
-    handle(sim, req, res).catch((e) => {
+    serveSocket(sim, req, res).catch((e) => {
       // A bug in the simulator: answer 500 so the test sees it, and keep serving.
       try { send(res, error(500, 'simulator_error', String(e?.stack ?? e))); } catch { /* socket gone */ }
     });
   };
 }
 
-async function handle(sim, req, res) {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const method = (req.method ?? 'GET').toUpperCase();
+/** The HTTP server's path: read the body, dispatch, write the answer (or hold it open). */
+async function serveSocket(sim, req, res) {
+  const { raw, tooLarge, size } = await readBody(req, sim.options.maxBodyBytes);
+  const out = dispatch(sim, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, raw, tooLarge, size });
+  if (out.hang) { sim.hanging.add(res); res.on('close', () => sim.hanging.delete(res)); return; }
+  if (out.delayMs) await new Promise((r) => setTimeout(r, out.delayMs));
+  send(res, out.response);
+}
+
+/**
+ * The in-process path (deterministic simulation): one request, answered synchronously,
+ * by the same dispatch as the HTTP server. `url` may be a path or an absolute URL;
+ * header names are matched case-insensitively. `hang` means no answer ever comes (the
+ * caller models its timeout); `delayMs` means the answer comes that much later (the
+ * state change happened on arrival).
+ * @param {any} sim
+ * @param {{ method: string, url?: string, path?: string, headers?: Record<string, string>, body?: string|null }} req
+ * @returns {{ status: number, headers: Record<string, string>, body: string, hang?: boolean, delayMs?: number }}
+ */
+export function handleRequest(sim, req) {
+  const u = new URL(req.url ?? req.path ?? '/', 'http://127.0.0.1');
+  /** @type {Record<string, string>} */
+  const headers = {};
+  for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
+  let raw = req.body ?? '';
+  const size = Buffer.byteLength(raw);
+  const tooLarge = size > sim.options.maxBodyBytes;
+  if (tooLarge) raw = '';
+  if (raw && !headers['content-length']) headers['content-length'] = String(size);
+  let out;
+  try {
+    out = dispatch(sim, { method: req.method, url: `${u.pathname}${u.search}`, headers, raw, tooLarge, size });
+  } catch (e) {
+    out = { response: error(500, 'simulator_error', String(/** @type {any} */ (e)?.stack ?? e)) };
+  }
+  if (out.hang) return { status: 0, headers: {}, body: '', hang: true };
+  return { ...serialize(out.response), ...(out.delayMs ? { delayMs: out.delayMs } : {}) };
+}
+
+/**
+ * Every check and the route, shared by both paths. Records the request in sim.requests.
+ * @param {any} sim
+ * @param {{ method: string, url: string, headers: Record<string, any>, raw: string, tooLarge: boolean, size: number }} req
+ * @returns {{ response: import('./http.mjs').SimResponse, hang?: boolean, delayMs?: number }}
+ */
+export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHeaders, raw, tooLarge, size }) {
+  const url = new URL(rawUrl, 'http://127.0.0.1');
+  const method = rawMethod.toUpperCase();
   const path = url.pathname;
-  const ct = req.headers['content-type'];
+  const ct = reqHeaders['content-type'];
   const rec = {
     at: sim.now(), method, path, query: Object.fromEntries(url.searchParams),
-    headers: redactHeaders(req.headers), body: null, status: /** @type {number|null} */ (null),
+    headers: redactHeaders(reqHeaders), body: null, status: /** @type {number|null} */ (null),
     user: /** @type {string|undefined} */ (undefined),
   };
   sim.requests.push(rec);
-  const { raw, tooLarge, size } = await readBody(req, sim.options.maxBodyBytes);
   rec.body = tooLarge ? `<${size} bytes>` : redactBody(parseForLog(raw, ct));
 
-  const answer = (/** @type {import('./http.mjs').SimResponse} */ r) => { rec.status = r.status; send(res, r); };
-
   const fault = sim.faults.take(method, path);
-  if (fault) {
-    if (fault.hang) { sim.hanging.add(res); res.on('close', () => sim.hanging.delete(res)); return; }
-    return answer(Faults.response(fault));
+  if (fault?.hang) {
+    // An applied hang: the request reaches Trakt and is handled, only the answer is lost.
+    if (fault.apply) serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec });
+    return { response: Faults.response(fault), hang: true };
   }
-  if (tooLarge) return answer(error(400, 'invalid_request', `request body over ${sim.options.maxBodyBytes} bytes`));
+  const slowOnly = fault && !fault.apply && fault.status === undefined && fault.delayMs;
+  if (fault && !fault.apply && !slowOnly) {
+    const r = Faults.response(fault);
+    rec.status = r.status;
+    return { response: r };
+  }
+  // No status: a slow answer (delayMs only). apply: the write happens, the answer is the fault.
+  const real = serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec });
+  if (fault?.apply) {
+    const r = Faults.response(fault);
+    rec.status = r.status;
+    return { response: r, delayMs: fault.delayMs };
+  }
+  rec.status = real.status;
+  return { response: real, delayMs: fault?.delayMs };
+}
+
+/** The request checks and the endpoint. @returns {import('./http.mjs').SimResponse} */
+function serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec }) {
+  if (tooLarge) return error(400, 'invalid_request', `request body over ${sim.options.maxBodyBytes} bytes`);
 
   const { route: r, params, pathKnown } = match(method, path);
-  if (!r) return answer(empty(pathKnown ? 405 : 404));
+  if (!r) return empty(pathKnown ? 405 : 404);
 
   // ---- body ----
   let body = {};
   if (raw.length) {
     if (r.kind !== 'api' && isFormType(ct)) body = Object.fromEntries(new URLSearchParams(raw));
-    else if (!isJsonType(ct)) return answer(error(412, 'precondition_failed', 'Content-Type must be application/json'));
+    else if (!isJsonType(ct)) return error(412, 'precondition_failed', 'Content-Type must be application/json');
     else {
-      try { body = JSON.parse(raw); } catch { return answer(error(400, 'invalid_request', 'request body is not valid JSON')); }
-      if (!body || typeof body !== 'object' || Array.isArray(body)) return answer(error(400, 'invalid_request', 'request body must be a JSON object'));
+      try { body = JSON.parse(raw); } catch { return error(400, 'invalid_request', 'request body is not valid JSON'); }
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return error(400, 'invalid_request', 'request body must be a JSON object');
     }
   }
   const ctx = { sim, query: rec.query, params: params ?? {}, body, now: sim.now(), user: /** @type {any} */ (undefined) };
-  if (r.kind !== 'api') return answer(r.handler(ctx));
+  if (r.kind !== 'api') return r.handler(ctx);
 
   // ---- Trakt's required headers ----
-  if (!String(req.headers['user-agent'] ?? '').trim()) {
+  if (!String(reqHeaders['user-agent'] ?? '').trim()) {
     // Cloudflare in front of Trakt refuses requests without a User-Agent.
-    return answer(error(403, 'forbidden', 'a User-Agent header is required'));
+    return error(403, 'forbidden', 'a User-Agent header is required');
   }
-  const apiKey = String(req.headers['trakt-api-key'] ?? '');
-  if (!sim.oauth.clients.has(apiKey)) return answer(error(403, 'invalid_api_key', 'invalid or missing trakt-api-key'));
-  if (req.headers['trakt-api-version'] !== '2') {
+  const apiKey = String(reqHeaders['trakt-api-key'] ?? '');
+  if (!sim.oauth.clients.has(apiKey)) return error(403, 'invalid_api_key', 'invalid or missing trakt-api-key');
+  if (reqHeaders['trakt-api-version'] !== '2') {
     // Undocumented on Trakt; we refuse (412, "precondition failed") so a client that
     // forgets the header is caught by its tests.
-    return answer(error(412, 'precondition_failed', 'trakt-api-version: 2 is required'));
+    return error(412, 'precondition_failed', 'trakt-api-version: 2 is required');
   }
 
   // ---- OAuth ----
-  const authHeader = req.headers.authorization;
+  const authHeader = reqHeaders.authorization;
   if (authHeader !== undefined || r.auth === 'required') {
     const a = sim.oauth.authenticate(authHeader);
     if (!('session' in a)) {
-      return answer(error(401, 'invalid_token', `OAuth access token ${a.reason}`, {
+      return error(401, 'invalid_token', `OAuth access token ${a.reason}`, {
         'www-authenticate': `Bearer realm="trakt", error="invalid_token", error_description="${a.reason}"`,
-      }));
+      });
     }
-    if (a.session.client_id !== apiKey) return answer(error(401, 'invalid_token', 'token was issued to another client'));
+    if (a.session.client_id !== apiKey) return error(401, 'invalid_token', 'token was issued to another client');
     ctx.user = sim.users.get(a.session.username);
     rec.user = ctx.user.username;
   }
 
   if (ctx.user && (ctx.user.locked || ctx.user.deactivated)) {
-    return answer(empty(423, {
+    return empty(423, {
       'x-account-locked': String(ctx.user.locked), 'x-account-deactivated': String(ctx.user.deactivated),
-    }));
+    });
   }
 
   if (sim.options.rateLimits) {
     const hit = sim.limiter.take({ user: ctx.user?.username, clientId: apiKey, method });
     if (hit) {
-      return answer(empty(429, { 'retry-after': String(hit.retryAfter), 'x-ratelimit': JSON.stringify(hit.ratelimit) }));
+      return empty(429, { 'retry-after': String(hit.retryAfter), 'x-ratelimit': JSON.stringify(hit.ratelimit) });
     }
   }
-  return answer(r.handler(ctx));
+  return r.handler(ctx);
 }
