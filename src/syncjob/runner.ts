@@ -81,12 +81,14 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
     snapshot = JSON.stringify(run.job);
   };
   let outcome: Outcome;
+  let rolledBack = false;
   try {
     outcome = drive(run, checkpoint);
   } catch (e) {
     outcome = e instanceof StateError ? { end: `the saved sync state is unreadable (${e.message})` } : { retry: problemOf(e) };
     // Roll back to the last checkpoint: what this call learned since is simply redone.
     run.job = JSON.parse(snapshot) as SyncJob;
+    rolledBack = true;
   }
   const job = run.job;
   if (typeof outcome === 'object' && 'end' in outcome) {
@@ -110,7 +112,10 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
     if (run.job.retries && why !== 'rate limited') { job.retries = 0; delete job.lastProblem; }
   }
   job.leaseUntil = 0;
-  writeJson(host, jobKey(userId), job);
+  // A step that stopped (a yield, a failed request) left learned state and cursors that
+  // agree: both are saved. After an exception only the job as of the last checkpoint is.
+  if (rolledBack) writeJson(host, jobKey(userId), job);
+  else run.checkpoint();
   host.scheduleSet(scheduleNames.sync(userId), Math.ceil(nextAt), { user_id: userId, kind: 'sync' });
   return { done: false, job, nextAt, why };
 }

@@ -35,6 +35,8 @@ import { HistoryShards, monthOf } from './history-shards.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 
 const LISTS = ['/sync/history/movies', '/sync/history/episodes'];
+/** Both types at once (an incremental read and the total count). */
+const ALL = ['/sync/history'];
 const BATCH = 100;
 const CHUNK = 1000;
 /** Months planned in one working copy (plus one either side). */
@@ -67,10 +69,17 @@ interface S {
   read: number;
   /** Months with fresh plays left to the next sync. */
   deferred: number[];
+  /** Trakt's total count of plays at this sync (-1 unknown), per list on a full read. */
+  count: number | null;
+  totals: number[];
+  windowNew: number;
+  remoteFull: boolean;
 }
 
 const prefix = (run: Run) => syncKey(run.userId, 'history');
 const replanKey = (run: Run) => `${prefix(run)}/replan`;
+/** Trakt's total count of plays after the last sync, and when it was taken. */
+const countKey = (run: Run) => `${prefix(run)}/count`;
 const planKey = (run: Run, which: 'export' | 'import') => `${prefix(run)}/plan-${which}${run.job.dryRun ? '-dry' : ''}`;
 
 function shards(run: Run): HistoryShards {
@@ -124,22 +133,47 @@ function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   return 'next';
 }
 
+/**
+ * Trakt's plays: on a deep sync every list in full; else one read of both types since the
+ * last sync (a day's overlap), then one look at Trakt's total count. Trakt cannot list
+ * plays added since a time, only plays watched since one: when the total grew by more
+ * than the plays read in the window, another app added plays with older times, and the
+ * sync reads Trakt in full to find them.
+ */
 function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
-  const since = s.full || s.sinceMs === null ? '' : `start_at=${encodeURIComponent(new Date(s.sinceMs - OVERLAP_MS).toISOString())}`;
-  const r = traktPage<TraktHistoryEntry>(run, LISTS, s.remote, since);
+  const incremental = !s.full && s.sinceMs !== null && !s.remoteFull;
+  const since = incremental ? `start_at=${encodeURIComponent(new Date(s.sinceMs! - OVERLAP_MS).toISOString())}` : '';
+  const r = traktPage<TraktHistoryEntry>(run, incremental ? ALL : LISTS, s.remote, since);
   if (r.kind === 'stop') return onStop(run, a, r.stop);
   if (r.kind === 'done') {
+    if (incremental && s.count === null) return countCheck(run, a, s);
     s.step = 'plan';
     s.read = 0;
     return 'next';
   }
+  if (!incremental && r.total !== null) s.totals[r.list] = r.total;
+  const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
+  if (incremental) s.windowNew += r.entries.filter((e) => Date.parse(e.watched_at) >= (last?.at ?? 0) - 60_000).length;
   const mine = r.entries.filter((e) => {
     const v = traktView(e);
     return v && !excluded(f, v);
   });
   addMonths(s, shards(run).learn([], mine));
   s.read += r.entries.length;
-  run.job.progress = { label: `history: reading Trakt ${r.list === 0 ? 'movies' : 'episodes'}`, done: s.read, total: r.total ?? 0 };
+  run.job.progress = { label: 'history: reading Trakt', done: s.read, total: r.total ?? 0 };
+  return 'next';
+}
+
+function countCheck(run: Run, a: AreaJob, s: S): Outcome {
+  const r = run.call<unknown[]>('GET', `${ALL[0]}?page=1&limit=1`);
+  if (!r.ok) return onStop(run, a, r);
+  const total = parseInt(r.headers['x-pagination-item-count'] ?? '', 10);
+  const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
+  s.count = Number.isFinite(total) ? total : -1;
+  if (s.count >= 0 && last && s.count - last.total > s.windowNew) {
+    s.remoteFull = true; // back-dated plays on Trakt: read it all
+    s.remote = traktCursor();
+  }
   return 'next';
 }
 
@@ -209,7 +243,7 @@ function importPlays(run: Run, a: AreaJob, s: S): Outcome {
 
 function exportPlays(run: Run, a: AreaJob, s: S): Outcome {
   if (s.pending) return verify(run, a, s);
-  if (s.exportIdx >= s.exports) return finish(run, s);
+  if (s.exportIdx >= s.exports) return finish(run, a, s);
   const n = Math.min(BATCH, s.exports - s.exportIdx);
   return send(run, a, s, Array.from({ length: n }, (_, i) => s.exportIdx + i));
 }
@@ -344,8 +378,14 @@ function verify(run: Run, a: AreaJob, s: S): Outcome {
   return send(run, a, s, missing);
 }
 
-function finish(run: Run, s: S): Outcome {
+function finish(run: Run, a: AreaJob, s: S): Outcome {
   if (!run.job.dryRun) {
+    // What Trakt holds now: the total read at this sync plus what it took since.
+    const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
+    const total = s.count !== null && s.count >= 0 && !s.remoteFull ? s.count
+      : s.totals.length === LISTS.length ? s.totals.reduce((x, y) => x + y, 0)
+      : !a.remoteChanged && last ? last.total : -1; // Trakt unchanged since the last count
+    if (total >= 0) writeJson(run.host, countKey(run), { total: total + a.report.sentRemote, at: run.job.startedAt });
     if (s.deferred.length) writeJson(run.host, replanKey(run), s.deferred);
     else deleteKey(run.host, replanKey(run));
   }
@@ -359,6 +399,7 @@ export const history: SyncArea = {
   init: ({ deep, sinceMs }) => ({
     full: deep, sinceMs, step: 'start', local: libraryCursor(), remote: traktCursor(), touched: [], planAt: 0,
     exports: 0, imports: 0, exportIdx: 0, importIdx: 0, pending: null, read: 0, deferred: [],
+    count: null, totals: [], windowNew: 0, remoteFull: false,
   } satisfies S),
   idle(run, a) {
     if (a.remoteChanged) return false;
