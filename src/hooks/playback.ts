@@ -15,7 +15,15 @@ import { eachEpisode, identifiable } from '../trakt/items.js';
 import { describeFailure } from '../trakt/errors.js';
 import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
-/** Stop events this late go through the outbox (the sync's own fresh-play margin: 3 h). */
+/**
+ * A watched stop this late (a redelivery after a crash, a host that was offline) is not
+ * scrobbled, as Trakt would date it on arrival: the outbox sends it with its own time.
+ * From the sync's fresh-play margin (3 h) on, the sync may have exported the library's
+ * play of it meanwhile: then a play of the item within 24 h on Trakt is this watch.
+ */
+const DELAYED_STOP_MS = 10_000;
+/** Silence from a playing session longer than this (hosts report every ~60 s): its progress is no longer extrapolated. */
+const SILENT_MS = 10 * 60_000;
 const LATE_STOP_MS = 3 * 3_600_000;
 import { recordNotFound } from '../match/notfound.js';
 
@@ -52,7 +60,7 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   }
   // A waiting older state is superseded by what went out now, or by the end of the session.
   if (stored.value?.unsent && !next?.unsent && !waiting) dropLive(host, ev.user_id, ev.session_id);
-  if (next) writeJson(host, sessKey, next);
+  if (next) writeJson(host, sessKey, { ...next, heardAt: now });
   else if (stored.version) deleteKey(host, sessKey);
   markSeen(host, ev.user_id, ev.event_id, d.watched);
   if (!ended) return out;
@@ -66,10 +74,15 @@ function withoutUnsent(s: Session): Session {
 
 /** Ends the session's previous item at its last known progress, with the usual watched rule. */
 function endPrevious(ctx: UserContext, ev: PlaybackEvent, prev: Session, now: number): { out: HookOutput; held: boolean } {
-  const progress = extrapolate(prev, now);
+  // The player reports about every minute while it plays: after a longer silence nothing
+  // says it went on playing, so the previous item ends where it was last heard of, then.
+  const heard = prev.heardAt ?? prev.sentAt;
+  const fresh = now - heard <= SILENT_MS;
+  const progress = extrapolate(prev, fresh ? now : heard);
+  const endedAt = fresh ? ev.occurred_at : new Date(heard).toISOString();
   // Its own pending slot (`<session>/end`): held back too, it still goes before the new start.
   const stop: PlaybackEvent = {
-    ...ev, event_id: `${ev.event_id}/end`, session_id: `${ev.session_id}/end`, state: 'stop', item: prev.item, completed: false,
+    ...ev, event_id: `${ev.event_id}/end`, session_id: `${ev.session_id}/end`, state: 'stop', item: prev.item, completed: false, occurred_at: endedAt,
     position_ms: prev.durationMs ? Math.round((progress / 100) * prev.durationMs) : 0, duration_ms: prev.durationMs ?? 0,
   };
   const d = decide(prev, stop, now, ctx.user.minProgress);
@@ -103,15 +116,12 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
   // A double episode: the scrobble records its first episode, the outbox each other one
   // at the same time. Those entries go first: a redelivery after a crash finds them all.
   const [first, ...rest] = eachEpisode(ev.item);
-  if (now - at > LATE_STOP_MS) {
-    // Hours late (a host that was offline): a scrobble would stamp the wrong time, and a
-    // sync may have exported the library's play meanwhile. The outbox sends it with its
-    // own time, unless Trakt has a play of it within 24 h already.
-    eachEpisode(ev.item).forEach((item, i) => enqueue(host, userId, newEntry({ id: i ? `${ev.event_id}#${item.type === 'episode' ? item.number : i}` : ev.event_id, kind: 'watch', item, at, late: true }, now)));
+  if (now - at > DELAYED_STOP_MS) {
+    const late = now - at > LATE_STOP_MS;
+    eachEpisode(ev.item).forEach((item, i) => enqueue(host, userId, newEntry({ id: i ? `${ev.event_id}#${item.type === 'episode' ? item.number : i}` : ev.event_id, kind: 'watch', item, at, ...(late ? { late } : {}) }, now)));
     const r = drainOutbox(host, ctx.client, userId, 5_000);
-    return r.remaining ? { status: 'queued', detail: `a late watch, queued for Trakt with its own time: ${label(ev.item)}` } : { status: 'done', detail: `a late watch, recorded with its own time: ${label(ev.item)}` };
+    return r.remaining ? { status: 'queued', detail: `a delayed watch, queued for Trakt with its own time: ${label(ev.item)}` } : { status: 'done', detail: `a delayed watch, recorded with its own time: ${label(ev.item)}` };
   }
-  for (const item of rest) enqueue(host, userId, newEntry({ id: `${ev.event_id}#${item.type === 'episode' ? item.number : 0}`, kind: 'watch', item, at }, now));
   const entry = newEntry({ id: ev.event_id, kind: 'watch', item: first!, at, viaScrobble: true, inFlight: true, leaseUntil: now + 60_000, attempts: 1 }, now);
   const { key, created } = enqueue(host, userId, entry);
   if (!created) {

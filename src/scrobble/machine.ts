@@ -13,6 +13,8 @@ export interface Session {
   sentProgress: number;
   sentAt: number;
   durationMs: number | null;
+  /** Host-clock time of the session's last event (sent or not). */
+  heardAt?: number;
   /** The event id of the last state, when it is still waiting to go out (live.ts). */
   unsent?: string;
 }

@@ -170,8 +170,9 @@ function activities(run: Run): Outcome {
     const a = job.areas[area.name]!;
     if (!a.active) continue;
     a.remoteChanged = job.deep || changed(seen, r.body, area.activities);
-    if (run.client.blockedBy(`/sync/${area.name}`)?.status === 420) a.stopped = 'Trakt account limit reached (420)';
-    else if (!job.deep && area.idle(run, a)) a.active = false;
+    // An account limit (420) stops this area's writes when it tries one (reads and
+    // imports still go): the area finds out at its first write.
+    if (!job.deep && area.idle(run, a)) a.active = false;
   }
   job.checked = true;
   return 'next';

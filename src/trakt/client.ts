@@ -13,6 +13,9 @@ import { API, jsonBody, sendRaw } from './http.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** A write refused for the account (420, 423, 426) is tried again after this long. */
+export const ACCOUNT_RETRY_MS = 6 * 3_600_000;
+
 /** Which part of the account a path touches: account limits (420, 426) apply per area. */
 export function areaOf(path: string): string {
   const m = /^\/(?:sync|scrobble)\/(history|ratings|watchlist)/.exec(path);
@@ -34,7 +37,11 @@ export class TraktClient {
   blockedBy(path: string, profile = loadProfile(this.host, this.userId)): { status: 420 | 423 | 426; message: string } | null {
     const problems = profile.problems ?? {};
     const p = problems.locked ?? problems[areaOf(path)];
-    return p && (p.status === 420 || p.status === 423 || p.status === 426) ? { status: p.status, message: p.message } : null;
+    if (!p || (p.status !== 420 && p.status !== 423 && p.status !== 426)) return null;
+    // Tried again now and then: the user may have gone VIP, made room, or been unlocked.
+    // The next write either clears the problem or renews it.
+    if (this.host.clockNow() - p.at > ACCOUNT_RETRY_MS) return null;
+    return { status: p.status, message: p.message };
   }
 
   request<T = any>(method: Method, path: string, body?: unknown): TraktResult<T> {

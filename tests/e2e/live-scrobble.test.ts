@@ -21,6 +21,15 @@ async function play(state: string, pos: number, item: object = movieItem(), extr
   return w.host.deliver('playback', playback('alice', state, pos, item, extra, w.now()));
 }
 
+/** Plays on for `min` minutes from `from` (of 100), reporting progress as a host does (here every 9 minutes). */
+async function playOn(from: number, min: number, item: object = movieItem()) {
+  for (let t = 9; t <= min; t += 9) {
+    await w.advance(9 * MIN);
+    await play('progress', from + t, item);
+  }
+  await w.advance((min % 9) * MIN);
+}
+
 describe('live scrobbles held back by the write spacing', () => {
   it('a pause 300 ms after the start is queued, then sent by a wake-up: Trakt shows it paused', async () => {
     expect(await play('start', 10)).toMatchObject({ status: 'done' });
@@ -103,7 +112,7 @@ describe('live scrobbles held back by the write spacing', () => {
 describe('a reused session_id', () => {
   it('a new item started in the same session stops the previous one (watched) and starts the new one', async () => {
     await play('start', 0, movieItem(0));
-    await w.advance(90 * MIN); // Inception is at 90% by now
+    await playOn(0, 90, movieItem(0)); // Inception is at 90% by now
     const r = await play('start', 0, movieItem(1));
     expect(r.detail).not.toMatch(/already playing/);
     await w.advance(3_000);
@@ -114,12 +123,20 @@ describe('a reused session_id', () => {
 
   it('below the watched threshold the previous item is stopped (kept as paused), not recorded', async () => {
     await play('start', 0, movieItem(0));
-    await w.advance(30 * MIN);
+    await playOn(0, 30, movieItem(0));
     await play('start', 0, movieItem(2));
     await w.advance(3_000);
     expect(w.sim.history('alice')).toEqual([]);
     expect(w.sim.playback('alice')).toEqual([expect.objectContaining({ movie: expect.objectContaining({ ids: expect.objectContaining({ tmdb: 27205 }) }) })]);
     expect(w.sim.watching('alice')).toMatchObject({ movie: { ids: { tmdb: 949 } } });
+  });
+
+  it('a previous item the player went silent on is ended where it was last heard of, not extrapolated to watched', async () => {
+    await play('start', 10, movieItem(0));
+    await w.advance(95 * MIN); // no progress for 95 minutes: the player stopped reporting
+    await play('start', 0, movieItem(1));
+    await w.advance(3_000);
+    expect(w.sim.history('alice')).toEqual([]);
   });
 
   it('both held back by the spacing: the old item is still stopped before the new one starts', async () => {
