@@ -21,6 +21,7 @@ import type { Run } from '../run.js';
 import { notFoundIndices } from '../notfound.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 import { recordNotFound } from '../../match/notfound.js';
+import { loadRemovals } from '../../state/removals.js';
 
 export interface ThreeWaySpec {
   name: AreaName & ThreeWayState['kind'];
@@ -43,7 +44,6 @@ interface S {
   local: LibraryCursor; localCount: number;
   ops: { local: number; add: number; remove: number } | null;
   counts: { local: number; add: number; remove: number };
-  refused: { local: number[]; add: number[]; remove: number[] };
 }
 
 interface Ops { add: RemoteAdd[]; remove: RemoteRemove[]; local: Change[] }
@@ -105,6 +105,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       remote: a.remoteChanged ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
       direction: a.direction,
       now_ms: run.now(),
+      removedLocal: loadRemovals(run.host, run.userId, spec.name),
     };
     const p = spec.plan(input);
     // Exclusions: an excluded item is neither sent nor brought in (its base stays as it was).
@@ -133,6 +134,15 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     return decompressJson<Ops>(text, `${spec.name} plan`);
   }
 
+  /** Records what one side took, at once: a delivery whose base is not recorded comes back. */
+  function commit(run: Run, took: readonly ThreeWayOp[], refused: readonly ThreeWayOp[]) {
+    if (!took.length && !refused.length) return;
+    const st = loadState(run);
+    commitThreeWay(st, took);
+    skipThreeWay(st, refused, run.now());
+    saveState(run, st);
+  }
+
   function deliver(run: Run, a: AreaJob, s: S): Outcome {
     const idx = s.ops!;
     const ops = loadOps(run);
@@ -143,10 +153,10 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       run.spend();
       const m = run.matches;
       const results = run.host.libraryApply(run.userId, chunk.map((c) => ({ ...c, item: m.toLocal(c.item) })));
-      chunk.forEach((_, i) => {
-        if (results[i]?.ok) rep.sentLocal++;
-        else { rep.notInLibrary++; s.refused.local.push(idx.local + i); }
-      });
+      const took = chunk.filter((_, i) => results[i]?.ok), refused = chunk.filter((_, i) => !results[i]?.ok);
+      commit(run, took, refused);
+      rep.sentLocal += took.length;
+      rep.notInLibrary += refused.length;
       idx.local += chunk.length;
       run.checkpoint();
     }
@@ -159,24 +169,15 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       const r = run.call<any>('POST', which === 'add' ? spec.add : spec.remove, batch!.body);
       if (!r.ok) return onStop(run, a, r);
       const nf = notFoundIndices(r.body, slice);
-      for (const j of nf) s.refused[which].push(idx[which] + j);
+      commit(run, slice.filter((_, j) => !nf.has(j)), slice.filter((_, j) => nf.has(j)));
       recordNotFound(run.host, run.userId, slice.filter((_, j) => nf.has(j)).map((o) => o.item), spec.name);
       rep.sentRemote += slice.length - nf.size;
       rep.notFound += nf.size;
       idx[which] += slice.length;
       run.job.progress = { label: `${spec.name}: sending to Trakt`, done: idx.add + idx.remove, total: ops.add.length + ops.remove.length };
+      run.checkpoint();
       return { yield: 'waiting for the next write slot' };
     }
-    // Everything went out: both sides now agree on what each side took.
-    const st = loadState(run);
-    const done: ThreeWayOp[] = [], refused: ThreeWayOp[] = [];
-    for (const which of ['local', 'add', 'remove'] as const) {
-      const no = new Set(s.refused[which]);
-      (ops[which] as ThreeWayOp[]).forEach((o, i) => (no.has(i) ? refused : done).push(o));
-    }
-    commitThreeWay(st, done);
-    skipThreeWay(st, refused, run.now());
-    saveState(run, st);
     deleteBlob(run.host, key(run, 'ops'));
     s.ops = null;
     return 'done';
@@ -188,7 +189,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     activities: spec.activities,
     init: () => ({
       remote: traktCursor(), remoteCount: 0, local: libraryCursor(), localCount: 0,
-      ops: null, counts: { local: 0, add: 0, remove: 0 }, refused: { local: [], add: [], remove: [] },
+      ops: null, counts: { local: 0, add: 0, remove: 0 },
     } satisfies S),
     // The library's side is read in full every sync (removals): never idle by itself.
     idle: () => false,
