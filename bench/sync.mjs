@@ -114,7 +114,7 @@ async function first(n) {
     await w.host.advance(20 * 60_000);
     const idle = await syncToEnd(w);
     await w.host.advance(20 * 60_000);
-    w.host.library.apply('alice', [{ op: 'add_play', item: asItem(w.movies[w.movies.length - 1]), at_ms: w.host.clock.now() - 60_000 }]);
+    w.host.library.apply('alice', [{ op: 'add_play', item: asItem(w.movies[w.movies.length - 1]), at_ms: w.host.clock.now() - 5 * 3_600_000 }]);
     const local = await syncToEnd(w);
     await w.host.advance(20 * 60_000);
     w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 2].ids.tmdb } }, watched_at: w.host.clock.now() - 60_000 }]);

@@ -10,7 +10,7 @@
 //     refused API key, a locked account, unreadable state) ends it, and status says which.
 import type { HostApi } from '../host/api.js';
 import { HostError } from '../host/api.js';
-import type { UserSettings } from '../settings/settings.js';
+import { loadSettings, type UserSettings } from '../settings/settings.js';
 import { scheduleNames } from '../state/keys.js';
 import { readJson, update, writeJson } from '../state/kv.js';
 import type { TraktClient } from '../trakt/client.js';
@@ -74,6 +74,12 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
   if (!writeJson(host, jobKey(userId), saved, cur.version)) return { done: false, job: cur.value, nextAt: now + 5_000, why: 'another call took this sync' };
   // A safety net: if this call dies (a host crash), the job resumes once the lease is over.
   host.scheduleSet(scheduleNames.sync(userId), now + LEASE_MS + 5_000, { user_id: userId, kind: 'sync' });
+  // An area the user turned off since the job started is neither read nor written again.
+  const { user } = loadSettings(host, userId);
+  for (const area of AREAS) {
+    const a = saved.areas[area.name];
+    if (a?.active && area.direction(user) === 'off') a.active = false;
+  }
   let snapshot = JSON.stringify(saved);
   const run = new Run(host, client, userId, JSON.parse(snapshot) as SyncJob);
   const checkpoint = () => {

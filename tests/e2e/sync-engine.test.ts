@@ -150,7 +150,8 @@ describe('an incremental sync costs what changed (finding 7)', () => {
     await syncToEnd(w, 'alice', {}, 5_000);
     expect(w.sim.history('alice')).toHaveLength(3_000);
     await w.advance(20 * 60_000);
-    w.host.library.apply('alice', [{ op: 'add_play', item: asItem(movies[3_500]!), at_ms: w.now() - 60_000 }]);
+    // Marked as watched today, five hours ago (a fresher play is the scrobbler's to send).
+    w.host.library.apply('alice', [{ op: 'add_play', item: asItem(movies[3_500]!), at_ms: w.now() - 5 * 3_600_000 }]);
     w.sim.clearRequests();
     const mark = w.host.hostCallTrace.length;
     await syncToEnd(w, 'alice');
