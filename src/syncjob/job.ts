@@ -7,7 +7,7 @@ import { keys } from '../state/keys.js';
 import { readJson } from '../state/kv.js';
 import type { Activities } from './activities.js';
 
-export type AreaName = 'history' | 'ratings' | 'watchlist';
+export type AreaName = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
 
 export interface AreaReport {
   toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;

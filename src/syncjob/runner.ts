@@ -165,7 +165,8 @@ function activities(run: Run): Outcome {
     const a = job.areas[area.name]!;
     if (!a.active) continue;
     a.remoteChanged = job.deep || changed(seen, r.body, area.activities);
-    if (run.client.blockedBy(`/sync/${area.name}`)?.status === 420) a.stopped = 'Trakt account limit reached (420)';
+    const blocked = run.client.blockedBy(`/sync/${area.name}`);
+    if (blocked?.status === 420) a.stopped = blocked.message;
     else if (!job.deep && area.idle(run, a)) a.active = false;
   }
   job.checked = true;
