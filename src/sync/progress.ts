@@ -6,7 +6,8 @@
 //      is gone on its side (remove_progress here, DELETE /sync/playback/{id} there).
 //   2. Then, per side, changed = differs from B (appearing and disappearing are changes):
 //      - neither changed: nothing;
-//      - one changed: it goes to the other side (a pause, or a removal);
+//      - one changed: it goes to the other side (a pause, or a removal); paused again at
+//        the same progress, only B's time for that side moves (nothing to write);
 //      - both changed: the same progress: agreed (B := it); else the later pause wins
 //        (L.at vs R.at); a resume point beats a removal (a removal has no time, and a
 //        finished watch was handled in 1).
@@ -130,6 +131,11 @@ export function planResume(input: ResumeInput): ResumePlan {
     const lCh = !L ? !!b : !b || !sameP(L.p, b.p) || L.at !== b.lAt;
     const rCh = !R ? !!b : !b || !sameP(R.p, b.p) || Math.abs(R.at - b.rAt) > SAME_MS;
     if (!lCh && !rCh) continue;
+    // Paused again at the same place on one side: no value to carry, only the time.
+    if (b && lCh !== rCh && (lCh ? L : R) && sameP((lCh ? L : R)!.p, b.p)) {
+      if (lCh) b.lAt = L!.at; else b.rAt = R!.at;
+      continue;
+    }
     let goRemote: boolean;
     if (lCh && rCh) {
       if (!L && !R) { e.b = null; continue; }
