@@ -89,6 +89,16 @@ async function syncToEnd(w) {
   };
 }
 
+/** Moves the clock, then lets a sync the interval tick started meanwhile finish, so the next change is measured alone. */
+async function later(w, ms) {
+  await w.host.advance(ms);
+  for (let i = 0; i < 10_000; i++) {
+    const st = await w.host.action('status', { userId: 'alice' });
+    if (!st.data.sync?.running) return;
+    await w.host.advance(2_500);
+  }
+}
+
 const pages = (x) => Math.max(1, Math.ceil(x / 250));
 const batchesOf = (x) => Math.ceil(x / 100);
 
@@ -125,19 +135,19 @@ async function first(n) {
     };
     // Incremental: idle, one new play here, one new play on Trakt.
     const inc = {};
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     const idle = await syncToEnd(w);
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     w.host.library.apply('alice', [{ op: 'add_play', item: asItem(w.movies[w.movies.length - 1]), at_ms: w.host.clock.now() - 60_000 }]);
     const local = await syncToEnd(w);
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 2].ids.tmdb } }, watched_at: w.host.clock.now() - 60_000 }]);
     const remote = await syncToEnd(w);
     // The new areas: a new file here (collection), a new pause on Trakt (resume points).
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     w.host.library.addFile(asItem(w.movies[n]), { media: MEDIA });
     const file = await syncToEnd(w);
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     w.sim.seedPlayback('alice', [{ movie: { ids: { tmdb: w.movies[n + 1].ids.tmdb } }, progress: 12, paused_at: w.host.clock.now() - 60_000 }]);
     const pause = await syncToEnd(w);
     const names = (x) => x.requests.map((q) => `${q.method} ${q.path.replace(/^\/sync\//, '')}`).join(', ');
