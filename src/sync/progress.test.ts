@@ -4,7 +4,7 @@ import type { MediaItem } from '../schemas/media.js';
 import type { Direction } from './direction.js';
 import { itemKey } from './identity.js';
 import {
-  SAME_MS, commitLocalResume, commitRemoteResume, emptyResumeState, loadResume, planResume, saveResume,
+  SAME_MS, commitLocalResume, commitRemoteResume, emptyResumeState, loadResume, planResume, refuseLocalResume, saveResume,
   type ResumePlan, type ResumeState, type TraktPlayback,
 } from './progress.js';
 
@@ -99,6 +99,19 @@ describe('planResume', () => {
     expect(st.items.get(A)!.b!.rAt).toBe(T0 + SAME_MS + 2_000);
     expect(ops(run(st, [lp(A, 40, T0 + 3 * MIN)], null))).toEqual([]);
     expect(st.items.get(A)!.b!.lAt).toBe(T0 + 3 * MIN);
+  });
+});
+
+describe('a pause of an item not in this library', () => {
+  it('is offered once, then again only when Trakt\'s pause changes; the mark survives a save', () => {
+    let st = emptyResumeState();
+    const p = run(st, [], [rp(2, 70, T0)]);
+    expect(ops(p)).toEqual([`set_progress ${itemKey(B)} 70`]);
+    refuseLocalResume(st, p.toLocal);
+    st = loadResume(saveResume(st));
+    expect(ops(run(st, [], [rp(2, 70, T0)]))).toEqual([]);
+    expect(ops(run(st, [], null))).toEqual([]);
+    expect(ops(run(st, [], [rp(2, 75, T0 + MIN)]))).toEqual([`set_progress ${itemKey(B)} 75`]);
   });
 });
 

@@ -26,8 +26,8 @@ import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } 
 
 /** Base: progress, library at_ms, Trakt paused_at (ms). */
 export interface ResumeBase { p: number; lAt: number; rAt: number }
-/** Trakt's playback as last seen: progress, paused_at, playback id. */
-export interface ResumeRemote { p: number; at: number; id: number }
+/** Trakt's playback as last seen: progress, paused_at, playback id; nl: the library refused it (not there). */
+export interface ResumeRemote { p: number; at: number; id: number; nl?: 1 }
 export interface ResumeEntry { b: ResumeBase | null; r: ResumeRemote | null }
 export interface ResumeState { items: ItemIndex<ResumeEntry> }
 
@@ -98,7 +98,11 @@ export function planResume(input: ResumeInput): ResumePlan {
       const had = e && seen.get(e);
       if (e && (!had || at >= had.at)) seen.set(e, { p: x.progress, at, id: x.id });
     }
-    for (const e of idx.entries()) e.value.r = seen.get(e) ?? null;
+    for (const e of idx.entries()) {
+      const was = e.value.r, now = seen.get(e) ?? null;
+      if (now && was?.nl && was.at === now.at) now.nl = 1; // still the pause the library refused
+      e.value.r = now;
+    }
   }
   const wL = writesLocal(direction), wR = writesRemote(direction);
   const toLocal: LocalResumeOp[] = [], toRemote: RemoteResumeOp[] = [];
@@ -108,6 +112,8 @@ export function planResume(input: ResumeInput): ResumePlan {
     const item = () => entry.item;
     let L: Cur | null = cl.get(entry) ?? null;
     let R: Cur | null = e.r;
+    // A pause of an item this library does not hold: not offered again until it changes.
+    const importable = !e.r?.nl;
     if (!L && !R && !e.b) { idx.deleteEntry(entry); continue; }
     // 1. A finished watch clears what is older than it.
     const play = L || R ? input.lastPlay(entry.item) : 0;
@@ -123,7 +129,7 @@ export function planResume(input: ResumeInput): ResumePlan {
       }
       // The side newer than the play goes over the cleared one.
       if (L && wR) toRemote.push({ op: 'pause', item: item(), progress: L.p, lAt: L.at });
-      else if (R && wL) toLocal.push({ change: { op: 'set_progress', item: item(), progress: R.p, at_ms: R.at }, base: { p: R.p, lAt: R.at, rAt: R.at } });
+      else if (R && wL && importable) toLocal.push({ change: { op: 'set_progress', item: item(), progress: R.p, at_ms: R.at }, base: { p: R.p, lAt: R.at, rAt: R.at } });
       continue;
     }
     // 2. Three-way.
@@ -148,7 +154,7 @@ export function planResume(input: ResumeInput): ResumePlan {
       else if (R) toRemote.push({ op: 'delete', item: item(), id: R.id!, base: null });
     } else {
       if (!wL) continue;
-      if (R) toLocal.push({ change: { op: 'set_progress', item: item(), progress: R.p, at_ms: R.at }, base: { p: R.p, lAt: R.at, rAt: R.at } });
+      if (R && importable) toLocal.push({ change: { op: 'set_progress', item: item(), progress: R.p, at_ms: R.at }, base: { p: R.p, lAt: R.at, rAt: R.at } });
       else if (L) toLocal.push({ change: { op: 'remove_progress', item: item(), at_ms: L.at }, base: null });
     }
   }
@@ -160,6 +166,14 @@ export function commitLocalResume(state: ResumeState, ops: readonly LocalResumeO
   for (const o of ops) {
     const e = state.items.find(o.change.item);
     if (e) e.value.b = o.base;
+  }
+}
+
+/** The library refused these set_progress ops (not in this library): not offered again until Trakt's pause changes. */
+export function refuseLocalResume(state: ResumeState, ops: readonly LocalResumeOp[]): void {
+  for (const o of ops) {
+    const r = o.change.op === 'set_progress' ? state.items.find(o.change.item)?.value.r : null;
+    if (r) r.nl = 1;
   }
 }
 
@@ -181,7 +195,7 @@ export function commitRemoteResume(state: ResumeState, op: RemoteResumeOp, answe
   }
 }
 
-// ---- persistence: { kind: 'progress', v: 1, shows, items: [[...head, b (0/1), p, lAt, rAt, r (0/1), rp, rAt, id]] }
+// ---- persistence: { kind: 'progress', v: 1, shows, items: [[...head, b (0/1), p, lAt, rAt, r (0 none, 1, 2 refused here), rp, rAt, id]] }
 
 export function saveResume(state: ResumeState): string {
   const items: Tuple[] = [], w = new TupleWriter();
@@ -189,7 +203,7 @@ export function saveResume(state: ResumeState): string {
     const { b, r } = x.value;
     if (!b && !r) continue;
     const t = w.write(x.item);
-    t.push(b ? 1 : 0, b?.p ?? 0, b?.lAt ?? 0, b?.rAt ?? 0, r ? 1 : 0, r?.p ?? 0, r?.at ?? 0, r?.id ?? 0);
+    t.push(b ? 1 : 0, b?.p ?? 0, b?.lAt ?? 0, b?.rAt ?? 0, r ? (r.nl ? 2 : 1) : 0, r?.p ?? 0, r?.at ?? 0, r?.id ?? 0);
     items.push(t);
   }
   return encodeState({ kind: 'progress', v: 1, shows: w.shows, items });
@@ -209,13 +223,13 @@ export function loadResume(text: string, what = 'resume state'): ResumeState {
     if (a.length !== head.next + 8) throw new StateError(`${where}: expected ${head.next + 8} slots, got ${a.length}`);
     const v = a.slice(head.next) as number[];
     v.forEach((x, k) => {
-      const ok = typeof x === 'number' && Number.isFinite(x) && x >= 0 && (k === 0 || k === 4 ? x === 0 || x === 1 : k === 1 || k === 5 ? x <= 100 : Number.isInteger(x));
+      const ok = typeof x === 'number' && Number.isFinite(x) && x >= 0 && (k === 0 ? x === 0 || x === 1 : k === 4 ? x === 0 || x === 1 || x === 2 : k === 1 || k === 5 ? x <= 100 : Number.isInteger(x));
       if (!ok) throw new StateError(`${where}[${head.next + k}] (${NAMES[k]}): got ${JSON.stringify(x) ?? 'nothing'}`);
     });
     if (state.items.has(head.item)) return;
     state.items.add(head.item, {
       b: v[0] ? { p: v[1]!, lAt: v[2]!, rAt: v[3]! } : null,
-      r: v[4] ? { p: v[5]!, at: v[6]!, id: v[7]! } : null,
+      r: v[4] ? { p: v[5]!, at: v[6]!, id: v[7]!, ...(v[4] === 2 ? { nl: 1 as const } : {}) } : null,
     });
   });
   return state;

@@ -14,7 +14,7 @@
 import type { LibraryEntry } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import {
-  commitLocalResume, commitRemoteResume, emptyResumeState, loadResume, planResume, resumeTimes, saveResume,
+  commitLocalResume, commitRemoteResume, emptyResumeState, loadResume, planResume, refuseLocalResume, resumeTimes, saveResume,
   type LocalResumeOp, type RemoteResumeOp, type ResumeState, type TraktPlayback,
 } from '../../sync/progress.js';
 import { ItemIndex } from '../../sync/item-index.js';
@@ -144,6 +144,7 @@ function apply(run: Run, a: AreaJob, s: S): Outcome {
   const ok = chunk.filter((_, i) => results[i]?.ok);
   const st = loadState(run);
   commitLocalResume(st, ok);
+  refuseLocalResume(st, chunk.filter((_, i) => !results[i]?.ok));
   saveState(run, st);
   a.report.sentLocal += ok.length;
   a.report.notInLibrary += chunk.length - ok.length;
