@@ -71,7 +71,8 @@ async function world(n, hostOpts = {}) {
 async function syncToEnd(w) {
   w.sim.clearRequests();
   const mark = w.host.calls.length;
-  await w.host.action('sync_now', { userId: 'alice' });
+  const started = await w.host.action('sync_now', { userId: 'alice' });
+  if (process.env.BENCH_DEBUG) console.error('sync_now:', started.message.split('\n')[0]);
   let wakeups = 0, last = null;
   for (let i = 0; i < 200_000; i++) {
     const st = await w.host.action('status', { userId: 'alice' });

@@ -4,7 +4,7 @@
 // dist/plugin.wasm in the stub host against the simulator.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MOVIES, SHOW, episodeItem, makeWorld, movieItem, type World } from '../helpers/world.js';
-import { syncToEnd } from '../helpers/sync.js';
+import { genMovies, syncToEnd } from '../helpers/sync.js';
 
 let w: World;
 afterEach(async () => { await w?.close(); });
@@ -113,6 +113,24 @@ describe('resume points both ways', () => {
     expect(lib()).toHaveLength(0);
     expect(trakt()).toHaveLength(0);
     expect(writes().map((r) => `${r.method} ${r.path}`)).toEqual([`DELETE /sync/playback/${matrixId}`]);
+  }, 60_000);
+});
+
+describe('a Trakt pause of an item this library does not hold', () => {
+  it('is reported once, then left alone until it changes', async () => {
+    await world('both');
+    const [other] = genMovies(1);
+    w.sim.seedCatalog({ movies: [other!] });
+    w.sim.seedPlayback('alice', [{ movie: { ids: { trakt: other!.ids.trakt } }, progress: 33, paused_at: w.now() - 3_600_000 }]);
+    let st = await syncToEnd(w, 'alice');
+    expect(st.data.last_sync.report.progress).toMatchObject({ toLocal: 1, notInLibrary: 1 });
+    await w.advance(10 * MIN);
+    st = await syncToEnd(w, 'alice', { full: true });
+    expect(st.data.last_sync.report.progress).toMatchObject({ toLocal: 0, notInLibrary: 0 });
+    w.sim.seedPlayback('alice', [{ movie: { ids: { trakt: other!.ids.trakt } }, progress: 50, paused_at: w.now() - MIN }]);
+    st = await syncToEnd(w, 'alice');
+    expect(st.data.last_sync.report.progress).toMatchObject({ toLocal: 1, notInLibrary: 1 });
+    expect(lib()).toHaveLength(0);
   }, 60_000);
 });
 
