@@ -82,7 +82,7 @@ async function syncToEnd(w) {
   }
   const calls = w.host.calls.slice(mark).filter((x) => x.export === 'on_tick' || (x.export === 'on_action' && x.input.includes('sync_now')));
   return {
-    requests: w.sim.requests, wakeups, last, calls,
+    requests: [...w.sim.requests], wakeups, last, calls,
     pluginMs: calls.reduce((a, x) => a + x.wall_ms, 0),
     slowest: Math.max(...calls.map((x) => x.wall_ms)),
     slowestClock: Math.max(...calls.map((x) => x.clock_ms ?? 0)),
