@@ -43,11 +43,16 @@ interface Ops { local: LocalResumeOp[]; remote: RemoteResumeOp[] }
 
 const key = (run: Run, part: string) => syncKey(run.userId, `progress/${part}`);
 
-function loadState(run: Run): ResumeState {
+/** The state and the text it was loaded from (an unchanged state is not written again). */
+function loadState(run: Run): ResumeState & { text?: string } {
   const text = loadBlob(run.host, key(run, 'state'));
-  return text ? loadResume(text) : emptyResumeState();
+  return text ? { ...loadResume(text), text } : emptyResumeState();
 }
-const saveState = (run: Run, st: ResumeState) => { if (!run.job.dryRun) saveBlob(run.host, key(run, 'state'), saveResume(st)); };
+const saveState = (run: Run, st: ResumeState & { text?: string }) => {
+  if (run.job.dryRun) return;
+  const text = saveResume(st);
+  if (text !== st.text) saveBlob(run.host, key(run, 'state'), text);
+};
 
 function start(run: Run, a: AreaJob, s: S): Outcome {
   const fresh = run.host.kvGet(`${key(run, 'state')}/head`).value === null;
