@@ -103,6 +103,17 @@ describe('collection export', () => {
     expect(w.sim.collection('alice').find((c: any) => c.movie?.ids.tmdb === MOVIES[0]!.ids.tmdb).metadata.resolution).toBe('uhd_4k');
   }, 60_000);
 
+  it('a dry run reports what would go and sends nothing', async () => {
+    await world({ sync_collection: 'export' });
+    const st = await syncToEnd(w, 'alice', { dry_run: true });
+    expect(st.data.last_sync).toMatchObject({ dry_run: true, report: { collection: { toRemote: 6 } } });
+    expect(st.message).toMatch(/collection: would add 6 on Trakt/);
+    expect(w.sim.collection('alice')).toHaveLength(0);
+    // The real sync after it still sends everything.
+    await syncToEnd(w, 'alice');
+    expect(w.sim.collection('alice')).toHaveLength(6);
+  }, 60_000);
+
   it('exclusions: an excluded show\'s episodes and, with movies off, movies are neither sent nor removed', async () => {
     await world({ sync_collection: 'export', exclude_shows: [SHOW.title], scrobble_movies: false });
     await syncToEnd(w, 'alice');
