@@ -1,6 +1,7 @@
 // Syncs end to end: dist/plugin.wasm in the stub host against the Trakt simulator (rate
 // limits on). n plays per side with 50% overlap (ids scattered like real ones), plus 20k
-// ratings and 5k watchlist items on Trakt. A first sync (requests against the minimum at
+// ratings and 5k watchlist items on Trakt, a collection of n movies here (with media
+// info) and resume points on both sides (PAUSES each, a few of them the same items). A first sync (requests against the minimum at
 // pages of 250 and batches of 100, 429s, wake-ups, plugin time, slowest call), then an
 // idle sync and incremental syncs with one new play on either side (plugin time, ratio
 // to idle, requests). Then the same first sync with every Trakt answer 1 s late and 5%
@@ -12,6 +13,9 @@ import { kb, table } from './lib.mjs';
 const DAY = 86_400_000;
 const CLIENT = { client_id: 'bench', client_secret: 'bench-secret', redirect_uris: [] };
 const RATINGS = 20_000, WATCHLIST = 5_000;
+/** Resume points on each side; OVERLAP of them are the same items (at the same progress). */
+const PAUSES = 50, OVERLAP = 10;
+const MEDIA = { resolution: 'hd_1080p', hdr: 'hdr10', audio: 'dolby_digital_plus', audio_channels: '5.1', media_type: 'digital' };
 
 // A permutation of 1..10M: distinct ids that look like real ones (not sequential).
 const scatter = (i, mul) => 1 + ((i * mul + 12_345) % 10_000_019);
@@ -43,15 +47,20 @@ async function world(n, hostOpts = {}) {
   sim.addClient(CLIENT);
   sim.addUser({ username: 'alice', vip: true, limits: { watchlist: 10_000, ratings: 100_000, history: 10_000_000 } });
   sim.seedCatalog({ movies });
-  host.library.seed({ users: ['alice'], movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
+  // The first n movies are files here (the collection); the rest are known, not held.
+  host.library.seed({ users: ['alice'], movies: movies.map((m, i) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb }, ...(i < n ? { media: MEDIA } : { file: false }) })) });
   host.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret });
-  host.setUserSettings('alice', { sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both' });
+  host.setUserSettings('alice', { sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both', sync_collection: 'export', sync_progress: 'both' });
   const t0 = host.clock.now() - 4_000 * DAY;
   const step = Math.floor((3_900 * DAY) / distinct);
   host.library.seed({ history: movies.slice(0, n).map((m, i) => ({ user_id: 'alice', item: asItem(m), at_ms: t0 + i * step + 17_000 })) });
   sim.seedHistory('alice', movies.slice(n / 2, n / 2 + n).map((m, j) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, watched_at: t0 + (j + n / 2) * step + 60_000 })));
   sim.seedRatings('alice', movies.slice(0, RATINGS).map((m, i) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, rating: 1 + (i % 10), rated_at: t0 })));
   sim.seedWatchlist('alice', movies.slice(0, WATCHLIST).map((m) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, listed_at: t0 })));
+  // Resume points newer than every play: here movies [0, PAUSES), on Trakt [PAUSES - OVERLAP, 2 PAUSES - OVERLAP).
+  const now = host.clock.now();
+  host.library.apply('alice', movies.slice(0, PAUSES).map((m, i) => ({ op: 'set_progress', item: asItem(m), progress: 30, at_ms: now - DAY + i * 60_000 })));
+  sim.seedPlayback('alice', movies.slice(PAUSES - OVERLAP, 2 * PAUSES - OVERLAP).map((m, i) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, progress: 30, paused_at: now - DAY + (i + PAUSES - OVERLAP) * 60_000 })));
   const c = await host.action('connect', { userId: 'alice' });
   sim.approveDevice(c.data.user_code, 'alice');
   await host.advance(6_000);
@@ -62,7 +71,8 @@ async function world(n, hostOpts = {}) {
 async function syncToEnd(w) {
   w.sim.clearRequests();
   const mark = w.host.calls.length;
-  await w.host.action('sync_now', { userId: 'alice' });
+  const started = await w.host.action('sync_now', { userId: 'alice' });
+  if (process.env.BENCH_DEBUG) console.error('sync_now:', started.message.split('\n')[0]);
   let wakeups = 0, last = null;
   for (let i = 0; i < 200_000; i++) {
     const st = await w.host.action('status', { userId: 'alice' });
@@ -72,12 +82,22 @@ async function syncToEnd(w) {
   }
   const calls = w.host.calls.slice(mark).filter((x) => x.export === 'on_tick' || (x.export === 'on_action' && x.input.includes('sync_now')));
   return {
-    requests: w.sim.requests, wakeups, last, calls,
+    requests: [...w.sim.requests], wakeups, last, calls,
     pluginMs: calls.reduce((a, x) => a + x.wall_ms, 0),
     slowest: Math.max(...calls.map((x) => x.wall_ms)),
     slowestClock: Math.max(...calls.map((x) => x.clock_ms ?? 0)),
     killed: calls.filter((x) => !x.ok).length,
   };
+}
+
+/** Moves the clock, then lets a sync the interval tick started meanwhile finish, so the next change is measured alone. */
+async function later(w, ms) {
+  await w.host.advance(ms);
+  for (let i = 0; i < 10_000; i++) {
+    const st = await w.host.action('status', { userId: 'alice' });
+    if (!st.data.sync?.running) return;
+    await w.host.advance(2_500);
+  }
 }
 
 const pages = (x) => Math.max(1, Math.ceil(x / 250));
@@ -89,11 +109,14 @@ async function first(n) {
     const r = await syncToEnd(w);
     const gets = r.requests.filter((q) => q.method === 'GET').length;
     // last_activities; history: movies pages + the empty episodes page; exports; ratings and
-    // watchlist: pages of movies + the empty episodes page; their exports (nothing: Trakt has all).
+    // watchlist: pages of movies + the empty episodes page; their exports (nothing: Trakt has all);
+    // collection: Trakt's (empty) movies and shows lists, n movies in batches; resume points:
+    // Trakt's movies and (empty) episodes lists, one pause scrobble per one made here only.
     const exportsH = n / 2, importsH = n / 2;
-    const minimum = 1 + pages(n) + 1 + batchesOf(exportsH) + pages(RATINGS) + 1 + pages(WATCHLIST) + 1;
+    const minimum = 1 + pages(n) + 1 + batchesOf(exportsH) + pages(RATINGS) + 1 + pages(WATCHLIST) + 1
+      + 2 + batchesOf(n) + 2 + (PAUSES - OVERLAP);
     const dup = w.sim.history('alice').length - new Set(w.sim.history('alice').map((h) => `${h.movie.ids.tmdb}`)).size;
-    const stateBytes = Object.entries(w.host.kv.dump()).filter(([k]) => /\/sync\/(history|ratings|watchlist)\//.test(k)).reduce((a, [, v]) => a + String(v).length, 0);
+    const stateBytes = Object.entries(w.host.kv.dump()).filter(([k]) => /\/sync\/(history|ratings|watchlist|collection|progress)\//.test(k)).reduce((a, [, v]) => a + String(v).length, 0);
     const row = {
       'plays per side': n.toLocaleString('en-US'),
       requests: `${r.requests.length} (GET ${gets}, POST ${r.requests.length - gets})`,
@@ -106,19 +129,29 @@ async function first(n) {
       'state in KV': kb(stateBytes),
       duplicates: String(dup),
       'Trakt / library plays': `${w.sim.history('alice').length} / ${w.host.library.state('alice').history.length} (of ${n + importsH})`,
+      'collection on Trakt': `${w.sim.collection('alice').length} (of ${n})`,
+      'resume points Trakt / here': `${w.sim.playback('alice').length} / ${w.host.library.state('alice').progress.length} (of ${2 * PAUSES - OVERLAP})`,
       'calls killed': String(r.killed),
       error: r.last?.error ?? '',
     };
     // Incremental: idle, one new play here, one new play on Trakt.
     const inc = {};
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     const idle = await syncToEnd(w);
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     w.host.library.apply('alice', [{ op: 'add_play', item: asItem(w.movies[w.movies.length - 1]), at_ms: w.host.clock.now() - 5 * 3_600_000 }]);
     const local = await syncToEnd(w);
-    await w.host.advance(20 * 60_000);
+    await later(w, 20 * 60_000);
     w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 2].ids.tmdb } }, watched_at: w.host.clock.now() - 60_000 }]);
     const remote = await syncToEnd(w);
+    // The new areas: a new file here (collection), a new pause on Trakt (resume points).
+    await later(w, 20 * 60_000);
+    w.host.library.addFile(asItem(w.movies[n]), { media: MEDIA });
+    const file = await syncToEnd(w);
+    await later(w, 20 * 60_000);
+    w.sim.seedPlayback('alice', [{ movie: { ids: { tmdb: w.movies[n + 1].ids.tmdb } }, progress: 12, paused_at: w.host.clock.now() - 60_000 }]);
+    const pause = await syncToEnd(w);
+    const names = (x) => x.requests.map((q) => `${q.method} ${q.path.replace(/^\/sync\//, '')}`).join(', ');
     Object.assign(inc, {
       'plays per side': row['plays per side'],
       'idle sync': `${idle.pluginMs} ms, ${idle.requests.length} req`,
@@ -126,6 +159,8 @@ async function first(n) {
       'ratio here / idle': `${(local.pluginMs / idle.pluginMs).toFixed(2)}x`,
       'one new play on Trakt': `${remote.pluginMs} ms, ${remote.requests.length} req`,
       'ratio Trakt / idle': `${(remote.pluginMs / idle.pluginMs).toFixed(2)}x`,
+      'one new file here': `${file.pluginMs} ms, ${file.requests.length} req (${names(file)})`,
+      'one new pause on Trakt': `${pause.pluginMs} ms, ${pause.requests.length} req (${names(pause)})`,
     });
     return { row, inc };
   } finally {
@@ -157,10 +192,12 @@ export async function benchSync(sizes = [1_000, 10_000]) {
     rows.push(row);
     incs.push(inc);
   }
-  table(`first two-way sync, end to end (+ ${RATINGS / 1000}k ratings and ${WATCHLIST / 1000}k watchlist items on Trakt; targets: within 5% of the minimum, zero 429s, slowest call <= 5 s)`,
-    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time', 'slowest call', 'state in KV', 'duplicates', 'Trakt / library plays', 'calls killed', 'error'], rows);
+  table(`first two-way sync, end to end (+ ${RATINGS / 1000}k ratings and ${WATCHLIST / 1000}k watchlist items on Trakt, a collection of n movies, ${PAUSES} resume points per side; targets: within 5% of the minimum, zero 429s, slowest call <= 5 s)`,
+    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time', 'slowest call', 'state in KV', 'duplicates', 'Trakt / library plays', 'collection on Trakt', 'resume points Trakt / here', 'calls killed', 'error'], rows);
   table('incremental syncs after the first (targets: <= 2.5x an idle sync, <= 3 requests)',
     ['plays per side', 'idle sync', 'one new play here', 'ratio here / idle', 'one new play on Trakt', 'ratio Trakt / idle'], incs);
+  table('incremental syncs of the new areas (collection: one new file here; resume points: one new pause on Trakt)',
+    ['plays per side', 'one new file here', 'one new pause on Trakt'], incs);
   const r = await rough(Math.min(...sizes));
   table('a rough Trakt (target: converges, no call killed, no duplicate)',
     ['plays per side', 'conditions', 'requests', 'wake-ups', 'longest call (host clock)', 'calls killed', 'duplicates', 'Trakt / library plays', 'error'], [r]);

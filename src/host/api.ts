@@ -32,8 +32,9 @@ export interface LibraryEntry { item: MediaItem; at_ms: number; rating?: number;
 export type LibraryKind = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
 /** `changed_since_ms` (revision 2): entries created or changed at or after that host time, whatever their at_ms. */
 export interface LibraryQuery { user_id: string; kind: LibraryKind; since_ms?: number; changed_since_ms?: number; removed_since_ms?: number; cursor?: string; limit?: number }
-export type ChangeOp = 'add_play' | 'remove_play' | 'set_rating' | 'remove_rating' | 'add_watchlist' | 'remove_watchlist';
-export interface Change { op: ChangeOp; item: MediaItem; at_ms?: number; rating?: number }
+export type ChangeOp = 'add_play' | 'remove_play' | 'set_rating' | 'remove_rating' | 'add_watchlist' | 'remove_watchlist' | 'set_progress' | 'remove_progress';
+/** `progress` (percent 0..100): set_progress (revision 2). */
+export interface Change { op: ChangeOp; item: MediaItem; at_ms?: number; rating?: number; progress?: number }
 export interface ChangeResult { ok: boolean; error?: 'not_in_library' | 'invalid' }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -12,6 +12,10 @@ export interface UserSettings {
   syncHistory: SyncDirection;
   syncRatings: SyncDirection;
   syncWatchlist: SyncDirection;
+  /** The library's files to Trakt's collection: export only (Trakt cannot add files here). */
+  syncCollection: 'off' | 'export';
+  /** Resume points (paused playback), default off. */
+  syncProgress: SyncDirection;
   movies: boolean;
   episodes: boolean;
   excludeShows: string[];
@@ -20,7 +24,7 @@ export interface UserSettings {
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-const dir = (v: unknown): SyncDirection => (DIRECTIONS.includes(v as SyncDirection) ? (v as SyncDirection) : 'export');
+const dir = (v: unknown, d: SyncDirection = 'export'): SyncDirection => (DIRECTIONS.includes(v as SyncDirection) ? (v as SyncDirection) : d);
 
 export function parseServerSettings(raw: Record<string, unknown> | null | undefined): ServerSettings {
   const s = raw ?? {};
@@ -35,6 +39,8 @@ export function parseUserSettings(raw: Record<string, unknown> | null | undefine
     syncHistory: dir(s.sync_history),
     syncRatings: dir(s.sync_ratings),
     syncWatchlist: dir(s.sync_watchlist),
+    syncCollection: s.sync_collection === 'export' ? 'export' : 'off',
+    syncProgress: dir(s.sync_progress, 'off'),
     movies: bool(s.scrobble_movies, true),
     episodes: bool(s.scrobble_episodes, true),
     excludeShows: Array.isArray(s.exclude_shows) ? s.exclude_shows.filter((x): x is string => typeof x === 'string').map((x) => x.trim().toLowerCase()).filter(Boolean) : [],

@@ -5,7 +5,7 @@ import type { Direction } from '../sync/index.js';
 import { keys } from '../state/keys.js';
 import type { Activities } from './activities.js';
 
-export type AreaName = 'history' | 'ratings' | 'watchlist';
+export type AreaName = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
 
 export interface AreaReport {
   toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;

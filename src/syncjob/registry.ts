@@ -5,8 +5,10 @@ import type { AreaName } from './job.js';
 import { history } from './areas/history.js';
 import { ratings } from './areas/ratings.js';
 import { watchlist } from './areas/watchlist.js';
+import { collection } from './areas/collection.js';
+import { progress } from './areas/progress.js';
 
-export const AREAS: readonly SyncArea[] = [history, ratings, watchlist];
+export const AREAS: readonly SyncArea[] = [history, ratings, watchlist, collection, progress];
 
 export function areaByName(name: AreaName): SyncArea {
   const a = AREAS.find((x) => x.name === name);

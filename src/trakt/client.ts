@@ -18,7 +18,7 @@ export const ACCOUNT_RETRY_MS = 6 * 3_600_000;
 
 /** Which part of the account a path touches: account limits (420, 426) apply per area. */
 export function areaOf(path: string): string {
-  const m = /^\/(?:sync|scrobble)\/(history|ratings|watchlist)/.exec(path);
+  const m = /^\/(?:sync|scrobble)\/(history|ratings|watchlist|collection)/.exec(path);
   if (m) return m[1]!;
   if (path.startsWith('/scrobble/')) return 'scrobble';
   return 'account';
@@ -118,7 +118,7 @@ export class TraktClient {
       case 423:
       case 426: {
         const key = status === 423 ? 'locked' : area;
-        const message = accountMessage(status);
+        const message = accountMessage(status, key);
         setProblem(this.host, this.userId, key, { status, area: key, message, at: this.host.clockNow() });
         return { kind: 'account', status, message, sent: 'yes' };
       }

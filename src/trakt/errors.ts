@@ -26,12 +26,14 @@ export function describeFailure(f: TraktFailure): string {
     case 'not_found': return 'Trakt does not know this item';
     case 'conflict': return 'Trakt already has this';
     case 'invalid': return `Trakt refused the request (${f.status}: ${f.message})`;
-    case 'account': return accountMessage(f.status);
+    case 'account': return f.message || accountMessage(f.status);
     case 'config': return f.message;
   }
 }
 
-export function accountMessage(status: number): string {
+/** An account limit in words; `area` (client.areaOf) makes a 420 say which list is full. */
+export function accountMessage(status: number, area?: string): string {
+  if (status === 420 && area === 'collection') return 'Your Trakt collection is full: a free account holds 1,000 movies and episodes. Trakt VIP raises the limit to 100,000; or set "Collection" to off in your Trakt settings here. Nothing more is sent to the collection until then.';
   if (status === 420) return 'Your Trakt account has reached a limit of the free plan (for example the watchlist or ratings size); Trakt VIP raises it.';
   if (status === 423) return 'Your Trakt account is locked or deactivated; nothing is sent until it is unlocked on trakt.tv.';
   if (status === 426) return 'This needs Trakt VIP.';
