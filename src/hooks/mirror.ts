@@ -3,7 +3,7 @@
 import type { HostApi } from '../host/api.js';
 import { RatingEventSchema, WatchlistEventSchema, type HookOutput } from '../schemas/events.js';
 import { parse } from '../schemas/validate.js';
-import { isExcluded, type SyncDirection } from '../settings/settings.js';
+import { exportsToTrakt, isExcluded, type SyncDirection } from '../settings/settings.js';
 import { drainOutbox, enqueue, label, newEntry, type OutboxEntry } from '../outbox/outbox.js';
 import { markSeen, wasSeen } from '../events/seen.js';
 import { identifiable } from '../trakt/items.js';
@@ -11,7 +11,6 @@ import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
 import { recordRemoval } from '../state/removals.js';
 
-const exports_ = (d: SyncDirection) => d === 'export' || d === 'both';
 
 function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: string): HookOutput {
   const { host, userId } = ctx;
@@ -25,7 +24,7 @@ function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: str
 
 function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof identifiable>[0], area: string): HookOutput | null {
   if (!ctx.connected) return { status: 'ignored', detail: 'Trakt is not connected for this user' };
-  if (!exports_(dir)) return { status: 'ignored', detail: `${area} are not exported to Trakt (setting)` };
+  if (!exportsToTrakt(dir)) return { status: 'ignored', detail: `${area} are not exported to Trakt (setting)` };
   if (isExcluded(ctx.user, item)) return { status: 'ignored', detail: 'this item is excluded in the settings' };
   if (!identifiable(item)) return { status: 'ignored', detail: 'the item has no ids Trakt can match' };
   return null;

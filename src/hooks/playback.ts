@@ -15,6 +15,7 @@ import { eachEpisode, identifiable } from '../trakt/items.js';
 import { describeFailure } from '../trakt/errors.js';
 import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
+import { recordNotFound } from '../match/notfound.js';
 /**
  * A watched stop this late (a redelivery after a crash, a host that was offline) is not
  * scrobbled, as Trakt would date it on arrival: the outbox sends it with its own time.
@@ -25,7 +26,6 @@ const DELAYED_STOP_MS = 10_000;
 /** Silence from a playing session longer than this (hosts report every ~60 s): its progress is no longer extrapolated. */
 const SILENT_MS = 10 * 60_000;
 const LATE_STOP_MS = 3 * 3_600_000;
-import { recordNotFound } from '../match/notfound.js';
 
 export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(PlaybackEventSchema, input, 'playback event');
@@ -122,6 +122,7 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
     const r = drainOutbox(host, ctx.client, userId, 5_000);
     return r.remaining ? { status: 'queued', detail: `a delayed watch, queued for Trakt with its own time: ${label(ev.item)}` } : { status: 'done', detail: `a delayed watch, recorded with its own time: ${label(ev.item)}` };
   }
+  for (const item of rest) enqueue(host, userId, newEntry({ id: `${ev.event_id}#${item.type === 'episode' ? item.number : 0}`, kind: 'watch', item, at }, now));
   const entry = newEntry({ id: ev.event_id, kind: 'watch', item: first!, at, viaScrobble: true, inFlight: true, leaseUntil: now + 60_000, attempts: 1 }, now);
   const { key, created } = enqueue(host, userId, entry);
   if (!created) {

@@ -15,6 +15,7 @@ import type { TraktClient } from '../trakt/client.js';
 import { describeFailure, type TraktFailure } from '../trakt/errors.js';
 import { matchesTrakt, syncBody } from '../trakt/items.js';
 import { recordNotFound } from '../match/notfound.js';
+import { exportsToTrakt, loadSettings } from '../settings/settings.js';
 
 export type OutboxKind = 'watch' | 'rating' | 'watchlist';
 
@@ -109,7 +110,19 @@ export interface DrainResult { delivered: number; dropped: number; remaining: nu
 export function drainOutbox(host: HostApi, client: TraktClient, userId: string, budgetMs = 15_000): DrainResult {
   const start = host.clockNow();
   const result: DrainResult = { delivered: 0, dropped: 0, remaining: 0 };
+  // A rating or watchlist change waiting from before the user stopped exporting that area
+  // is not sent any more (watches always are: they happened while scrobbling was on).
+  const { user } = loadSettings(host, userId);
+  const exporting = { rating: exportsToTrakt(user.syncRatings), watchlist: exportsToTrakt(user.syncWatchlist) };
   let ks = listKeys(host, keys.outboxPrefix(userId));
+  for (const k of ks) {
+    const e = readJson<OutboxEntry>(host, k).value;
+    if (e && e.kind !== 'watch' && !exporting[e.kind] && !e.inFlight) {
+      deleteKey(host, k);
+      result.dropped++;
+    }
+  }
+  if (result.dropped) ks = listKeys(host, keys.outboxPrefix(userId));
   while (ks.length) {
     const now = host.clockNow();
     if (now - start > budgetMs) { result.stoppedBy = 'time budget'; break; }

@@ -53,6 +53,9 @@ export function loadSettings(host: HostApi, userId?: string): { server: ServerSe
   return { server: parseServerSettings(raw.server), user: parseUserSettings(raw.user) };
 }
 
+/** Whether a direction sends this side's changes to Trakt. */
+export const exportsToTrakt = (d: SyncDirection) => d === 'export' || d === 'both';
+
 export type Exclusions = Pick<UserSettings, 'movies' | 'episodes' | 'excludeShows'>;
 
 /** Whether the user's settings leave this item out of scrobbling and every sync area. */

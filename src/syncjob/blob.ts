@@ -8,7 +8,7 @@ import { compressJson, decompressJson } from '../codec/compress.js';
 /** Base64 text (what compressJson writes) is ASCII: one byte per character. */
 const PART = 900_000;
 
-interface Head { gen: number; parts: number; bytes: number }
+interface Head { gen: number | string; parts: number; bytes: number }
 
 export function loadBlob(host: HostApi, prefix: string): string | null {
   const head = readJson<Head>(host, `${prefix}/head`).value;
@@ -25,7 +25,8 @@ export function loadBlob(host: HostApi, prefix: string): string | null {
 /** Saves `text`; returns its size in bytes. */
 export function saveBlob(host: HostApi, prefix: string, text: string): number {
   const cur = readJson<Head>(host, `${prefix}/head`);
-  const gen = (cur.value?.gen ?? 0) + 1;
+  // Two calls saving at once must not write the same part keys: the loser deletes its own.
+  const gen = `${(parseInt(String(cur.value?.gen ?? 0), 10) || 0) + 1}-${Crypto.randomHex(3)}`;
   const n = Math.max(1, Math.ceil(text.length / PART));
   for (let i = 0; i < n; i++) host.kvSet(`${prefix}/${gen}/${i}`, text.slice(i * PART, (i + 1) * PART));
   if (!writeJson(host, `${prefix}/head`, { gen, parts: n, bytes: text.length } satisfies Head, cur.version)) {

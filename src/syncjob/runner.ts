@@ -176,9 +176,12 @@ function activities(run: Run): Outcome {
     const a = job.areas[area.name]!;
     if (!a.active) continue;
     a.remoteChanged = job.deep || changed(seen, r.body, area.activities);
-    // An account limit (420) stops this area's writes when it tries one (reads and
-    // imports still go): the area finds out at its first write.
-    if (!job.deep && area.idle(run, a)) a.active = false;
+    // An account limit (420) stops this area's writes until it is tried again (6 h): an
+    // area that only exports skips its reads meanwhile; one that also imports still reads
+    // and imports, and stops at its first write.
+    const blocked = run.client.blockedBy(`/sync/${area.name}`);
+    if (blocked?.status === 420 && a.direction === 'export') a.stopped = blocked.message;
+    else if (!job.deep && area.idle(run, a)) a.active = false;
   }
   job.checked = true;
   return 'next';

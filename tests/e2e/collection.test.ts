@@ -141,7 +141,7 @@ describe('collection past the free limit (420)', () => {
     expect(st.data.problems).toContainEqual(expect.objectContaining({ area: 'collection', status: 420 }));
     // The next sync does not try the collection again, and history goes on.
     await w.advance(3_600_000);
-    w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(1), at_ms: w.now() - 60_000 }]);
+    w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(1), at_ms: w.now() - 5 * 3_600_000 }]); // older than the scrobbler's margin
     w.sim.clearRequests();
     await syncToEnd(w, 'alice');
     expect(w.sim.history('alice')).toHaveLength(2);

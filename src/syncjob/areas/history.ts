@@ -92,7 +92,7 @@ const addMonths = (s: S, ms: Iterable<number>) => {
   s.touched = [...set].sort((a, b) => a - b);
 };
 
-function start(run: Run, s: S): Outcome {
+function start(run: Run, a: AreaJob, s: S): Outcome {
   const sh = shards(run);
   // Release 0.1.0 kept one state for the whole history: split it into months once.
   const old = run.job.dryRun ? null : legacyBlob(run.host, prefix(run));
@@ -101,15 +101,17 @@ function start(run: Run, s: S): Outcome {
     run.checkpoint();
     dropLegacyBlob(run.host, prefix(run));
   }
-  // Plays the plugin scrobbled itself are on Trakt: counted there, never exported.
+  // Plays the plugin scrobbled itself are on Trakt: counted there, never exported. When
+  // this sync reads Trakt's side, Trakt's own entries stand for them (a scrobble is dated
+  // on arrival, a little after the stop: that is the time to import).
   const scrobbled = readJson<Array<{ item: MediaItem; at: number }>>(run.host, keys.scrobbled(run.userId));
   if (scrobbled.value?.length && !run.job.dryRun) {
-    sh.commit(scrobbled.value, (p) => p.at, (st, ps) => { for (const p of ps) recordScrobbled(st, p.item, p.at); });
+    if (!a.remoteChanged) sh.commit(scrobbled.value, (p) => p.at, (st, ps) => { for (const p of ps) recordScrobbled(st, p.item, p.at); });
     run.checkpoint();
     deleteKey(run.host, keys.scrobbled(run.userId), scrobbled.version);
   }
-  // Watches waiting in the outbox reach Trakt that way: never exported by the sync too.
-  const owned = outboxWatches(run);
+  // Watches waiting in the outbox reach Trakt that way (at their own time): never exported by the sync too.
+  const owned = outboxEntries(run);
   if (owned.length && !run.job.dryRun) sh.commit(owned, (p) => p.at, (st, ps) => { for (const p of ps) recordScrobbled(st, p.item, p.at); });
   addMonths(s, readJson<number[]>(run.host, replanKey(run)).value ?? []);
   s.step = 'local';
@@ -248,14 +250,19 @@ function exportPlays(run: Run, a: AreaJob, s: S): Outcome {
   return send(run, a, s, Array.from({ length: n }, (_, i) => s.exportIdx + i));
 }
 
-/** Plays on their way to Trakt outside the sync: waiting in the outbox, or scrobbled and not yet recorded here. */
-function outboxWatches(run: Run): Array<{ item: MediaItem; at: number }> {
+/** Watches waiting in the outbox. */
+function outboxEntries(run: Run): Array<{ item: MediaItem; at: number }> {
   const out: Array<{ item: MediaItem; at: number }> = [];
   for (const k of listKeys(run.host, keys.outboxPrefix(run.userId))) {
     const e = readJson<OutboxEntry>(run.host, k).value;
     if (e?.kind === 'watch') out.push({ item: e.item, at: e.at });
   }
-  return out.concat(readJson<Array<{ item: MediaItem; at: number }>>(run.host, keys.scrobbled(run.userId)).value ?? []);
+  return out;
+}
+
+/** Plays on their way to Trakt outside the sync: waiting in the outbox, or scrobbled and not yet recorded here. */
+function outboxWatches(run: Run): Array<{ item: MediaItem; at: number }> {
+  return outboxEntries(run).concat(readJson<Array<{ item: MediaItem; at: number }>>(run.host, keys.scrobbled(run.userId)).value ?? []);
 }
 
 /** POSTs these plan indices as one batch, marked pending (and saved) first. */
@@ -411,7 +418,7 @@ export const history: SyncArea = {
   step(run, a, f) {
     const s = a.s as S;
     switch (s.step) {
-      case 'start': return start(run, s);
+      case 'start': return start(run, a, s);
       case 'local': return readLocal(run, a, s, f);
       case 'remote': return readRemote(run, a, s, f);
       case 'plan': return plan(run, a, s, f);
