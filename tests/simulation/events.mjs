@@ -136,6 +136,13 @@ export const AREAS = {
     },
     run: async (w, ev) => {
       const u = w.users.get(ev.user);
+      // An area turned on that the plugin never synced since its base started gets its
+      // base from both sides as they are now, like a first sync.
+      const area = /^sync_(ratings|watchlist)$/.exec(ev.key)?.[1];
+      if (area && u.settings[ev.key] === 'off' && ev.value !== 'off') {
+        const since = u.snapAt?.[area] ?? -Infinity;
+        if (![...u.reads.L[area], ...u.reads.T[area]].some((t) => t >= since)) snapshotChanges(w, u, [area]);
+      }
       u.settings = { ...u.settings, [ev.key]: ev.value };
       w.host.setUserSettings(ev.user, u.settings);
     },
@@ -229,7 +236,10 @@ export async function connect(w, userId) {
     await w.advance(6_000);
     const st = await w.status(userId);
     if (st?.connection === 'connected') {
-      if (!u.connected) snapshotChanges(w, u);
+      // The plugin starts from an empty base only when its state for the user was wiped
+      // (first connect, or after disconnect); a reconnect after a refused renewal keeps it.
+      if (u.wiped) snapshotChanges(w, u);
+      u.wiped = false;
       u.connected = true;
       return true;
     }
@@ -240,17 +250,24 @@ export async function connect(w, userId) {
 export async function disconnect(w, userId) {
   const u = w.users.get(userId);
   const out = await w.action('disconnect', userId);
-  if (out.ok && out.output?.ok) { u.connected = false; u.disconnectedAt.push(w.now()); }
+  if (out.ok && out.output?.ok) { u.connected = false; u.wiped = true; u.disconnectedAt.push(w.now()); }
 }
 
 /** The merge history as both sides stand now, each value dated by its own side. */
-export function snapshotChanges(w, u) {
-  u.changes = { ratings: new Map(), watchlist: new Map() };
+export function snapshotChanges(w, u, areas = ['ratings', 'watchlist']) {
+  u.snapAt ??= {};
   const lib = w.host.library.state(u.id);
-  for (const r of lib.ratings) logChange(u, 'ratings', widOfLib(w, r.item), 'L', r.at_ms, r.rating * 2);
-  for (const e of lib.watchlist) logChange(u, 'watchlist', widOfLib(w, e.item), 'L', e.at_ms, 1);
-  for (const r of w.sim.ratings(u.trakt)) logChange(u, 'ratings', widOfTrakt(r), 'T', Date.parse(r.rated_at), r.rating);
-  for (const e of w.sim.watchlist(u.trakt)) logChange(u, 'watchlist', widOfTrakt(e), 'T', Date.parse(e.listed_at), 1);
+  for (const area of areas) {
+    u.changes[area] = new Map();
+    u.snapAt[area] = w.now();
+    if (area === 'ratings') {
+      for (const r of lib.ratings) logChange(u, 'ratings', widOfLib(w, r.item), 'L', r.at_ms, r.rating * 2);
+      for (const r of w.sim.ratings(u.trakt)) logChange(u, 'ratings', widOfTrakt(r), 'T', Date.parse(r.rated_at), r.rating);
+    } else {
+      for (const e of lib.watchlist) logChange(u, 'watchlist', widOfLib(w, e.item), 'L', e.at_ms, 1);
+      for (const e of w.sim.watchlist(u.trakt)) logChange(u, 'watchlist', widOfTrakt(e), 'T', Date.parse(e.listed_at), 1);
+    }
+  }
 }
 
 /**

@@ -66,7 +66,10 @@ function checkHistory(w, u, counts) {
   // never within 24 h of another play of the item.
   for (const l of u.libPlays) take(lib, l.wid, (x) => x.at === l.at);
   for (const x of lib.filter((e) => !e.used)) {
-    const twin = lib.find((y) => y !== x && y.wid === x.wid && Math.abs(y.at - x.at) < DAY);
+    // A play the host recorded for a later rewatch may lie within 24 h of an earlier import:
+    // only a twin of the same watch (10 min), or one that is not a rewatch, is a duplicate.
+    const origin = (y) => u.libPlays.find((l) => l.wid === y.wid && l.at === y.at)?.from;
+    const twin = lib.find((y) => y !== x && y.wid === x.wid && Math.abs(y.at - x.at) < DAY && (origin(y) !== 'stop' || Math.abs(y.at - x.at) < 10 * 60_000));
     if (twin) { counts.duplicated++; w.violate('no-duplicate-library-play', `${u.id}: the library has ${x.wid} at ${iso(x.at)} and at ${iso(twin.at)}`); continue; }
     if (!traktAll.some((t) => t.wid === x.wid && sec(t.at) === sec(x.at))) {
       const near = traktAll.find((t) => t.wid === x.wid && Math.abs(t.at - x.at) < 10 * 60_000);
@@ -89,13 +92,20 @@ function checkHistory(w, u, counts) {
  * outcome depends on when a sync first saw a removal.
  * @returns {{ want: number, also: Set<number> }}
  */
-export function expected(changes, reads) {
+export function expected(changes, reads, snapAt = -Infinity) {
   // Ties: the removal wins, else the library (sorted last = wins).
   const rank = (c) => (c.v === 0 ? 2 : c.side === 'L' ? 1 : 0);
   const sorted = [...changes].sort((a, b) => a.at - b.at || rank(a) - rank(b));
   const last = sorted[sorted.length - 1];
   const also = new Set();
   if (!last) return { want: 0, also };
+  // A removal the plugin could not see: it never read that side since its base started
+  // (the area was off, or it just connected). The item is then simply absent there, and
+  // the other side's value counts as a change.
+  if (last.v === 0 && !(reads[last.side] ?? []).some((t) => t >= snapAt && t < last.at)) {
+    const other = sorted.filter((c) => c.side !== last.side).pop();
+    if (other && other.v !== 0) also.add(other.v);
+  }
   for (const c of sorted) {
     if (c === last || c.side === last.side) continue;
     // Set on both sides within 2 s of each other: either may count as later.
@@ -124,7 +134,7 @@ function checkThreeWay(w, u, area, counts) {
   const wids = new Set([...u.changes[area].keys(), ...libVals.keys(), ...traktVals.keys()]);
   const reads = { L: u.reads.L[area], T: u.reads.T[area] };
   for (const wid of wids) {
-    const { want, also } = expected(u.changes[area].get(wid) ?? [], reads);
+    const { want, also } = expected(u.changes[area].get(wid) ?? [], reads, u.snapAt?.[area]);
     const ok = (v) => v === want || also.has(v);
     const l = libVals.get(wid) ?? 0;
     const t = traktVals.get(wid) ?? 0;

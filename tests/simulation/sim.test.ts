@@ -13,7 +13,8 @@ import { expected } from './oracle.mjs';
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const HOLDING = [
   'no-trap', 'time-limit', 'no-secret-leak', 'token-isolation', 'area-off-read', 'area-written', 'scrobble-while-off',
-  'history-kept', 'stop-on-trakt', 'no-unexplained-play', 'no-duplicate-library-play', 'ratings-converge', 'watchlist-converge',
+  // ratings-converge is not here: seeds 3 and 21 break it (REGRESSIONS, the area turned on later).
+  'history-kept', 'stop-on-trakt', 'no-unexplained-play', 'no-duplicate-library-play', 'watchlist-converge',
   'settles', 'reconnect', 'harness',
 ];
 
@@ -25,6 +26,10 @@ const REGRESSIONS = [
   // Shrunk from 32 events to 2 (a 420 on the seek's /scrobble/start stops scrobbling, the
   // stop waits in the outbox, the next sync exports the host's own library play of that
   // watch, then the outbox sends the stop too: two plays 20 s apart).
+  { seed: 21, invariant: 'ratings-converge', why: 'sync_ratings turned from off to import after the first sync: Trakt ratings are never read at all (no GET /sync/ratings in the whole run), so the newer Trakt rating never reaches the library' },
+  { seed: 20, invariant: 'area-off-read', why: 'sync_watchlist turned off while a sync job is under way: the job still reads /sync/watchlist (it keeps the directions it started with)' },
+  { seed: 27, invariant: 'settles', why: 'after one 423 (or 420) the plugin stops writes (or the area) for good: no probe, not even sync_now resumes; the outbox and the sync wait forever' },
+  { seed: 235, invariant: 'stop-on-trakt', why: 'a renewal refused after a write-applied 5xx on /oauth/token; a stop is queued ("needs to be connected again"); after the user connects again it is never delivered, and the sync stops with "u/u0/sync/watchlist: part 0 of generation 40 is missing"' },
   { seed: 3, events: 'seed-3-no-duplicate-play.json', invariant: 'no-duplicate-play', why: 'a watched stop waiting in the outbox and the history export of the host\'s own play of it both reach Trakt' },
 ];
 const keyOf = (r: { seed: number; events?: string }) => (r.events ? `${r.seed}:${r.events}` : String(r.seed));

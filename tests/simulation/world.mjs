@@ -106,7 +106,7 @@ export class World {
     /** per user: settings as saved, connection flag, oracle logs */
     this.users = new Map(o.users.map((u) => [u.id, {
       id: u.id, trakt: `trakt_${u.id}`, settings: { ...DEFAULT_SETTINGS, ...(u.settings ?? {}) },
-      connected: false, stops: [], libPlays: [], remotePlays: [], disconnectedAt: [], changes: { ratings: new Map(), watchlist: new Map() },
+      connected: false, wiped: true, stops: [], libPlays: [], remotePlays: [], disconnectedAt: [], changes: { ratings: new Map(), watchlist: new Map() },
       reads: { L: { ratings: [], watchlist: [] }, T: { ratings: [], watchlist: [] } },
     }]));
     /** reads seen in the current call, committed only if the call ends well */
@@ -201,7 +201,8 @@ export class World {
     }
     const answer = handleRequest(this.sim, { method: r.method, url: r.path, headers: r.headers, body: r.body });
     this.sim.faults.clear();
-    this.httpLog.push({ at: this.now(), export: call?.export, user: call?.userId, owner, method: r.method, path: r.path, body: r.body, status: answer.hang ? 'hang' : answer.status });
+    // OAuth bodies carry secrets: not kept, not even in this diagnostic log.
+    this.httpLog.push({ at: this.now(), export: call?.export, user: call?.userId, owner, method: r.method, path: r.path, body: /^\/oauth\//.test(r.path) ? '<oauth>' : r.body, status: answer.hang ? 'hang' : answer.status });
     if (wu && r.method === 'GET' && answer.status === 200) {
       const area = /^\/sync\/(ratings|watchlist)/.exec(r.path)?.[1];
       if (area) this.pendingReads.push({ user: wu.id, side: 'T', area, at: this.now() });
@@ -220,7 +221,7 @@ export class World {
       if (r.method === 'GET' && mode === 'off') {
         // A narrow history read (one item, or a time window) verifies a maybe-sent
         // scrobble; that belongs to scrobbling, not to the history area.
-        const narrow = area === 'history' && (/^\/sync\/history\/(movies|episodes|shows)\/\d+/.test(path) || /start_at=|end_at=/.test(r.path));
+        const narrow = area === 'history' && (/^\/sync\/history\/(movies|episodes|shows)\/\d+/.test(path) || (/[?&]start_at=/.test(r.path) && /[?&]end_at=/.test(r.path)));
         if (!(narrow && s.scrobble)) this.violate('area-off-read', `${u.id}: GET ${r.path} while sync_${area} is off`);
       }
       if (r.method === 'POST' && (mode === 'off' || mode === 'import')) {
