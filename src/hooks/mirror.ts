@@ -9,7 +9,6 @@ import { markSeen, wasSeen } from '../events/seen.js';
 import { identifiable } from '../trakt/items.js';
 import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
-import { recordRemoval } from '../state/removals.js';
 
 
 function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: string): HookOutput {
@@ -33,7 +32,6 @@ function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof 
 export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(RatingEventSchema, input, 'rating event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
-  if (!ev.rating) recordRemoval(host, ev.user_id, 'ratings', ev.item, Date.parse(ev.occurred_at));
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.syncRatings, ev.item, 'ratings');
   if (skip) return skip;
@@ -46,7 +44,6 @@ export function ratingImpl(input: unknown, host: HostApi): HookOutput {
 export function watchlistImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(WatchlistEventSchema, input, 'watchlist event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
-  if (ev.action === 'remove') recordRemoval(host, ev.user_id, 'watchlist', ev.item, Date.parse(ev.occurred_at));
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.syncWatchlist, ev.item, 'watchlist changes');
   if (skip) return skip;

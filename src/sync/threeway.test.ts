@@ -224,19 +224,3 @@ describe('three-way state persistence', () => {
   });
 });
 
-describe('removals the base never saw (hook events while the area was off)', () => {
-  it('a library removal later than Trakt\'s rating wins: nothing is imported, and with both it is removed there', () => {
-    const removed = [{ item: A, at_ms: T0 + 2 * DAY }];
-    const imp = planRatings({ state: emptyThreeWayState('ratings'), local: [], remote: [rr(1, 7, T0)], direction: 'import', now_ms: T0 + 3 * DAY, removedLocal: removed });
-    expect(ops(imp)).toEqual([]);
-    const both = planRatings({ state: emptyThreeWayState('ratings'), local: [], remote: [rr(1, 7, T0)], direction: 'both', now_ms: T0 + 3 * DAY, removedLocal: removed });
-    expect(ops(both)).toEqual(['remote- m:tmdb:1']);
-  });
-
-  it('a Trakt rating made after the removal wins; a removal with the item listed again here is ignored', () => {
-    const later = planRatings({ state: emptyThreeWayState('ratings'), local: [], remote: [rr(1, 7, T0 + 5 * DAY)], direction: 'import', now_ms: T0 + 6 * DAY, removedLocal: [{ item: A, at_ms: T0 + 2 * DAY }] });
-    expect(ops(later)).toEqual(['set_rating m:tmdb:1 3.5']);
-    const again = planRatings({ state: emptyThreeWayState('ratings'), local: [lr(A, 4, T0 + 3 * DAY)], remote: [], direction: 'export', now_ms: T0 + 6 * DAY, removedLocal: [{ item: A, at_ms: T0 + 2 * DAY }] });
-    expect(ops(again)).toEqual(['remote+ m:tmdb:1 8']);
-  });
-});

@@ -43,7 +43,6 @@ export interface ThreeWayEntry {
   r: number; rAt: number;        // Trakt value last seen, while it differs from b (else r = -1)
   skipL: number; skipR: number;  // when the library / Trakt refused a write (0: never)
   cl: number; clAt: number; cr: number; crAt: number; // this run's inputs (not persisted)
-  tomb?: number; // when the library last removed it, as a hook event said (this run's input)
 }
 
 export interface ThreeWayState { readonly kind: ThreeWayKind; readonly items: ItemIndex<ThreeWayEntry> }
@@ -58,12 +57,7 @@ export interface ThreeWayInput<R extends TraktItemEntry> {
   direction: Direction;
   /** Sync time (host clock). */
   now_ms: number;
-  /**
-   * Removals the library reported by hook events (`on_rating` null, `on_watchlist`
-   * remove), with their times: a removal made while the base did not know the item (the
-   * area was off) still beats an older value on the other side, and is never undone.
-   */
-  removedLocal?: ReadonlyArray<{ item: MediaItem; at_ms: number }>;
+
   skipRetryMs?: number;
   allowMassRemoval?: boolean;
 }
@@ -259,7 +253,6 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     const x = e.value;
     x.cl = x.cr = x.crAt = 0;
     x.clAt = -1;
-    x.tomb = 0;
   }
   for (let i = 0; i < local.length; i++) {
     const x = local[i]!;
@@ -268,10 +261,6 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     if (!e) { ignored++; continue; }
     const at = timeOf(x.at_ms);
     if (e.clAt < 0 || at > e.clAt) { e.cl = v; e.clAt = at; } // listed twice: the latest counts
-  }
-  for (const t of input.removedLocal ?? []) {
-    const e = t && typeof t.at_ms === 'number' ? touch(idx, t.item)?.value : undefined;
-    if (e && t.at_ms > (e.tomb ?? 0)) e.tomb = t.at_ms;
   }
   if (remote) {
     for (let i = 0; i < remote.length; i++) {
@@ -300,17 +289,12 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     const e = entry.value;
     if (e.b) inBase++;
     // Current values and the time of each side's change.
-    const L = e.cl;
-    let LAt = L ? e.clAt : e.l === 0 ? e.lAt : now;
+    const L = e.cl, LAt = L ? e.clAt : e.l === 0 ? e.lAt : now;
     let R: number, RAt: number;
     if (remote) { R = e.cr; RAt = R ? e.crAt : e.r === 0 ? e.rAt : now; }
     else if (e.r >= 0) { R = e.r; RAt = e.rAt; }
     else { R = e.b; RAt = e.bAt; }
-    let lCh = L !== e.b;
-    const rCh = R !== e.b;
-    // A removal here the base never saw (the item was not in it), later than Trakt's value:
-    // a change of this side, dated when it was made.
-    if (!lCh && rCh && L === 0 && e.clAt < 0 && (e.tomb ?? 0) > RAt) { lCh = true; LAt = e.tomb!; }
+    const lCh = L !== e.b, rCh = R !== e.b;
     e.l = lCh ? L : -1; e.lAt = lCh ? LAt : 0;
     e.r = rCh ? R : -1; e.rAt = rCh ? RAt : 0;
     if (!lCh && !rCh) {

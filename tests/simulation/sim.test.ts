@@ -1,7 +1,6 @@
 // CI: a fixed set of simulated worlds (the real plugin.wasm, in-process host, virtual
-// clock, seeded faults). Invariants that hold on these seeds are asserted; the ones the
-// current plugin breaks are kept as REGRESSION SEEDS (it.fails: they pass while the bug is
-// there, and fail once it is fixed: then move the invariant to HOLDING).
+// clock, seeded faults): every invariant is asserted on them. Each failure the simulation
+// found is kept as a REGRESSION SEED (its seed, or its shrunk event list), asserted too.
 // Replay any seed with `npm run sim -- --seed S`; `npm run bench -- sim` runs thousands.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +12,12 @@ import { expected } from './oracle.mjs';
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const HOLDING = [
   'no-trap', 'time-limit', 'no-secret-leak', 'token-isolation', 'area-off-read', 'area-written', 'scrobble-while-off',
-  // ratings-converge is not here: seeds 3 and 21 break it (REGRESSIONS, the area turned on later).
-  'history-kept', 'stop-on-trakt', 'no-unexplained-play', 'no-duplicate-library-play', 'watchlist-converge',
+  'history-kept', 'stop-on-trakt', 'no-unexplained-play', 'no-duplicate-library-play', 'no-duplicate-play',
+  'original-time', 'history-exported', 'history-imported', 'ratings-converge', 'watchlist-converge',
   'settles', 'reconnect', 'harness',
 ];
 
-/** Found by the simulation in the current plugin; each names its seed, invariant and diagnosis. */
+/** Found by the simulation (and fixed); each names its seed, invariant and diagnosis. */
 const REGRESSIONS = [
   { seed: 4, invariant: 'original-time', why: 'history exports are floored to the minute (issue 8, finding 5)' },
   { seed: 1, invariant: 'history-exported', why: 'a back-dated library play added after the first sync is never exported (incremental read by play time; issue 8, finding 11)' },
@@ -71,7 +70,7 @@ describe('deterministic simulation (fixed seeds)', () => {
   }
 
   for (const r of REGRESSIONS) {
-    it.fails(`REGRESSION seed ${r.seed}${r.events ? ` (${r.events})` : ''} breaks ${r.invariant}: ${r.why}`, () => {
+    it(`REGRESSION seed ${r.seed}${r.events ? ` (${r.events})` : ''} holds ${r.invariant} (was: ${r.why})`, () => {
       expect(violationsOf(keyOf(r), r.invariant)).toEqual([]);
     });
   }

@@ -21,7 +21,6 @@ import type { Run } from '../run.js';
 import { notFoundIndices } from '../notfound.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 import { recordNotFound } from '../../match/notfound.js';
-import { loadRemovals } from '../../state/removals.js';
 
 export interface ThreeWaySpec {
   name: AreaName & ThreeWayState['kind'];
@@ -105,7 +104,6 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       remote: a.remoteChanged ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
       direction: a.direction,
       now_ms: run.now(),
-      removedLocal: loadRemovals(run.host, run.userId, spec.name),
     };
     const p = spec.plan(input);
     // Exclusions: an excluded item is neither sent nor brought in (its base stays as it was).
