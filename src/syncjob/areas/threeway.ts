@@ -132,10 +132,13 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     return decompressJson<Ops>(text, `${spec.name} plan`);
   }
 
-  /** Records what one side took, at once: a delivery whose base is not recorded comes back. */
+  /**
+   * Records what one side took, in the state loaded once per call, saved before the call's
+   * next checkpoint: a delivery whose base is never recorded would come back.
+   */
   function commit(run: Run, took: readonly ThreeWayOp[], refused: readonly ThreeWayOp[]) {
     if (!took.length && !refused.length) return;
-    const st = loadState(run);
+    const st = run.memo(`${spec.name}-state`, () => loadState(run));
     commitThreeWay(st, took);
     skipThreeWay(st, refused, run.now());
     saveState(run, st);
@@ -145,19 +148,24 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     const idx = s.ops!;
     const ops = loadOps(run);
     const rep = a.report;
-    while (idx.local < ops.local.length) {
-      if (!run.hasTime()) return { yield: 'time budget' };
+    // The library's changes, chunk after chunk (library_apply is idempotent: a chunk applied
+    // again after a crash is harmless); what it took is recorded once for the call.
+    const took: ThreeWayOp[] = [], refused: ThreeWayOp[] = [];
+    while (idx.local < ops.local.length && run.hasTime()) {
       const chunk = ops.local.slice(idx.local, idx.local + CHUNK);
       run.spend();
       const m = run.matches;
       const results = run.host.libraryApply(run.userId, chunk.map((c) => ({ ...c, item: m.toLocal(c.item) })));
-      const took = chunk.filter((_, i) => results[i]?.ok), refused = chunk.filter((_, i) => !results[i]?.ok);
+      chunk.forEach((c, i) => (results[i]?.ok ? took : refused).push(c));
+      idx.local += chunk.length;
+    }
+    if (took.length || refused.length) {
       commit(run, took, refused);
       rep.sentLocal += took.length;
       rep.notInLibrary += refused.length;
-      idx.local += chunk.length;
       run.checkpoint();
     }
+    if (idx.local < ops.local.length) return { yield: 'time budget' };
     for (const which of ['add', 'remove'] as const) {
       const list: Array<RemoteAdd | RemoteRemove> = ops[which];
       if (idx[which] >= list.length) continue;
