@@ -17,7 +17,8 @@ const DOUBLE = {
 const file = { type: 'episode' as const, title: 'Part 1', season: 1, number: 1, number_end: 2, ids: { tmdb: 90001, tvdb: 70001 }, show: { title: DOUBLE.title, year: DOUBLE.year, ids: { tmdb: 1920, tvdb: 70533 } } };
 
 async function world(history = 'both') {
-  w = await makeWorld({ userSettings: { sync_history: history, sync_ratings: 'off', sync_watchlist: 'off' } });
+  // Interval ticks every 6 h: the test moves the clock by days.
+  w = await makeWorld({ userSettings: { sync_history: history, sync_ratings: 'off', sync_watchlist: 'off' }, tickIntervalSeconds: 6 * 3600 });
   w.sim.seedCatalog({ shows: [DOUBLE] });
   w.host.library.seed({
     shows: [{ title: DOUBLE.title, year: DOUBLE.year, ids: { tmdb: 1920, tvdb: 70533 }, episodes: [
@@ -50,7 +51,7 @@ describe('double episodes', () => {
     await syncToEnd(w, 'alice');
     expect(plays()).toEqual([`E1@${at}`, `E2@${at}`]);
     expect(w.host.library.state('alice').history).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('a library play of the file exports each episode; a Trakt play of one lands on the file once', async () => {
     await world();
