@@ -9,6 +9,8 @@ import { markSeen, wasSeen } from '../events/seen.js';
 import { identifiable } from '../trakt/items.js';
 import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
+import { keys } from '../state/keys.js';
+import { writeJson } from '../state/kv.js';
 
 
 function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: string): HookOutput {
@@ -19,6 +21,11 @@ function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: str
   const r = drainOutbox(host, ctx.client, userId, 8_000);
   const stillQueued = r.remaining > 0 && r.stoppedBy;
   return stillQueued ? { status: 'queued', detail: `${what} queued: ${r.stoppedBy}` } : { status: 'done', detail: what };
+}
+
+/** The library's list changed (a removal is visible only this way): the next sync reads it. */
+function markDirty(host: HostApi, userId: string, area: 'ratings' | 'watchlist'): void {
+  writeJson(host, keys.libraryDirty(userId, area), { at: host.clockNow() });
 }
 
 function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof identifiable>[0], area: string): HookOutput | null {
@@ -32,6 +39,7 @@ function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof 
 export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(RatingEventSchema, input, 'rating event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
+  markDirty(host, ev.user_id, 'ratings');
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.syncRatings, ev.item, 'ratings');
   if (skip) return skip;
@@ -44,6 +52,7 @@ export function ratingImpl(input: unknown, host: HostApi): HookOutput {
 export function watchlistImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(WatchlistEventSchema, input, 'watchlist event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
+  markDirty(host, ev.user_id, 'watchlist');
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.syncWatchlist, ev.item, 'watchlist changes');
   if (skip) return skip;

@@ -32,6 +32,8 @@ export const keys = {
   syncPrefix: (userId: string) => `${u(userId)}/sync/`,
   /** Manual matches (src/match): one key per matched item. */
   matchPrefix: (userId: string) => `${u(userId)}/match/`,
+  /** A rating or watchlist event came since that area's last sync (its library side changed). */
+  libraryDirty: (userId: string, area: string) => `${u(userId)}/dirty/${area}`,
   /** Items Trakt could not find, for status (src/match/notfound.ts). */
   notFound: (userId: string) => `${u(userId)}/notfound`,
   /** The running sync job and the last report (written by syncjob/job.ts, read by describe.ts). */

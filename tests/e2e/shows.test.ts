@@ -49,6 +49,7 @@ describe('ratings of shows and seasons', () => {
     const token = w.sim.tokensOf('alice').find((t: any) => t.status === 'active').access_token;
     await fetch(`${w.sim.origin}/sync/ratings/remove`, { method: 'POST', headers: { 'content-type': 'application/json', 'trakt-api-version': '2', 'trakt-api-key': 'test-client-id', 'user-agent': 'test', authorization: `Bearer ${token}` }, body: JSON.stringify({ shows: [{ ids: { tmdb: SHOW.ids.tmdb } }] }) });
     w.host.library.apply('alice', [{ op: 'remove_rating', item: season }]);
+    await w.host.deliver('rating', ev({ item: season, rating: null })); // as the host tells the plugin
     await w.advance(20 * 60_000);
     await syncToEnd(w, 'alice');
     await w.advance(20 * 60_000);
@@ -69,6 +70,7 @@ describe('the watchlist of shows and seasons', () => {
     expect(kinds(w.sim.watchlist('alice'))).toEqual(['season:', 'show:']);
     // The show leaves the watchlist here: it leaves Trakt's too, and does not come back.
     w.host.library.apply('alice', [{ op: 'remove_watchlist', item: show }]);
+    await w.host.deliver('watchlist', ev({ item: show, action: 'remove' })); // as the host tells the plugin
     await w.advance(20 * 60_000);
     await syncToEnd(w, 'alice');
     await w.advance(20 * 60_000);

@@ -113,6 +113,8 @@ describe('ratings and watchlist', () => {
     expect(lib().ratings.map((r: any) => [r.item.ids.tmdb, r.rating]).sort()).toEqual([[27205, 4.5], [603, 3.5]]);
     // Removed here: removed on Trakt, and the next sync does not bring it back.
     w.host.library.apply('alice', [{ op: 'remove_rating', item: movieItem(0) }]);
+    // As the host tells the plugin (ratings are not exported by hook here: the sync does it).
+    await w.host.deliver('rating', { event_id: 'r-remove', user_id: 'alice', occurred_at: new Date(w.now()).toISOString(), item: movieItem(0), rating: null });
     await w.advance(20 * 60_000);
     await syncToEnd(w, 'alice');
     await w.advance(20 * 60_000);

@@ -21,6 +21,8 @@ import type { Run } from '../run.js';
 import { notFoundIndices } from '../notfound.js';
 import { dropLegacyBlob, legacyBlob } from '../legacy.js';
 import { recordNotFound } from '../../match/notfound.js';
+import { keys } from '../../state/keys.js';
+import { deleteKey } from '../../state/kv.js';
 
 export interface ThreeWaySpec {
   name: AreaName & ThreeWayState['kind'];
@@ -39,6 +41,8 @@ export interface ThreeWaySpec {
 }
 
 interface S {
+  /** The version of the area's dirty mark when the plan read the library (0: none). */
+  dirty?: number;
   remote: TraktCursor; remoteCount: number;
   local: LibraryCursor; localCount: number;
   ops: { local: number; add: number; remove: number } | null;
@@ -97,6 +101,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
   }
 
   function plan(run: Run, a: AreaJob, s: S): Outcome {
+    s.dirty = run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).version;
     const st = loadState(run);
     const input: ThreeWayInput<any> = {
       state: st,
@@ -186,6 +191,8 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     }
     deleteBlob(run.host, key(run, 'ops'));
     s.ops = null;
+    // Read and delivered: clean again, unless another event came meanwhile.
+    if (s.dirty) deleteKey(run.host, keys.libraryDirty(run.userId, spec.name), s.dirty);
     return 'done';
   }
 
@@ -197,8 +204,14 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       remote: traktCursor(), remoteCount: 0, local: libraryCursor(), localCount: 0,
       ops: null, counts: { local: 0, add: 0, remove: 0 },
     } satisfies S),
-    // The library's side is read in full every sync (removals): never idle by itself.
-    idle: () => false,
+    // Idle when Trakt's side did not move, the library lists no change since the last sync,
+    // and no rating or watchlist event came (a removal is visible only that way: the
+    // library lists what is there).
+    idle(run, a) {
+      if (a.remoteChanged || run.job.sinceMs === null) return false;
+      if (run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).value !== null) return false;
+      return run.host.libraryQuery({ user_id: run.userId, kind: spec.libraryKind, changed_since_ms: run.job.sinceMs, limit: 1 }).items.length === 0;
+    },
     step(run, a, _filters: JobFilters) {
       const s = a.s as S;
       return s.ops ? deliver(run, a, s) : read(run, a, s);
