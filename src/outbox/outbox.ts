@@ -15,6 +15,7 @@ import type { TraktClient } from '../trakt/client.js';
 import { describeFailure, type TraktFailure } from '../trakt/errors.js';
 import { matchesTrakt, syncBody } from '../trakt/items.js';
 import { recordNotFound } from '../match/notfound.js';
+import { markSeen } from '../events/seen.js';
 import { exportsToTrakt, loadSettings } from '../settings/settings.js';
 
 export type OutboxKind = 'watch' | 'rating' | 'watchlist';
@@ -185,6 +186,7 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
     const found = onTrakt(client, head);
     if (found === null) return failAll(host, batch, { kind: 'unavailable', message: 'could not check Trakt history', sent: 'no' }, now);
     if (found) {
+      markSeen(host, userId, head.id, true); // before the entry goes: a redelivery finds one or the other
       deleteKey(host, batch[0]!.key);
       recordDelivered(host, userId, [{ item: head.item, at: head.at }]);
       return { delivered: 1, dropped: 0 };
@@ -197,6 +199,9 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
     let delivered = 0, dropped = 0;
     const plays: Array<{ item: MediaItem; at: number }> = [];
     for (const c of batch) {
+      // A delivered event is remembered (15 days) before its entry goes: a stop redelivered
+      // after its watch left the outbox is not a second play.
+      markSeen(host, userId, c.entry.id, true);
       deleteKey(host, c.key);
       if (missing.has(c.entry)) {
         dropped++;
