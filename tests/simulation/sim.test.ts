@@ -29,6 +29,13 @@ const REGRESSIONS = [
   { seed: 20, invariant: 'area-off-read', why: 'sync_watchlist turned off while a sync job is under way: the job still reads /sync/watchlist (it keeps the directions it started with)' },
   { seed: 27, invariant: 'settles', why: 'after one 423 (or 420) the plugin stops writes (or the area) for good: no probe, not even sync_now resumes; the outbox and the sync wait forever' },
   { seed: 235, invariant: 'stop-on-trakt', why: 'a renewal refused after a write-applied 5xx on /oauth/token; a stop is queued ("needs to be connected again"); after the user connects again it is never delivered, and the sync stops with "u/u0/sync/watchlist: part 0 of generation 40 is missing"' },
+  // Found against the second sync engine, and fixed:
+  { seed: 23, invariant: 'history-exported', why: 'a step that stopped on a failed request (a 502) lost what it had learned; its cursors had moved on' },
+  { seed: 24, invariant: 'stop-on-trakt', why: 'a watched stop redelivered ten minutes after a crash was scrobbled, and Trakt dated it on arrival' },
+  { seed: 31, invariant: 'no-unexplained-play', why: 'a new item in a reused session extrapolated the previous one, silent for hours, to a watch' },
+  { seed: 49, invariant: 'original-time', why: 'a scrobbled play was imported at the stop time, a second before Trakt\'s own' },
+  { seed: 88, invariant: 'area-written', why: 'a watchlist change waiting in the outbox went out after the area was set to import' },
+  { seed: 135, invariant: 'no-duplicate-play', why: 'a stop redelivered after the outbox had delivered its watch was sent again' },
   { seed: 3, events: 'seed-3-no-duplicate-play.json', invariant: 'no-duplicate-play', why: 'a watched stop waiting in the outbox and the history export of the host\'s own play of it both reach Trakt' },
 ];
 const keyOf = (r: { seed: number; events?: string }) => (r.events ? `${r.seed}:${r.events}` : String(r.seed));
