@@ -60,3 +60,20 @@ export class PluginCallError extends Error {
     this.hostCalls = details.hostCalls;
   }
 }
+
+const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
+
+/**
+ * What a call that did not end well was, for both call modes (worker and in-process):
+ * killed at its time limit, cut by a simulated crash, cut by close(), or the plugin's
+ * own error (the SDK's prefix removed).
+ * @param {string} exportName @param {string|undefined} reason why the instance died, if it was killed
+ * @param {unknown} e @param {{ export: string, hostCalls: number }} details @param {string} limit e.g. "30000 ms"
+ */
+export function callFailure(exportName, reason, e, details, limit) {
+  if (reason === 'timeout') return new PluginCallError('timeout', `${exportName} ran longer than ${limit}; the instance was killed`, details);
+  if (reason === 'crashed') return new PluginCallError('crashed', `the host crashed during ${exportName} after ${details.hostCalls} host-function calls`, details);
+  if (reason === 'closed') return new PluginCallError('closed', `the host was closed during ${exportName}`, details);
+  const msg = String(/** @type {any} */ (e)?.message ?? e);
+  return new PluginCallError('plugin_error', msg.startsWith(PLUGIN_ERROR_PREFIX) ? msg.slice(PLUGIN_ERROR_PREFIX.length) : msg, details);
+}

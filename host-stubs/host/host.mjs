@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import createPlugin from '@extism/extism';
 import { openDatabase } from './db.mjs';
-import { HostError, PackageError, PluginCallError } from './errors.mjs';
+import { HostError, PackageError, PluginCallError, callFailure } from './errors.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpSend } from './http.mjs';
 import { KvStore, checkString } from './kv.mjs';
 import { Library } from './library.mjs';
@@ -28,7 +28,6 @@ function record(list, item) {
   list.push(item);
   if (list.length > RECORD_LIMIT) list.splice(0, list.length - RECORD_LIMIT / 2);
 }
-const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
 
 let quietDepth = 0;
 let savedNoWarnings;
@@ -538,15 +537,7 @@ export class RevengeHost {
       rec.output = text;
       return text;
     } catch (e) {
-      const details = { export: exportName, hostCalls: ctx.hostCalls };
-      let err;
-      if (ctx.deadReason === 'timeout') err = new PluginCallError('timeout', `${exportName} ran longer than ${timeoutMs} ms; the instance was killed`, details);
-      else if (ctx.deadReason === 'crashed') err = new PluginCallError('crashed', `the host crashed during ${exportName} after ${ctx.hostCalls} host-function calls`, details);
-      else if (ctx.deadReason === 'closed') err = new PluginCallError('closed', `the host was closed during ${exportName}`, details);
-      else {
-        const msg = String(/** @type {any} */ (e)?.message ?? e);
-        err = new PluginCallError('plugin_error', msg.startsWith(PLUGIN_ERROR_PREFIX) ? msg.slice(PLUGIN_ERROR_PREFIX.length) : msg, details);
-      }
+      const err = callFailure(exportName, ctx.deadReason, e, { export: exportName, hostCalls: ctx.hostCalls }, `${timeoutMs} ms`);
       rec.error = err;
       throw err;
     } finally {

@@ -6,10 +6,9 @@
 // call whose virtual time passes its limit is killed at its next host call (as crashDuring
 // kills after N calls). So the same inputs give the same run, host call for host call.
 import createPlugin from '@extism/extism';
-import { HostError, PluginCallError } from './errors.mjs';
+import { HostError, callFailure } from './errors.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS, hostAllowed } from './http.mjs';
 
-const PLUGIN_ERROR_PREFIX = 'Plugin-originated error: ';
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -140,14 +139,11 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
     rec.output = text;
     return text;
   } catch (e) {
-    const details = { export: exportName, hostCalls: ctx.hostCalls };
-    let err;
-    if (ctx.dead === 'timeout') err = new PluginCallError('timeout', `${exportName} ran longer than ${timeoutMs} ms of virtual time; the instance was killed`, details);
-    else if (ctx.dead === 'crashed') err = new PluginCallError('crashed', `the host crashed during ${exportName} after ${ctx.hostCalls} host-function calls`, details);
-    else {
-      const msg = String(/** @type {any} */ (e)?.message ?? e);
-      err = new PluginCallError('plugin_error', msg.startsWith(PLUGIN_ERROR_PREFIX) ? msg.slice(PLUGIN_ERROR_PREFIX.length) : msg, details);
+    const dead = ctx.dead === 'timeout' || ctx.dead === 'crashed' ? ctx.dead : undefined;
+    const err = callFailure(exportName, dead, e, { export: exportName, hostCalls: ctx.hostCalls }, `${timeoutMs} ms of virtual time`);
+    if (!dead) {
       // A wasm trap (unreachable, out-of-bounds, stack exhaustion) is not an error the plugin raised.
+      const msg = String(/** @type {any} */ (e)?.message ?? e);
       /** @type {any} */ (err).trap = e instanceof WebAssembly.RuntimeError || /RuntimeError|unreachable|out of bounds/.test(msg);
     }
     rec.error = err;
