@@ -77,3 +77,23 @@ export function callFailure(exportName, reason, e, details, limit) {
   const msg = String(/** @type {any} */ (e)?.message ?? e);
   return new PluginCallError('plugin_error', msg.startsWith(PLUGIN_ERROR_PREFIX) ? msg.slice(PLUGIN_ERROR_PREFIX.length) : msg, details);
 }
+
+/**
+ * A host function's JSON request from the plugin's memory (both call modes). Throws
+ * HostError 'invalid' for a bad offset, bad JSON or a non-object.
+ * @param {{ read(offset: bigint): { text(): string } | null }} cp @param {bigint} offset
+ * @returns {Record<string, unknown>}
+ */
+export function readRequest(cp, offset) {
+  const block = cp.read(offset);
+  if (block === null) throw new HostError('invalid', 'the request offset does not point to an Extism memory block');
+  const text = block.text();
+  let request;
+  try {
+    request = JSON.parse(text);
+  } catch {
+    throw new HostError('invalid', `the request is not valid JSON: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new HostError('invalid', 'the request must be a JSON object');
+  return request;
+}

@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import createPlugin from '@extism/extism';
 import { openDatabase } from './db.mjs';
-import { HostError, PackageError, PluginCallError, callFailure } from './errors.mjs';
+import { HostError, PackageError, PluginCallError, callFailure, readRequest } from './errors.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpSend } from './http.mjs';
 import { KvStore, checkString } from './kv.mjs';
 import { Library } from './library.mjs';
@@ -411,15 +411,7 @@ export class RevengeHost {
         /** @type {unknown} */
         let response;
         try {
-          const block = cp.read(offset);
-          if (block === null) throw new HostError('invalid', 'the request offset does not point to an Extism memory block');
-          const text = block.text();
-          try {
-            request = JSON.parse(text);
-          } catch {
-            throw new HostError('invalid', `the request is not valid JSON: ${JSON.stringify(text.slice(0, 80))}`);
-          }
-          if (!isObject(request)) throw new HostError('invalid', 'the request must be a JSON object');
+          request = readRequest(cp, offset);
           response = await impl(request);
         } catch (e) {
           response = e instanceof HostError

@@ -6,7 +6,7 @@
 // call whose virtual time passes its limit is killed at its next host call (as crashDuring
 // kills after N calls). So the same inputs give the same run, host call for host call.
 import createPlugin from '@extism/extism';
-import { HostError, callFailure } from './errors.mjs';
+import { HostError, callFailure, readRequest } from './errors.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS, hostAllowed } from './http.mjs';
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -83,11 +83,7 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
       let request;
       let response;
       try {
-        const block = cp.read(offset);
-        if (block === null) throw new HostError('invalid', 'the request offset does not point to an Extism memory block');
-        const text = block.text();
-        try { request = JSON.parse(text); } catch { throw new HostError('invalid', 'the request is not valid JSON'); }
-        if (!isObject(request)) throw new HostError('invalid', 'the request must be a JSON object');
+        request = readRequest(cp, offset);
         response = impl(request);
         if (response instanceof Promise) throw new Error(`${name} is asynchronous; the in-process host needs a synchronous implementation`);
       } catch (e) {

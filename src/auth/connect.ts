@@ -103,8 +103,8 @@ const AUTH_TTL_MS = 10 * 60_000;
 
 export function startBrowserFlow(host: HostApi, server: ServerSettings, userId: string): StartResult {
   if (!server.redirectUri) return { ok: false, message: 'Sign-in through the browser needs a redirect URI in the server settings; use the code instead.' };
-  const state = Crypto.randomHex(16);
-  const verifier = encodeBase64(hexToBytes(Crypto.randomHex(32)), true);
+  const state = host.randomHex(16);
+  const verifier = encodeBase64(hexToBytes(host.randomHex(32)), true);
   const challenge = encodeBase64(sha256(utf8(verifier)), true);
   const now = host.clockNow();
   host.secretSet(secretKeys.pkce(state), verifier);

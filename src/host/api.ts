@@ -58,4 +58,8 @@ export interface HostApi {
   libraryQuery(q: LibraryQuery): { items: LibraryEntry[]; cursor?: string };
   libraryApply(userId: string, changes: Change[]): ChangeResult[];
   log(level: LogLevel, message: string): void;
+  /** A number in [0, 1) for jitter (fakeable: tests and simulations choose it). */
+  random(): number;
+  /** `bytes` random bytes as hex, from a cryptographic source (OAuth state, PKCE, ids). */
+  randomHex(bytes: number): string;
 }

@@ -53,5 +53,7 @@ export function extismHost(): HostApi {
     libraryQuery: (q) => call('library_query', q),
     libraryApply: (userId, changes) => call('library_apply', { user_id: userId, changes }).results,
     log: (level, message) => console[level](message),
+    random: () => Math.random(),
+    randomHex: (bytes) => Crypto.randomHex(bytes),
   };
 }

@@ -208,6 +208,21 @@ export class FakeHost implements HostApi {
   log(level: LogLevel, message: string): void {
     this.logs.push({ level, message });
   }
+
+  /** Seeded (xorshift), so a test's jitter is the same on every run. */
+  private seed = 0x9e3779b9;
+  random(): number {
+    let x = this.seed;
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    this.seed = x >>> 0;
+    return this.seed / 2 ** 32;
+  }
+
+  randomHex(bytes: number): string {
+    let out = '';
+    for (let i = 0; i < bytes; i++) out += Math.floor(this.random() * 256).toString(16).padStart(2, '0');
+    return out;
+  }
 }
 
 /** An http handler from `[method, path regex, answer]` routes (path without the origin, query included). */

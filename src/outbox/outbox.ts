@@ -82,7 +82,7 @@ export function failEntry(host: HostApi, key: string, f: TraktFailure, now: numb
     if (!e) return undefined;
     const retryAt = f.kind === 'rate_limited' ? f.until
       : f.kind === 'reconnect' || f.kind === 'account' ? now + 3_600_000
-      : now + backoffMs(e.attempts, Math.random());
+      : now + backoffMs(e.attempts, host.random());
     return { ...e, inFlight: false, leaseUntil: 0, maybeSent: e.maybeSent || f.sent === 'unknown', nextAt: Math.ceil(retryAt), lastError: describeFailure(f) };
   });
 }

@@ -26,7 +26,7 @@ export function loadBlob(host: HostApi, prefix: string): string | null {
 export function saveBlob(host: HostApi, prefix: string, text: string): number {
   const cur = readJson<Head>(host, `${prefix}/head`);
   // Two calls saving at once must not write the same part keys: the loser deletes its own.
-  const gen = `${(parseInt(String(cur.value?.gen ?? 0), 10) || 0) + 1}-${Crypto.randomHex(3)}`;
+  const gen = `${(parseInt(String(cur.value?.gen ?? 0), 10) || 0) + 1}-${host.randomHex(3)}`;
   const n = Math.max(1, Math.ceil(text.length / PART));
   for (let i = 0; i < n; i++) host.kvSet(`${prefix}/${gen}/${i}`, text.slice(i * PART, (i + 1) * PART));
   if (!writeJson(host, `${prefix}/head`, { gen, parts: n, bytes: text.length } satisfies Head, cur.version)) {

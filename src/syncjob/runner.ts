@@ -48,7 +48,7 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
     areas[area.name] = { direction, remoteChanged: true, active: direction !== 'off', phase: 'start', s: area.init({ deep, sinceMs }), report: emptyReport() };
   }
   const job: SyncJob = {
-    id: `${now}-${Crypto.randomHex(4)}`, dryRun: !!opts.dryRun, deep, startedAt: now, leaseUntil: 0, calls: 0, requests: 0,
+    id: `${now}-${host.randomHex(4)}`, dryRun: !!opts.dryRun, deep, startedAt: now, leaseUntil: 0, calls: 0, requests: 0,
     order: AREAS.map((a) => a.name), at: 0, checked: false, activities: null, sinceMs,
     filters: { movies: settings.movies, episodes: settings.episodes, excludeShows: settings.excludeShows, scrobble: settings.scrobble },
     areas, progress: null, retries: 0,
@@ -111,7 +111,7 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
       job.error = `gave up after ${MAX_RETRIES} tries: ${outcome.retry}`;
       return finishJob(run);
     }
-    nextAt = Math.max(nextAt, run.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (job.retries - 1)) * (0.75 + Math.random() / 4));
+    nextAt = Math.max(nextAt, run.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (job.retries - 1)) * (0.75 + host.random() / 4));
     why = `retrying later: ${outcome.retry}`;
   } else {
     why = (outcome as { yield: string }).yield;

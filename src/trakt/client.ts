@@ -125,7 +125,7 @@ export class TraktClient {
       case 429: {
         let until = 0;
         this.updateRate((s) => {
-          const next = note429(s, headers, this.host.clockNow(), Math.random());
+          const next = note429(s, headers, this.host.clockNow(), this.host.random());
           until = next.blockedUntil;
           return next;
         });
