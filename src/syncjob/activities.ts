@@ -15,3 +15,19 @@ export function stamp(a: Activities | null | undefined, fields: ActivityFields):
 export function changed(seen: Activities | null | undefined, now: Activities, fields: ActivityFields): boolean {
   return !seen || stamp(seen, fields) !== stamp(now, fields);
 }
+
+/**
+ * `now` with `fields` put back as `seen` had them: an area that stopped before it finished
+ * (an account limit) must find its side still changed at the next sync.
+ */
+export function withFieldsOf(now: Activities, seen: Activities | null | undefined, fields: ActivityFields): Activities {
+  const out: Activities = JSON.parse(JSON.stringify(now));
+  for (const [group, field] of fields) {
+    const g = out[group];
+    if (!g || typeof g !== 'object') continue;
+    const old = seen?.[group];
+    if (old && typeof old === 'object' && typeof old[field] === 'string') g[field] = old[field];
+    else delete g[field];
+  }
+  return out;
+}

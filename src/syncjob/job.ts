@@ -19,6 +19,8 @@ export interface AreaJob {
   active: boolean;
   /** Why this area stopped early in this sync (420, 426): status shows it. */
   stopped?: string;
+  /** The library's changes this area reads: since this time (null: all of them). */
+  sinceMs: number | null;
   phase: string;
   /** The area's own resumable state (cursors, indices): see the area's unit. */
   s: Record<string, any>;
@@ -60,7 +62,7 @@ export interface SyncJob {
 
 export interface LastSync {
   id: string; startedAt: number; finishedAt: number; dryRun: boolean; calls: number; requests: number;
-  report: Record<string, AreaReport>; areas: Record<string, { direction: Direction; stopped?: string }>; error?: string;
+  report: Record<string, AreaReport>; areas: Record<string, { direction: Direction; stopped?: string; sinceMs?: number | null }>; error?: string;
 }
 
 export const emptyReport = (): AreaReport => ({ toRemote: 0, removeRemote: 0, toLocal: 0, removeLocal: 0, sentRemote: 0, sentLocal: 0, notFound: 0, notInLibrary: 0, withheld: 0 });

@@ -15,7 +15,7 @@ import { scheduleNames } from '../state/keys.js';
 import { readJson, update, writeJson } from '../state/kv.js';
 import type { TraktClient } from '../trakt/client.js';
 import { StateError } from '../sync/index.js';
-import { changed, type Activities } from './activities.js';
+import { changed, withFieldsOf, type Activities } from './activities.js';
 import type { Outcome, SyncArea } from './area.js';
 import { emptyReport, jobKey, lastKey, loadJob, loadLast, seenKey, syncKey, type AreaJob, type LastSync, type SyncJob } from './job.js';
 import { AREAS, areaByName } from './registry.js';
@@ -45,7 +45,11 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
   const areas: Record<string, AreaJob> = {};
   for (const area of AREAS) {
     const direction = area.direction(settings);
-    areas[area.name] = { direction, remoteChanged: true, active: direction !== 'off', phase: 'start', s: area.init({ deep, sinceMs }), report: emptyReport() };
+    // An area stopped early last time (an account limit) reads again from where that sync
+    // read: what it did not take then is still to take.
+    const prev = lastReal?.areas[area.name];
+    const areaSince = sinceMs !== null && prev?.stopped ? prev.sinceMs ?? null : sinceMs;
+    areas[area.name] = { direction, remoteChanged: true, active: direction !== 'off', sinceMs: areaSince, phase: 'start', s: area.init({ deep, sinceMs: areaSince }), report: emptyReport() };
   }
   const job: SyncJob = {
     id: `${now}-${host.randomHex(4)}`, dryRun: !!opts.dryRun, deep, startedAt: now, leaseUntil: 0, calls: 0, requests: 0,
@@ -192,13 +196,16 @@ function finishJob(run: Run): StepResult {
   const now = run.now();
   if (!job.dryRun && !job.error && job.activities) {
     // Only now: an interrupted sync re-reads what it had not finished.
-    writeJson(host, seenKey(userId), job.activities);
+    let seen = job.activities;
+    const before = readJson<Activities>(host, seenKey(userId)).value;
+    for (const area of AREAS) if (job.areas[area.name]?.stopped) seen = withFieldsOf(seen, before, area.activities);
+    writeJson(host, seenKey(userId), seen);
     if (job.deep) writeJson(host, deepKey(userId), { at: job.startedAt });
   }
   const areas: LastSync['areas'] = {};
   const report: LastSync['report'] = {};
   for (const [name, a] of Object.entries(job.areas)) {
-    areas[name] = { direction: a.direction, ...(a.stopped ? { stopped: a.stopped } : {}) };
+    areas[name] = { direction: a.direction, ...(a.stopped ? { stopped: a.stopped, sinceMs: a.sinceMs ?? null } : {}) };
     report[name] = a.report;
   }
   const last: LastSync = { id: job.id, startedAt: job.startedAt, finishedAt: now, dryRun: job.dryRun, calls: job.calls, requests: job.requests, report, areas, ...(job.error ? { error: job.error } : {}) };

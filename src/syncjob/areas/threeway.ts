@@ -208,9 +208,9 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     // and no rating or watchlist event came (a removal is visible only that way: the
     // library lists what is there).
     idle(run, a) {
-      if (a.remoteChanged || run.job.sinceMs === null) return false;
+      if (a.remoteChanged || a.sinceMs === null) return false;
       if (run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).value !== null) return false;
-      return run.host.libraryQuery({ user_id: run.userId, kind: spec.libraryKind, changed_since_ms: run.job.sinceMs, limit: 1 }).items.length === 0;
+      return run.host.libraryQuery({ user_id: run.userId, kind: spec.libraryKind, changed_since_ms: a.sinceMs, limit: 1 }).items.length === 0;
     },
     step(run, a, _filters: JobFilters) {
       const s = a.s as S;
