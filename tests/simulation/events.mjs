@@ -249,8 +249,13 @@ export async function connect(w, userId) {
 
 export async function disconnect(w, userId) {
   const u = w.users.get(userId);
-  const out = await w.action('disconnect', userId);
-  if (out.ok && out.output?.ok) { u.connected = false; u.wiped = true; u.disconnectedAt.push(w.now()); }
+  const at = w.now();
+  // A disconnect that failed (a crash mid-call may already have deleted part of the state)
+  // is pressed again, as a user seeing the error would, until it is done.
+  for (let i = 0; i < 4; i++) {
+    const out = await w.action('disconnect', userId);
+    if (out.ok && out.output?.ok) { u.connected = false; u.wiped = true; u.disconnectedAt.push(at); return; }
+  }
 }
 
 /** The merge history as both sides stand now, each value dated by its own side. */

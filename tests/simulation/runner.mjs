@@ -89,6 +89,9 @@ export async function settle(w) {
     return idle();
   };
   await runUntilIdle(24);
+  // An account limit (420) or a locked account (423) holds writes for 6 h before the plugin
+  // tries again (src/trakt/client.ts): settling waits that out once.
+  await w.advance(6 * HOUR + 30 * MIN);
   // Two full syncs in a row from idle: the first merges what the events left, the second
   // must find nothing more to do on either side.
   for (let pass = 0; pass < 2; pass++) {
