@@ -33,7 +33,11 @@ export function runSeeds(from, n, procs, onLine = () => {}) {
 export async function benchSim({ seeds = Number(process.env.SIM_SEEDS ?? 2000), from = Number(process.env.SIM_FROM ?? 1), procs = Number(process.env.SIM_PROCS ?? 2) } = {}) {
   const t0 = performance.now();
   let done = 0;
-  const results = await runSeeds(from, seeds, procs, () => { if (++done % 50 === 0) process.stderr.write(`  ${done}/${seeds} seeds\n`); });
+  // A failing seed is told at once (a long run need not end to be looked at).
+  const results = await runSeeds(from, seeds, procs, (r) => {
+    if (r.invariants.length) process.stderr.write(`  FAIL seed ${r.seed}: ${[...new Set(r.invariants.map((v) => v.invariant))].join(', ')} (npm run sim -- --seed ${r.seed})\n`);
+    if (++done % 50 === 0) process.stderr.write(`  ${done}/${seeds} seeds\n`);
+  });
   const sum = (f) => results.reduce((s, r) => s + f(r), 0);
   const faults = {};
   for (const r of results) for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v;
