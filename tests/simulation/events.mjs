@@ -61,7 +61,11 @@ export const AREAS = {
       const threshold = u.settings.min_progress_percent ?? 80;
       const watched = completed || pct * 100 >= threshold;
       const stopEvent = { event_id: eid(w, 'stop'), ...base, state: 'stop', position_ms: Math.round(dur * pct), occurred_at: iso(at), ...(completed ? { completed: true } : {}) };
-      if (watched) u.stops.push({ wid: ev.item, at, required: u.connected && u.settings.scrobble !== false, eventId: stopEvent.event_id });
+      // A second watch sooner than the item's runtime after the last one is not a real
+      // watch: Trakt answers its scrobble 409 ("already scrobbled"), and the plugin may
+      // rightly take that as done.
+      const tooSoon = u.stops.some((s) => s.wid === ev.item && at - s.at < it.runtimeMin * MIN);
+      if (watched) u.stops.push({ wid: ev.item, at, required: u.connected && u.settings.scrobble !== false && !tooSoon, eventId: stopEvent.event_id });
       await w.deliver('playback', stopEvent);
     },
   },
@@ -102,6 +106,8 @@ export const AREAS = {
       const it = w.catalog.items.get(ev.item);
       const at = w.now();
       if (ev.what === 'rate') {
+        // Removing a rating Trakt does not have changes nothing there.
+        if (!ev.rating && !w.sim.ratings(u.trakt).some((r) => widOfTrakt(r) === ev.item)) return;
         w.remoteRate(u, it, ev.rating);
         logChange(u, 'ratings', ev.item, 'T', at, ev.rating);
       } else if (ev.what === 'watchlist') {
