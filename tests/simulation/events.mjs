@@ -65,7 +65,7 @@ export const AREAS = {
       // watch: Trakt answers its scrobble 409 ("already scrobbled"), and the plugin may
       // rightly take that as done.
       const tooSoon = u.stops.some((s) => s.wid === ev.item && at - s.at < it.runtimeMin * MIN);
-      if (watched) u.stops.push({ wid: ev.item, at, required: u.connected && u.settings.scrobble !== false && !tooSoon, eventId: stopEvent.event_id });
+      if (watched) u.stops.push({ wid: ev.item, at, required: u.connected && u.settings.scrobble !== false && !tooSoon && !w.excluded(u, ev.item), eventId: stopEvent.event_id });
       await w.deliver('playback', stopEvent);
     },
   },
@@ -300,6 +300,17 @@ export function generateScenario(seed, o = {}) {
     },
     connectAtStart: setupRng.chance(0.9),
   }));
+  // Filters from a stream of their own (the rest of the scenario stays as it was): some
+  // users leave out movies, episodes or a show, or count a watch from later than 80%.
+  const filterRng = rng.fork('filters');
+  for (const u of users) {
+    if (!filterRng.chance(0.35)) continue;
+    const f = filterRng.weighted([['movies', 1], ['episodes', 1], ['show', 2], ['progress', 2]]);
+    if (f === 'movies') u.settings.scrobble_movies = false;
+    else if (f === 'episodes') u.settings.scrobble_episodes = false;
+    else if (f === 'show') u.settings.exclude_shows = ['Show 7000'];
+    else u.settings.min_progress_percent = filterRng.pick([85, 90, 95]);
+  }
   const catalog = { movies: setupRng.int(15, 60), shows: setupRng.int(1, 2), episodes: setupRng.int(3, 8) };
   const profile = faultProfile(rng.fork('faults'));
   const tokenLifetimeSec = profile.other.has('token_expiry') ? setupRng.pick([2 * 3600, 6 * 3600, 24 * 3600]) : 7 * 24 * 3600;

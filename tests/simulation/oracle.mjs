@@ -35,6 +35,11 @@ function checkHistory(w, u, counts) {
   for (const r of u.remotePlays) {
     if (!take(trakt, r.wid, (x) => sec(x.at) === sec(r.at))) { counts.lost++; w.violate('history-kept', `${u.id}: Trakt lost the play of ${r.wid} at ${iso(r.at)}`); }
   }
+  // Plays of items the user's filters leave out: only the other app's.
+  for (const x of trakt.filter((t) => !t.used && w.excluded(u, t.wid))) {
+    x.used = true;
+    w.violate('exclusion', `${u.id}: Trakt has a play of ${x.wid} at ${iso(x.at)}, an item the user's filters leave out`);
+  }
   // Every watched stop, once, at its time.
   for (const s of u.stops) {
     const required = s.required && s.at > lastDisconnect;
@@ -57,7 +62,7 @@ function checkHistory(w, u, counts) {
   const mode = u.settings.sync_history;
   const traktAll = w.sim.history(u.trakt).map((h) => ({ wid: widOfTrakt(h), at: Date.parse(h.watched_at) }));
   if (mode === 'export' || mode === 'both') {
-    for (const l of lib) {
+    for (const l of lib.filter((x) => !w.excluded(u, x.wid))) {
       const origin = u.libPlays.find((p) => p.wid === l.wid && p.at === l.at)?.from ?? 'import';
       if (!traktAll.some((t) => t.wid === l.wid && Math.abs(t.at - l.at) < DAY)) { counts.lost++; w.violate('history-exported', `${u.id}: the library play of ${l.wid} at ${iso(l.at)} (${origin === 'edit' ? 'back-dated, added during the run' : origin === 'seed' ? 'there before the first sync' : origin}) never reached Trakt (sync_history ${mode})`); }
     }
@@ -66,6 +71,7 @@ function checkHistory(w, u, counts) {
   // never within 24 h of another play of the item.
   for (const l of u.libPlays) take(lib, l.wid, (x) => x.at === l.at);
   for (const x of lib.filter((e) => !e.used)) {
+    if (w.excluded(u, x.wid)) { w.violate('exclusion', `${u.id}: the library gained a play of ${x.wid} at ${iso(x.at)}, an item the user's filters leave out`); continue; }
     // A play the host recorded for a later rewatch may lie within 24 h of an earlier import:
     // only a twin of the same watch (10 min), or one that is not a rewatch, is a duplicate.
     const origin = (y) => u.libPlays.find((l) => l.wid === y.wid && l.at === y.at)?.from;
@@ -79,7 +85,7 @@ function checkHistory(w, u, counts) {
   }
   if (mode === 'import' || mode === 'both') {
     const libAll = w.host.library.state(u.id).history.map((e) => ({ wid: widOfLib(w, e.item), at: e.at_ms }));
-    for (const t of traktAll) {
+    for (const t of traktAll.filter((x) => !w.excluded(u, x.wid))) {
       const rp = u.remotePlays.find((p) => p.wid === t.wid && sec(p.at) === sec(t.at));
       const origin = rp ? (rp.during ? 'back-dated, added by another app during the run' : 'there before the first sync') : 'made by the plugin';
       if (!libAll.some((l) => l.wid === t.wid && Math.abs(l.at - t.at) < DAY)) { counts.diverged++; w.violate('history-imported', `${u.id}: the Trakt play of ${t.wid} at ${iso(t.at)} (${origin}) never reached the library (sync_history ${mode})`); }
@@ -134,6 +140,13 @@ function checkThreeWay(w, u, area, counts) {
   const wids = new Set([...u.changes[area].keys(), ...libVals.keys(), ...traktVals.keys()]);
   const reads = { L: u.reads.L[area], T: u.reads.T[area] };
   for (const wid of wids) {
+    if (w.excluded(u, wid)) {
+      // Left alone: each side holds what its own changes made.
+      const own = (side) => (u.changes[area].get(wid) ?? []).filter((c) => c.side === side).sort((a, b) => a.at - b.at).pop()?.v ?? 0;
+      const l = libVals.get(wid) ?? 0, t = traktVals.get(wid) ?? 0;
+      if (l !== own('L') || t !== own('T')) w.violate('exclusion', `${u.id} ${wid} (sync_${area} ${mode}): left out by the filters, yet library ${l} / Trakt ${t} where their own changes made ${own('L')} / ${own('T')}`);
+      continue;
+    }
     const { want, also } = expected(u.changes[area].get(wid) ?? [], reads, u.snapAt?.[area]);
     const ok = (v) => v === want || also.has(v);
     const l = libVals.get(wid) ?? 0;

@@ -14,7 +14,7 @@ const HOLDING = [
   'no-trap', 'time-limit', 'no-secret-leak', 'token-isolation', 'area-off-read', 'area-written', 'scrobble-while-off',
   'history-kept', 'stop-on-trakt', 'no-unexplained-play', 'no-duplicate-library-play', 'no-duplicate-play',
   'original-time', 'history-exported', 'history-imported', 'ratings-converge', 'watchlist-converge',
-  'settles', 'reconnect', 'harness',
+  'exclusion', 'settles', 'reconnect', 'harness',
 ];
 
 /** Found by the simulation (and fixed); each names its seed, invariant and diagnosis. */

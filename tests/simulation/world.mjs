@@ -115,6 +115,42 @@ export class World {
     this.httpLog = [];
     /** events delivered, for redelivery: { hook, event } */
     this.delivered = [];
+    /** "m:tmdb:123" / "e:tvdb:456" / "s:imdb:tt1" / "ep:<show title>:<season>:<number>" -> world id (show title for "s:") */
+    this.idIndex = new Map();
+    for (const it of this.catalog.items.values()) {
+      const k = it.kind === 'movie' ? 'm' : 'e';
+      for (const [t, v] of Object.entries({ ...it.media.ids, trakt: (it.trakt.movie ?? it.trakt.episode).ids.trakt })) this.idIndex.set(`${k}:${t}:${v}`, it.wid);
+      if (it.kind === 'episode') {
+        this.idIndex.set(`ep:${it.show}:${it.media.season}:${it.media.number}`, it.wid);
+        for (const [t, v] of Object.entries(it.media.show.ids)) this.idIndex.set(`s:${t}:${v}`, it.show);
+      }
+    }
+  }
+
+  /** Whether the user's filters leave the item out (movies, episodes, shows by title). */
+  excluded(u, wid) {
+    const it = this.catalog.items.get(wid);
+    if (!it) return false;
+    const s = u.settings;
+    if (it.kind === 'movie') return s.scrobble_movies === false;
+    return s.scrobble_episodes === false || (s.exclude_shows ?? []).includes(it.show);
+  }
+
+  /** World ids (or "show:<title>") a Trakt request body names: scrobble, sync add and remove bodies. */
+  bodyItems(body) {
+    const out = [];
+    const byIds = (k, ids) => { for (const [t, v] of Object.entries(ids ?? {})) { const hit = this.idIndex.get(`${k}:${t}:${v}`); if (hit) return hit; } return null; };
+    const show = (sh) => byIds('s', sh?.ids) ?? sh?.title;
+    if (body?.movie) out.push(byIds('m', body.movie.ids));
+    if (body?.episode) out.push(byIds('e', body.episode.ids) ?? (body.show ? this.idIndex.get(`ep:${show(body.show)}:${body.episode.season}:${body.episode.number}`) : null));
+    for (const m of body?.movies ?? []) out.push(byIds('m', m.ids));
+    for (const e of body?.episodes ?? []) out.push(byIds('e', e.ids));
+    for (const sh of body?.shows ?? []) {
+      const title = show(sh);
+      if (!sh.seasons) { out.push(`show:${title}`); continue; }
+      for (const se of sh.seasons) for (const e of se.episodes ?? [{}]) out.push(e.number === undefined ? `show:${title}` : this.idIndex.get(`ep:${title}:${se.number}:${e.number}`));
+    }
+    return out.filter(Boolean);
   }
 
   async start() {
@@ -237,6 +273,14 @@ export class World {
           if (foreign.length && !m[2]) this.violate('area-written', `${u.id}: POST ${path} with ${foreign.length} play(s) that are no watched stop while sync_history is ${mode}`);
           if (m[2]) this.violate('area-written', `${u.id}: POST ${path} (history removal)`);
         }
+      }
+    }
+    if (r.method === 'POST' && /^\/(scrobble|sync)\//.test(path)) {
+      let body;
+      try { body = JSON.parse(r.body ?? '{}'); } catch { body = {}; }
+      for (const wid of this.bodyItems(body)) {
+        const out = wid.startsWith('show:') ? (s.exclude_shows ?? []).includes(wid.slice(5)) : this.excluded(u, wid);
+        if (out) this.violate('exclusion', `${u.id}: POST ${path} names ${wid}, which the user's filters leave out`);
       }
     }
     if (/^\/scrobble\//.test(path) && r.method === 'POST' && s.scrobble === false) this.violate('scrobble-while-off', `${u.id}: POST ${path} while scrobble is off`);
