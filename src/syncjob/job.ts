@@ -32,6 +32,8 @@ export interface JobFilters {
   movies: boolean; episodes: boolean; excludeShows: string[];
   /** Scrobbling is on: a fresh play is the scrobbler's to send (history waits for it). */
   scrobble?: boolean;
+  /** Ids of left-out shows ("tmdb:123"), by title: items rebuilt from sync state carry ids only. */
+  leftOut?: Record<string, string[]>;
 }
 
 export interface SyncJob {

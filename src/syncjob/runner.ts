@@ -16,6 +16,7 @@ import { readJson, update, writeJson } from '../state/kv.js';
 import type { TraktClient } from '../trakt/client.js';
 import { StateError } from '../sync/index.js';
 import { changed, withFieldsOf, type Activities } from './activities.js';
+import { loadLeftOut, saveLeftOut } from './filters.js';
 import type { Outcome, SyncArea } from './area.js';
 import { emptyReport, jobKey, lastKey, loadJob, loadLast, seenKey, syncKey, type AreaJob, type LastSync, type SyncJob } from './job.js';
 import { AREAS, areaByName } from './registry.js';
@@ -54,7 +55,7 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
   const job: SyncJob = {
     id: `${now}-${host.randomHex(4)}`, dryRun: !!opts.dryRun, deep, startedAt: now, leaseUntil: 0, calls: 0, requests: 0,
     order: AREAS.map((a) => a.name), at: 0, checked: false, activities: null, sinceMs,
-    filters: { movies: settings.movies, episodes: settings.episodes, excludeShows: settings.excludeShows, scrobble: settings.scrobble },
+    filters: { movies: settings.movies, episodes: settings.episodes, excludeShows: settings.excludeShows, scrobble: settings.scrobble, leftOut: loadLeftOut(host, userId, settings.excludeShows) },
     areas, progress: null, retries: 0,
   };
   if (!writeJson(host, jobKey(userId), job, 0)) return { job: loadJob(host, userId) ?? job, started: false };
@@ -210,6 +211,7 @@ function finishJob(run: Run): StepResult {
   }
   const last: LastSync = { id: job.id, startedAt: job.startedAt, finishedAt: now, dryRun: job.dryRun, calls: job.calls, requests: job.requests, report, areas, ...(job.error ? { error: job.error } : {}) };
   writeJson(host, lastKey(userId), last);
+  if (!job.dryRun) saveLeftOut(host, userId, job.filters);
   for (const area of AREAS) area.cleanup(run);
   update<SyncJob>(host, jobKey(userId), () => null);
   host.scheduleCancel(scheduleNames.sync(userId));

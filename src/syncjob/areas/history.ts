@@ -23,7 +23,7 @@ import { deleteKey, listKeys, readJson, writeJson } from '../../state/kv.js';
 import type { OutboxEntry } from '../../outbox/outbox.js';
 import { onStop, type Outcome, type SyncArea } from '../area.js';
 import { appendList, deleteBlob, readList } from '../blob.js';
-import { excluded } from '../filters.js';
+import { excluded, noteLeftOut } from '../filters.js';
 import { syncKey, type AreaJob, type JobFilters } from '../job.js';
 import { notFoundIndices } from '../notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
@@ -128,6 +128,7 @@ function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   // A double episode's play is a play of each episode it holds.
   // Matches fixed by hand give Trakt's ids; a double episode's play is a play of each episode it holds.
   const m = run.matches;
+  noteLeftOut(f, r.entries);
   const mine = r.entries.filter((e: LibraryEntry) => e?.item && !excluded(f, e.item)).flatMap((e) => eachEpisode(m.toTrakt(e.item)).map((item) => (item === e.item ? e : { ...e, item })));
   addMonths(s, shards(run).learn(mine, []));
   s.read += r.entries.length;
@@ -156,6 +157,7 @@ function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   if (!incremental && r.total !== null) s.totals[r.list] = r.total;
   const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
   if (incremental) s.windowNew += r.entries.filter((e) => Date.parse(e.watched_at) >= (last?.at ?? 0) - 60_000).length;
+  noteLeftOut(f, r.entries);
   const mine = r.entries.filter((e) => {
     const v = traktView(e);
     return v && !excluded(f, v);

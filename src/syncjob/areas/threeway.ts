@@ -14,7 +14,7 @@ import {
 import { compressJson, decompressJson } from '../../codec/compress.js';
 import { onStop, type Outcome, type SyncArea } from '../area.js';
 import { appendList, deleteBlob, loadBlob, readList, saveBlob } from '../blob.js';
-import { excluded } from '../filters.js';
+import { excluded, noteLeftOut } from '../filters.js';
 import { syncKey, type AreaJob, type AreaName, type JobFilters } from '../job.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../paging.js';
 import type { Run } from '../run.js';
@@ -86,6 +86,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       if (r.kind === 'stop') return onStop(run, a, r.stop);
       if (r.kind === 'page') {
         const kept = r.entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
+        noteLeftOut(run.job.filters, kept);
         s.remoteCount = appendList(run.host, key(run, 'remote'), s.remoteCount, kept);
         run.job.progress = { label: `${spec.name}: reading Trakt`, done: s.remoteCount, total: 0 };
       }
@@ -94,6 +95,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     if (!s.local.done) {
       const r = libraryPage(run, { kind: spec.libraryKind }, s.local);
       const m = run.matches;
+      if (r.kind === 'page') noteLeftOut(run.job.filters, r.entries);
       if (r.kind === 'page') s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries.map((e) => ({ ...e, item: m.toTrakt(e.item) })));
       return 'next';
     }
