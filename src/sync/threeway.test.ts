@@ -185,6 +185,33 @@ describe('one-way modes keep base consistent', () => {
     expect(ops(q)).toEqual(['set_rating m:tmdb:2 3']);
   });
 
+  it('import: a library rating that won over an older Trakt one, then removed, does not bring Trakt\'s back (simulation seed 268)', () => {
+    const st = emptyThreeWayState('ratings');
+    // The library's 0.5 stars is later than Trakt's 8: nothing may be written (import).
+    expect(ops(ratings(st, [lr(A, 0.5, T0 + 10 * DAY)], [rr(1, 8, T0)], T0 + 20 * DAY, 'import'))).toEqual([]);
+    // The user removes it in the library: Trakt's older 8 must not come back, now or later.
+    expect(ops(ratings(st, [], [rr(1, 8, T0)], T0 + 21 * DAY, 'import'))).toEqual([]);
+    expect(ops(ratings(st, [], [rr(1, 8, T0)], T0 + 22 * DAY, 'import'))).toEqual([]);
+    expect(ops(ratings(st, [], null, T0 + 23 * DAY, 'import'))).toEqual([]);
+    // A later change on Trakt wins, and is imported.
+    expect(ops(ratings(st, [], [rr(1, 6, T0 + 30 * DAY)], T0 + 31 * DAY, 'import'))).toEqual(['set_rating m:tmdb:1 3']);
+  });
+
+  it('export: a Trakt rating that won over an older library one, then removed, does not bring the library\'s back', () => {
+    const st = emptyThreeWayState('ratings');
+    expect(ops(ratings(st, [lr(A, 1.5, T0)], [rr(1, 10, T0 + 10 * DAY)], T0 + 20 * DAY, 'export'))).toEqual([]);
+    expect(ops(ratings(st, [lr(A, 1.5, T0)], [], T0 + 21 * DAY, 'export'))).toEqual([]);
+    expect(ops(ratings(st, [lr(A, 1.5, T0)], [], T0 + 22 * DAY, 'export'))).toEqual([]);
+    expect(ops(ratings(st, [lr(A, 2, T0 + 30 * DAY)], [], T0 + 31 * DAY, 'export'))).toEqual(['remote+ m:tmdb:1 4']);
+  });
+
+  it('a side that lists an item again after it was held back is not a removal', () => {
+    const st = emptyThreeWayState('ratings');
+    expect(ops(ratings(st, [lr(A, 4, T0)], [], T0 + DAY, 'import'))).toEqual([]);
+    expect(ops(ratings(st, [], [], T0 + 2 * DAY, 'import'))).toEqual([]);
+    expect(ops(ratings(st, [lr(A, 4, T0)], [], T0 + 3 * DAY, 'both'))).toEqual(['remote+ m:tmdb:1 8']);
+  });
+
   it('off: nothing is written', () => {
     const st = emptyThreeWayState('ratings');
     expect(ops(ratings(st, [lr(A, 4, T0)], [rr(2, 6, T0)], T0 + DAY, 'off'))).toEqual([]);

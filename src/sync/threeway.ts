@@ -17,7 +17,8 @@
 // Direction: 'export' writes only Trakt, 'import' only the library, 'off' nothing. A
 // change that may not be written is remembered but base is left alone, so base only
 // ever holds values both sides really had: switching to 'both' later then applies the
-// pending changes (a union) and never mass-deletes.
+// pending changes (a union) and never mass-deletes. A side that then drops such an item
+// has removed it (dated when first seen missing), so the other's older value stays away.
 // Delivery: plan*() applies no write to base; commitThreeWay(ops delivered) sets base
 // for them, failed ops are simply not committed (planned again next sync), and
 // skipThreeWay(ops refused: not_found / not_in_library) stops retrying those writes for
@@ -294,7 +295,11 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     if (remote) { R = e.cr; RAt = R ? e.crAt : e.r === 0 ? e.rAt : now; }
     else if (e.r >= 0) { R = e.r; RAt = e.rAt; }
     else { R = e.b; RAt = e.bAt; }
-    const lCh = L !== e.b, rCh = R !== e.b;
+    // An item absent from base that a side listed since (a change this direction could not
+    // write, remembered in l/r) and no longer lists was removed there, when first seen
+    // missing: not "never there", or the other side's older value would come back.
+    let lCh = L !== e.b || (e.b === 0 && e.l >= 0), rCh = R !== e.b || (e.b === 0 && e.r >= 0);
+    if (L === R && L === e.b) lCh = rCh = false;
     e.l = lCh ? L : -1; e.lAt = lCh ? LAt : 0;
     e.r = rCh ? R : -1; e.rAt = rCh ? RAt : 0;
     if (!lCh && !rCh) {
