@@ -38,6 +38,12 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   if (wasSeen(host, ev.user_id, ev.event_id, ev.state === 'stop')) return { status: 'done', detail: 'already handled' };
 
   const sessKey = keys.session(ev.user_id, ev.session_id);
+  // A session's stop is remembered by its time: an event of that session from before it (a
+  // progress whose call crashed, delivered again after the stop) would start a second watch.
+  const stopKey = `${sessKey}/stop`;
+  const occurred = Date.parse(ev.occurred_at);
+  const stoppedAt = readJson<{ at: number }>(host, stopKey).value?.at;
+  if (typeof stoppedAt === 'number' && occurred <= stoppedAt) return { status: 'ignored', detail: `this event (${ev.state}) is from before its session stopped` };
   const stored = readJson<Session>(host, sessKey);
   const now = host.clockNow();
   let session = stored.value;
@@ -62,6 +68,7 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   if (stored.value?.unsent && !next?.unsent && !waiting) dropLive(host, ev.user_id, ev.session_id);
   if (next) writeJson(host, sessKey, { ...next, heardAt: now });
   else if (stored.version) deleteKey(host, sessKey);
+  if (ev.state === 'stop' && Number.isFinite(occurred)) writeJson(host, stopKey, { at: occurred });
   markSeen(host, ev.user_id, ev.event_id, d.watched);
   if (!ended) return out;
   return { status: ended.out.status === 'queued' || out.status === 'queued' ? 'queued' : out.status, detail: `previous item: ${ended.out.detail}; ${out.detail}` };

@@ -109,6 +109,25 @@ describe('live scrobbles held back by the write spacing', () => {
   });
 });
 
+describe('events out of order', () => {
+  it('a progress delivered again after its session stopped starts nothing: one play (simulation seed 1506)', async () => {
+    const t0 = w.now();
+    await play('start', 0);
+    await w.advance(80 * MIN);
+    const late = playback('alice', 'progress', 80, movieItem(), {}, w.now()); // its call crashed: the host delivers it again later
+    await w.advance(10 * MIN);
+    expect(await play('stop', 90)).toMatchObject({ status: 'done' });
+    await w.advance(2 * MIN);
+    expect(await w.host.deliver('playback', late)).toMatchObject({ status: 'ignored', detail: expect.stringMatching(/before its session stopped/) });
+    // The next item in that session does not end a resurrected one as a second watch.
+    await w.advance(20 * MIN);
+    await play('start', 0, movieItem(1));
+    await w.advance(3_000);
+    expect(w.sim.history('alice')).toHaveLength(1);
+    expect(Date.parse(w.sim.history('alice')[0].watched_at)).toBeGreaterThan(t0);
+  });
+});
+
 describe('a reused session_id', () => {
   it('a new item started in the same session stops the previous one (watched) and starts the new one', async () => {
     await play('start', 0, movieItem(0));
