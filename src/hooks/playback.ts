@@ -40,7 +40,7 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   const sessKey = keys.session(ev.user_id, ev.session_id);
   // A session's stop is remembered by its time: an event of that session from before it (a
   // progress whose call crashed, delivered again after the stop) would start a second watch.
-  const stopKey = `${sessKey}/stop`;
+  const stopKey = keys.sessionStop(ev.user_id, ev.session_id);
   const occurred = Date.parse(ev.occurred_at);
   const stoppedAt = readJson<{ at: number }>(host, stopKey).value?.at;
   if (typeof stoppedAt === 'number' && occurred <= stoppedAt) return { status: 'ignored', detail: `this event (${ev.state}) is from before its session stopped` };

@@ -24,6 +24,8 @@ export const keys = {
   /** Live scrobble states waiting for the write spacing, newest per session (scrobble/live.ts). */
   live: (userId: string) => `${u(userId)}/live`,
   session: (userId: string, sessionId: string) => `${u(userId)}/sess/${userKey(sessionId)}`,
+  /** When a session last stopped (occurred_at, ms): its older events are ignored (hooks/playback.ts). */
+  sessionStop: (userId: string, sessionId: string) => `${u(userId)}/sess/${userKey(sessionId)}/stop`,
   sessionPrefix: (userId: string) => `${u(userId)}/sess/`,
   outboxPrefix: (userId: string) => `${u(userId)}/ob/`,
   refreshLock: (userId: string) => `${u(userId)}/lock/refresh`,

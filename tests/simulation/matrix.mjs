@@ -33,6 +33,18 @@ async function watchedStop(w, wid) {
   await w.deliver('playback', { event_id: `stop-${wid}`, ...base, state: 'stop', position_ms: Math.round(it.runtimeMin * MIN * 0.85), occurred_at: iso(at) });
 }
 
+const syncNow = async (w) => { await w.action('sync_now', 'u0'); await w.advance(30 * MIN); };
+
+/** The user changes a library entry (logged for the oracle as `value`); the host tells the plugin; a sync runs. */
+async function libraryEdit(w, wid, area, value, change, [hook, event]) {
+  const at = w.now();
+  const media = w.catalog.items.get(wid).media;
+  w.host.library.apply('u0', [{ ...change, item: media, at_ms: at }]);
+  logChange(w.users.get('u0'), area, wid, 'L', at, value);
+  await w.deliver(hook, { event_id: event.event_id, user_id: 'u0', occurred_at: iso(at), item: media, ...event });
+  await syncNow(w);
+}
+
 /**
  * Operations: setup (before the fault is armed), the target request (method + path) and
  * the call a crash hits, and run (the operation itself).
@@ -69,7 +81,7 @@ export const OPERATIONS = {
       });
       await connect(w, 'u0');
     },
-    run: async (w) => { await w.action('sync_now', 'u0'); await w.advance(30 * MIN); },
+    run: syncNow,
   },
   'history import': {
     settings: { sync_history: 'import' },
@@ -83,7 +95,7 @@ export const OPERATIONS = {
       });
       await connect(w, 'u0');
     },
-    run: async (w) => { await w.action('sync_now', 'u0'); await w.advance(30 * MIN); },
+    run: syncNow,
   },
   ratings: {
     settings: { sync_ratings: 'both' },
@@ -94,19 +106,9 @@ export const OPERATIONS = {
       w.sim.seedRatings(u.trakt, [{ ...w.catalog.items.get(ids[2]).trakt, rating: 7, rated_at: w.now() - 5 * DAY }]);
       w.host.library.apply('u0', [{ op: 'set_rating', item: w.catalog.items.get(ids[3]).media, rating: 4, at_ms: w.now() - 4 * DAY }]);
       await connect(w, 'u0');
-      await w.action('sync_now', 'u0');
-      await w.advance(30 * MIN);
+      await syncNow(w);
     },
-    run: async (w) => {
-      const u = w.users.get('u0');
-      const wid = items(w)[4];
-      const at = w.now();
-      w.host.library.apply('u0', [{ op: 'set_rating', item: w.catalog.items.get(wid).media, rating: 4.5, at_ms: at }]);
-      logChange(u, 'ratings', wid, 'L', at, 9);
-      await w.deliver('rating', { event_id: 'r1', user_id: 'u0', occurred_at: iso(at), item: w.catalog.items.get(wid).media, rating: 4.5 });
-      await w.action('sync_now', 'u0');
-      await w.advance(30 * MIN);
-    },
+    run: (w) => libraryEdit(w, items(w)[4], 'ratings', 9, { op: 'set_rating', rating: 4.5 }, ['rating', { event_id: 'r1', rating: 4.5 }]),
   },
   watchlist: {
     settings: { sync_watchlist: 'both' },
@@ -116,19 +118,9 @@ export const OPERATIONS = {
       const ids = items(w);
       w.sim.seedWatchlist(u.trakt, [{ ...w.catalog.items.get(ids[5]).trakt, listed_at: w.now() - 5 * DAY }]);
       await connect(w, 'u0');
-      await w.action('sync_now', 'u0');
-      await w.advance(30 * MIN);
+      await syncNow(w);
     },
-    run: async (w) => {
-      const u = w.users.get('u0');
-      const wid = items(w)[6];
-      const at = w.now();
-      w.host.library.apply('u0', [{ op: 'add_watchlist', item: w.catalog.items.get(wid).media, at_ms: at }]);
-      logChange(u, 'watchlist', wid, 'L', at, 1);
-      await w.deliver('watchlist', { event_id: 'w1', user_id: 'u0', occurred_at: iso(at), item: w.catalog.items.get(wid).media, action: 'add' });
-      await w.action('sync_now', 'u0');
-      await w.advance(30 * MIN);
-    },
+    run: (w) => libraryEdit(w, items(w)[6], 'watchlist', 1, { op: 'add_watchlist' }, ['watchlist', { event_id: 'w1', action: 'add' }]),
   },
   'token refresh': {
     target: { method: 'POST', path: /^\/oauth\/token$/ }, crash: 'on_playback',

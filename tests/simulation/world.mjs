@@ -250,6 +250,9 @@ export class World {
   #checkArea(u, r) {
     const path = r.path.split('?')[0];
     const s = u.settings;
+    // A write's body, read once for the checks below.
+    let body = {};
+    if (r.method === 'POST') try { body = JSON.parse(r.body ?? '{}') ?? {}; } catch { body = {}; }
     const m = /^\/sync\/(history|ratings|watchlist)(\/remove)?/.exec(path);
     if (m) {
       const area = m[1];
@@ -265,8 +268,6 @@ export class World {
         else {
           // Outbox deliveries of watched stops go through /sync/history: only plays that
           // are not a watched stop count as history exports.
-          let body;
-          try { body = JSON.parse(r.body ?? '{}'); } catch { body = {}; }
           const plays = [...(body.movies ?? []), ...(body.episodes ?? [])];
           const stops = new Set(u.stops.map((st) => Math.floor(st.at / 1000)));
           const foreign = plays.filter((p) => !stops.has(Math.floor(Date.parse(p.watched_at) / 1000)));
@@ -276,8 +277,6 @@ export class World {
       }
     }
     if (r.method === 'POST' && /^\/(scrobble|sync)\//.test(path)) {
-      let body;
-      try { body = JSON.parse(r.body ?? '{}'); } catch { body = {}; }
       for (const wid of this.bodyItems(body)) {
         const out = wid.startsWith('show:') ? (s.exclude_shows ?? []).includes(wid.slice(5)) : this.excluded(u, wid);
         if (out) this.violate('exclusion', `${u.id}: POST ${path} names ${wid}, which the user's filters leave out`);

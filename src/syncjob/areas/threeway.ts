@@ -95,8 +95,10 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
     if (!s.local.done) {
       const r = libraryPage(run, { kind: spec.libraryKind }, s.local);
       const m = run.matches;
-      if (r.kind === 'page') noteLeftOut(run.job.filters, r.entries);
-      if (r.kind === 'page') s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries.map((e) => ({ ...e, item: m.toTrakt(e.item) })));
+      if (r.kind === 'page') {
+        noteLeftOut(run.job.filters, r.entries);
+        s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries.map((e) => ({ ...e, item: m.toTrakt(e.item) })));
+      }
       return 'next';
     }
     return plan(run, a, s);
