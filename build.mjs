@@ -73,8 +73,9 @@ const lazyFflate = {
  * and state stay one (HostError instanceof checks). Scrobbles never pay for it.
  */
 const LAZY_GROUPS = [
-  // describe.ts (status, the tick's "is there sync work") is in the main bundle, shared.
-  { loader: 'src/syncjob/lazy.ts', entry: 'src/syncjob/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync|syncjob)[\\/](?!describe\.ts$)/ },
+  // The sync engine is exactly the folder src/sync/; status and the tick's "is there sync
+  // work" (src/status/) are in the main bundle.
+  { loader: 'src/hooks/sync-engine.ts', entry: 'src/sync/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/]sync[\\/]/ },
 ];
 const version = () => JSON.parse(read('package.json')).version;
 

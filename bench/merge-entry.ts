@@ -1,7 +1,8 @@
 // A bench-only plugin: the pure merge (src/sync) inside the real QuickJS engine, on data
 // generated in the plugin (no input transfer): time of learn/plan/commit/save and the
 // encoded state size, for n plays per side with 50% overlap, 2k ratings, 500 watchlist.
-import { commitExported, commitImported, emptyHistoryState, emptyThreeWayState, learnPlays, planHistory, planRatings, planWatchlist, saveHistory, saveThreeWay, loadHistory } from '../src/sync/index.js';
+import { emptyThreeWayState, planRatings, planWatchlist, saveThreeWay } from '../src/sync/merge/index.js';
+import { commitExported, commitImported, emptyHistoryState, learnPlays, planHistory, saveHistory, loadHistory } from '../src/sync/areas/history/plan.js';
 
 declare const Host: { inputString(): string; outputString(s: string): void };
 

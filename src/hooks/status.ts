@@ -10,7 +10,7 @@ import { loadTokens } from '../auth/tokens.js';
 import type { DeviceState } from '../auth/connect.js';
 import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
-import { syncStatus } from '../syncjob/describe.js';
+import { syncStatus } from '../status/describe.js';
 import { loadNotFound } from '../match/notfound.js';
 
 /** How often a settings page asks for `status` while a sign-in or a sync is under way. */

@@ -1,9 +1,9 @@
-// sync_now and the sync part of ticks: start a job (src/syncjob) and run its first steps.
+// sync_now and the sync part of ticks: start a job (src/sync) and run its first steps.
 import type { HostApi } from '../host/api.js';
 import type { ActionOutput } from '../schemas/events.js';
 import { drainOutbox } from '../outbox/outbox.js';
 import { userContext, type UserContext } from './context.js';
-import { loadSyncEngine } from '../syncjob/lazy.js';
+import { loadSyncEngine } from './sync-engine.js';
 
 export function syncNowImpl(host: HostApi, userId: string, params: Record<string, unknown>): ActionOutput {
   const ctx = userContext(host, userId);

@@ -12,7 +12,7 @@ import { listKeys, readJson } from '../state/kv.js';
 import { flushLive } from '../scrobble/live.js';
 import { userContext } from './context.js';
 import { syncOnTick, syncWakeup } from './sync.js';
-import { syncWorkDue } from '../syncjob/describe.js';
+import { syncWorkDue } from '../status/describe.js';
 
 const CALL_BUDGET_MS = 20_000;
 

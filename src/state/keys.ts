@@ -38,7 +38,7 @@ export const keys = {
   libraryDirty: (userId: string, area: string) => `${u(userId)}/dirty/${area}`,
   /** Items Trakt could not find, for status (src/match/notfound.ts). */
   notFound: (userId: string) => `${u(userId)}/notfound`,
-  /** The running sync job and the last report (written by syncjob/job.ts, read by describe.ts). */
+  /** The running sync job and the last report (written by sync/core/job.ts, read by status/describe.ts). */
   syncJob: (userId: string) => `${u(userId)}/sync/job`,
   syncLast: (userId: string) => `${u(userId)}/sync/last`,
   oauthState: (state: string) => `oauth/${state}`,

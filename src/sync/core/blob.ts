@@ -1,0 +1,92 @@
+// Large values (merge state) over several KV keys: the host caps a value at 1 MiB.
+// A new generation's parts are written first, then the small head that points at them,
+// then the old parts go: a crash at any point leaves the previous or the new value whole.
+import type { HostApi } from '../../host/api.js';
+import { deleteKey, listKeys, readJson, writeJson } from '../../state/kv.js';
+import { compressJson, decompressJson } from '../../codec/compress.js';
+
+/** Base64 text (what compressJson writes) is ASCII: one byte per character. */
+const PART = 900_000;
+
+interface Head { gen: number | string; parts: number; bytes: number }
+
+export function loadBlob(host: HostApi, prefix: string): string | null {
+  const head = readJson<Head>(host, `${prefix}/head`).value;
+  if (!head) return null;
+  const parts: string[] = [];
+  for (let i = 0; i < head.parts; i++) {
+    const v = host.kvGet(`${prefix}/${head.gen}/${i}`).value;
+    if (v === null) throw new Error(`${prefix}: part ${i} of generation ${head.gen} is missing`);
+    parts.push(v);
+  }
+  return parts.join('');
+}
+
+/** Saves `text`; returns its size in bytes. */
+export function saveBlob(host: HostApi, prefix: string, text: string): number {
+  const cur = readJson<Head>(host, `${prefix}/head`);
+  // Two calls saving at once must not write the same part keys: the loser deletes its own.
+  const gen = `${(parseInt(String(cur.value?.gen ?? 0), 10) || 0) + 1}-${host.randomHex(3)}`;
+  const n = Math.max(1, Math.ceil(text.length / PART));
+  for (let i = 0; i < n; i++) host.kvSet(`${prefix}/${gen}/${i}`, text.slice(i * PART, (i + 1) * PART));
+  if (!writeJson(host, `${prefix}/head`, { gen, parts: n, bytes: text.length } satisfies Head, cur.version)) {
+    // Someone else saved meanwhile: theirs stands, ours goes.
+    for (let i = 0; i < n; i++) deleteKey(host, `${prefix}/${gen}/${i}`);
+    throw new Error(`${prefix}: saved concurrently by another call`);
+  }
+  for (const k of listKeys(host, `${prefix}/`)) {
+    if (k !== `${prefix}/head` && !k.startsWith(`${prefix}/${gen}/`)) deleteKey(host, k);
+  }
+  return text.length;
+}
+
+export function deleteBlob(host: HostApi, prefix: string): void {
+  for (const k of listKeys(host, `${prefix}/`)) deleteKey(host, k);
+}
+
+/**
+ * A long list (a sync plan) in pages of its own keys, so a step reads only the page it
+ * works on instead of decoding the whole plan on every wake-up.
+ */
+export const LIST_PAGE = 1000;
+
+export function saveList(host: HostApi, prefix: string, items: readonly unknown[]): void {
+  deleteBlob(host, prefix);
+  for (let p = 0; p * LIST_PAGE < items.length; p++) {
+    // Plans live for one sync: fast compression over small.
+    host.kvSet(`${prefix}/${p}`, compressJson(items.slice(p * LIST_PAGE, (p + 1) * LIST_PAGE), 1));
+  }
+}
+
+/** Items [from, to) of a list saved with saveList. */
+export function readList<T>(host: HostApi, prefix: string, from: number, to: number): T[] {
+  const out: T[] = [];
+  for (let p = Math.floor(from / LIST_PAGE); p * LIST_PAGE < to; p++) {
+    const v = host.kvGet(`${prefix}/${p}`).value;
+    if (v === null) throw new Error(`${prefix}: page ${p} is missing`);
+    const page = decompressJson<T[]>(v, `${prefix}/${p}`);
+    const base = p * LIST_PAGE;
+    for (let i = Math.max(from, base); i < Math.min(to, base + page.length); i++) out.push(page[i - base]!);
+  }
+  return out;
+}
+
+/**
+ * Appends to a list saved page by page (saveList's layout) that holds `total` items, and
+ * returns the new total. Only the last page is rewritten; re-appending after a crash
+ * from the same `total` gives the same pages.
+ */
+export function appendList(host: HostApi, prefix: string, total: number, items: readonly unknown[]): number {
+  if (!items.length) return total;
+  let p = Math.floor(total / LIST_PAGE);
+  let page: unknown[] = total % LIST_PAGE ? readList<unknown>(host, prefix, p * LIST_PAGE, total) : [];
+  let i = 0;
+  while (i < items.length) {
+    const room = LIST_PAGE - page.length;
+    page = page.concat(items.slice(i, i + room));
+    i += room;
+    host.kvSet(`${prefix}/${p}`, compressJson(page, 1));
+    if (page.length === LIST_PAGE) { p++; page = []; }
+  }
+  return total + items.length;
+}

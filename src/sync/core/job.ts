@@ -1,0 +1,79 @@
+// The sync job as it lives in KV between calls: which areas run, where each one is, what
+// it has done so far. The runner (runner.ts) advances it; each area (areas/) owns the
+// `s` part of its AreaJob. Everything here is plain JSON.
+import type { Direction } from '../merge/index.js';
+import { keys } from '../../state/keys.js';
+import type { Activities } from './activities.js';
+
+export type AreaName = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
+
+export interface AreaReport {
+  toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;
+  sentRemote: number; sentLocal: number; notFound: number; notInLibrary: number; withheld: number;
+}
+
+export interface AreaJob {
+  direction: Direction;
+  /** Trakt's side changed since the last sync (last_activities), or a full sync. */
+  remoteChanged: boolean;
+  active: boolean;
+  /** Why this area stopped early in this sync (420, 426): status shows it. */
+  stopped?: string;
+  /** The library's changes this area reads: since this time (null: all of them). */
+  sinceMs: number | null;
+  phase: string;
+  /** The area's own resumable state (cursors, indices): see the area's unit. */
+  s: Record<string, any>;
+  report: AreaReport;
+}
+
+/** What every area's filters need of the user's settings, frozen when the job starts. */
+export interface JobFilters {
+  movies: boolean; episodes: boolean; excludeShows: string[];
+  /** Scrobbling is on: a fresh play is the scrobbler's to send (history waits for it). */
+  scrobble?: boolean;
+  /** Ids of left-out shows ("tmdb:123"), by title: items rebuilt from sync state carry ids only. */
+  leftOut?: Record<string, string[]>;
+}
+
+export interface SyncJob {
+  id: string;
+  dryRun: boolean;
+  /** A full read of both sides (first sync, weekly, or asked for). */
+  deep: boolean;
+  startedAt: number;
+  leaseUntil: number;
+  calls: number;
+  requests: number;
+  /** Areas in registry order; `at` is the one running (order.length: finishing). */
+  order: AreaName[];
+  at: number;
+  /** Read last_activities yet? */
+  checked: boolean;
+  activities: Activities | null;
+  /** When the last sync began (host ms): incremental reads start here; null on a deep sync. */
+  sinceMs: number | null;
+  filters: JobFilters;
+  areas: Record<string, AreaJob>;
+  progress: { label: string; done: number; total: number } | null;
+  /** Consecutive calls that failed for a transient reason (KV conflict, host error, Trakt down). */
+  retries: number;
+  lastProblem?: string;
+  error?: string;
+}
+
+export interface LastSync {
+  id: string; startedAt: number; finishedAt: number; dryRun: boolean; calls: number; requests: number;
+  report: Record<string, AreaReport>; areas: Record<string, { direction: Direction; stopped?: string; sinceMs?: number | null }>; error?: string;
+}
+
+export const emptyReport = (): AreaReport => ({ toRemote: 0, removeRemote: 0, toLocal: 0, removeLocal: 0, sentRemote: 0, sentLocal: 0, notFound: 0, notInLibrary: 0, withheld: 0 });
+
+/** KV keys of the sync, all under the user's `sync/` prefix. */
+export const syncKey = (userId: string, name: string) => `${keys.syncPrefix(userId)}${name}`;
+export const jobKey = keys.syncJob;
+export const lastKey = keys.syncLast;
+export const seenKey = (u: string) => syncKey(u, 'activities');
+
+// Read by status without the engine: they live in describe.ts, part of the main bundle.
+export { loadJob, loadLast } from '../../status/describe.js';

@@ -1,0 +1,227 @@
+// The shape shared by list areas with a three-way merge (ratings, watchlist): read Trakt's
+// lists page by page (only when last_activities moved), read the library's list (in full:
+// a removal is only visible as an absence, and the library is local and cheap to read),
+// plan against the base, apply the library's changes, send Trakt's in batches, and commit
+// what each side took. Every read resumes from its cursor; pages are kept in KV until the
+// plan, so a list of any size finishes across calls.
+import type { Change, LibraryKind } from '../../host/api.js';
+import type { MediaItem } from '../../schemas/media.js';
+import type { UserSettings } from '../../settings/settings.js';
+import {
+  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, saveThreeWay, skipThreeWay, traktView,
+  type Direction, type RemoteAdd, type RemoteRemove, type ThreeWayInput, type ThreeWayOp, type ThreeWayPlan, type ThreeWayState,
+} from '../merge/index.js';
+import { compressJson, decompressJson } from '../../codec/compress.js';
+import { onStop, type Outcome, type SyncArea } from './area.js';
+import { appendList, deleteBlob, loadBlob, readList, saveBlob } from './blob.js';
+import { excluded, noteLeftOut } from './filters.js';
+import { syncKey, type AreaJob, type AreaName, type JobFilters } from './job.js';
+import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from './paging.js';
+import type { Run } from './run.js';
+import { notFoundIndices } from './notfound.js';
+import { dropLegacyBlob, legacyBlob } from './legacy.js';
+import { recordNotFound } from '../../match/notfound.js';
+import { keys } from '../../state/keys.js';
+import { deleteKey } from '../../state/kv.js';
+
+export interface ThreeWaySpec {
+  name: AreaName & ThreeWayState['kind'];
+  direction(u: UserSettings): Direction;
+  activities: ReadonlyArray<readonly [string, string]>;
+  libraryKind: LibraryKind;
+  /** Trakt's lists, read in turn. */
+  lists: readonly string[];
+  add: string;
+  remove: string;
+  plan(input: ThreeWayInput<any>): ThreeWayPlan;
+  /** The entry's value fields kept from a Trakt page (besides the item). */
+  keep(entry: any): Record<string, unknown>;
+  /** Extra fields of one add in a POST body (the rating and its time). */
+  extra(op: RemoteAdd): { rating?: number; rated_at_ms?: number };
+}
+
+interface S {
+  /** The version of the area's dirty mark when the plan read the library (0: none). */
+  dirty?: number;
+  remote: TraktCursor; remoteCount: number;
+  local: LibraryCursor; localCount: number;
+  ops: { local: number; add: number; remove: number } | null;
+  counts: { local: number; add: number; remove: number };
+}
+
+interface Ops { add: RemoteAdd[]; remove: RemoteRemove[]; local: Change[] }
+
+const CHUNK = 1000;
+const BATCH = 100;
+
+/** A Trakt list entry with only what identity and the merge need. */
+function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<string, unknown> | null {
+  const v = traktView(e);
+  if (!v) return null;
+  const ids = (x: any) => (x && typeof x === 'object' ? x : {});
+  const show = () => ({ title: e.show.title, ids: ids(e.show.ids) });
+  const base: Record<string, unknown> = v.type === 'movie' ? { type: 'movie', movie: { ids: ids(e.movie.ids) } }
+    : v.type === 'show' ? { type: 'show', show: show() }
+    : v.type === 'season' ? { type: 'season', season: { number: e.season.number, ids: ids(e.season.ids) }, show: show() }
+    : { type: 'episode', episode: { season: e.episode.season, number: e.episode.number, ids: ids(e.episode.ids) }, show: show() };
+  return { ...base, ...keep(e) };
+}
+
+export function threeWayArea(spec: ThreeWaySpec): SyncArea {
+  const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
+  const legacy = (run: Run) => syncKey(run.userId, spec.name);
+  const loadState = (run: Run): ThreeWayState => {
+    const text = loadBlob(run.host, key(run, 'state')) ?? legacyBlob(run.host, legacy(run));
+    return text ? loadThreeWay(text, spec.name) : emptyThreeWayState(spec.name);
+  };
+  const saveState = (run: Run, st: ThreeWayState) => {
+    if (run.job.dryRun) return;
+    saveBlob(run.host, key(run, 'state'), saveThreeWay(st));
+    dropLegacyBlob(run.host, legacy(run));
+  };
+
+  function read(run: Run, a: AreaJob, s: S): Outcome {
+    if (a.remoteChanged && !s.remote.done) {
+      const r = traktPage(run, spec.lists, s.remote);
+      if (r.kind === 'stop') return onStop(run, a, r.stop);
+      if (r.kind === 'page') {
+        const kept = r.entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
+        noteLeftOut(run.job.filters, kept);
+        s.remoteCount = appendList(run.host, key(run, 'remote'), s.remoteCount, kept);
+        run.job.progress = { label: `${spec.name}: reading Trakt`, done: s.remoteCount, total: 0 };
+      }
+      return 'next';
+    }
+    if (!s.local.done) {
+      const r = libraryPage(run, { kind: spec.libraryKind }, s.local);
+      const m = run.matches;
+      if (r.kind === 'page') {
+        noteLeftOut(run.job.filters, r.entries);
+        s.localCount = appendList(run.host, key(run, 'local'), s.localCount, r.entries.map((e) => ({ ...e, item: m.toTrakt(e.item) })));
+      }
+      return 'next';
+    }
+    return plan(run, a, s);
+  }
+
+  function plan(run: Run, a: AreaJob, s: S): Outcome {
+    s.dirty = run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).version;
+    const st = loadState(run);
+    const input: ThreeWayInput<any> = {
+      state: st,
+      local: readList(run.host, key(run, 'local'), 0, s.localCount),
+      remote: a.remoteChanged ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
+      direction: a.direction,
+      now_ms: run.now(),
+    };
+    const p = spec.plan(input);
+    // Exclusions: an excluded item is neither sent nor brought in (its base stays as it was).
+    const keepOp = (o: { item: MediaItem }) => !excluded(run.job.filters, o.item);
+    const ops: Ops = { add: p.toRemoteAdd.filter(keepOp), remove: p.toRemoteRemove.filter(keepOp), local: p.toLocal.filter(keepOp) };
+    const rep = a.report;
+    rep.toRemote = ops.add.length;
+    rep.removeRemote = ops.remove.length;
+    rep.toLocal = ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist').length;
+    rep.removeLocal = ops.local.length - rep.toLocal;
+    rep.withheld = p.withheld.local + p.withheld.remote;
+    deleteBlob(run.host, key(run, 'remote'));
+    deleteBlob(run.host, key(run, 'local'));
+    if (run.job.dryRun) return 'done';
+    saveState(run, st);
+    saveBlob(run.host, key(run, 'ops'), compressJson(ops));
+    s.ops = { local: 0, add: 0, remove: 0 };
+    s.counts = { local: ops.local.length, add: ops.add.length, remove: ops.remove.length };
+    run.checkpoint();
+    return 'next';
+  }
+
+  function loadOps(run: Run): Ops {
+    const text = loadBlob(run.host, key(run, 'ops'));
+    if (!text) throw new Error(`${spec.name} plan: missing from the store`);
+    return decompressJson<Ops>(text, `${spec.name} plan`);
+  }
+
+  /**
+   * Records what one side took, in the state loaded once per call, saved before the call's
+   * next checkpoint: a delivery whose base is never recorded would come back.
+   */
+  function commit(run: Run, took: readonly ThreeWayOp[], refused: readonly ThreeWayOp[]) {
+    if (!took.length && !refused.length) return;
+    const st = run.memo(`${spec.name}-state`, () => loadState(run));
+    commitThreeWay(st, took);
+    skipThreeWay(st, refused, run.now());
+    saveState(run, st);
+  }
+
+  function deliver(run: Run, a: AreaJob, s: S): Outcome {
+    const idx = s.ops!;
+    const ops = loadOps(run);
+    const rep = a.report;
+    // The library's changes, chunk after chunk (library_apply is idempotent: a chunk applied
+    // again after a crash is harmless); what it took is recorded once for the call.
+    const took: ThreeWayOp[] = [], refused: ThreeWayOp[] = [];
+    while (idx.local < ops.local.length && run.hasTime()) {
+      const chunk = ops.local.slice(idx.local, idx.local + CHUNK);
+      run.spend();
+      const m = run.matches;
+      const results = run.host.libraryApply(run.userId, chunk.map((c) => ({ ...c, item: m.toLocal(c.item) })));
+      chunk.forEach((c, i) => (results[i]?.ok ? took : refused).push(c));
+      idx.local += chunk.length;
+    }
+    if (took.length || refused.length) {
+      commit(run, took, refused);
+      rep.sentLocal += took.length;
+      rep.notInLibrary += refused.length;
+      run.checkpoint();
+    }
+    if (idx.local < ops.local.length) return { yield: 'time budget' };
+    for (const which of ['add', 'remove'] as const) {
+      const list: Array<RemoteAdd | RemoteRemove> = ops[which];
+      if (idx[which] >= list.length) continue;
+      const slice = list.slice(idx[which], idx[which] + BATCH);
+      const [batch] = batches(slice.map((o) => ({ item: o.item, ...(o.op === 'remote_add' ? spec.extra(o) : {}) })), BATCH);
+      // Adds and removals are idempotent on Trakt: a batch sent twice after a crash is harmless.
+      const r = run.call<any>('POST', which === 'add' ? spec.add : spec.remove, batch!.body);
+      if (!r.ok) return onStop(run, a, r);
+      const nf = notFoundIndices(r.body, slice);
+      commit(run, slice.filter((_, j) => !nf.has(j)), slice.filter((_, j) => nf.has(j)));
+      recordNotFound(run.host, run.userId, slice.filter((_, j) => nf.has(j)).map((o) => o.item), spec.name);
+      rep.sentRemote += slice.length - nf.size;
+      rep.notFound += nf.size;
+      idx[which] += slice.length;
+      run.job.progress = { label: `${spec.name}: sending to Trakt`, done: idx.add + idx.remove, total: ops.add.length + ops.remove.length };
+      run.checkpoint();
+      return { yield: 'waiting for the next write slot' };
+    }
+    deleteBlob(run.host, key(run, 'ops'));
+    s.ops = null;
+    // Read and delivered: clean again, unless another event came meanwhile.
+    if (s.dirty) deleteKey(run.host, keys.libraryDirty(run.userId, spec.name), s.dirty);
+    return 'done';
+  }
+
+  return {
+    name: spec.name,
+    direction: spec.direction,
+    activities: spec.activities,
+    init: () => ({
+      remote: traktCursor(), remoteCount: 0, local: libraryCursor(), localCount: 0,
+      ops: null, counts: { local: 0, add: 0, remove: 0 },
+    } satisfies S),
+    // Idle when Trakt's side did not move, the library lists no change since the last sync,
+    // and no rating or watchlist event came (a removal is visible only that way: the
+    // library lists what is there).
+    idle(run, a) {
+      if (a.remoteChanged || a.sinceMs === null) return false;
+      if (run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).value !== null) return false;
+      return run.host.libraryQuery({ user_id: run.userId, kind: spec.libraryKind, changed_since_ms: a.sinceMs, limit: 1 }).items.length === 0;
+    },
+    step(run, a, _filters: JobFilters) {
+      const s = a.s as S;
+      return s.ops ? deliver(run, a, s) : read(run, a, s);
+    },
+    cleanup(run) {
+      for (const part of ['remote', 'local', 'ops']) deleteBlob(run.host, key(run, part));
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// One call's share of a sync: the job, a time budget measured on the host clock, and Trakt
+// requests that respect both the budget and the per-user rate limiter. A call stops
+// starting new work when its budget is spent and leaves the rest to a wake-up, so a slow
+// Trakt, a slow NAS or a huge library never runs into the host's 30 s limit.
+import type { HostApi } from '../../host/api.js';
+import type { TraktClient } from '../../trakt/client.js';
+import type { TraktFailure } from '../../trakt/errors.js';
+import { writeJson } from '../../state/kv.js';
+import { jobKey, type AreaJob, type SyncJob } from './job.js';
+import { Matches } from '../../match/match.js';
+
+/**
+ * New work starts only this long into a call: one more Trakt answer may take up to the
+ * request timeout (10 s) and the save a few seconds, so a call ends well before 30 s.
+ */
+export const WORK_MS = 12_000;
+/**
+ * And at most this much work (Trakt requests, library pages, plan groups) per call: a
+ * bound that holds even where the host's clock does not move during a call.
+ */
+export const WORK_UNITS = 60;
+/** Sync writes leave the next second to scrobbles: they pace themselves this much wider. */
+export const WRITE_SLACK_MS = 1_000;
+
+export type CallOk<T> = { ok: true; body: T; headers: Record<string, string> };
+/** f null: not started (budget spent, or the write slot is not free yet). */
+export type CallStop = { ok: false; f: TraktFailure | null };
+
+export class Run {
+  readonly started: number;
+  /** When the next call should run (a rate-limit wait, the next write slot). */
+  waitUntil: number | null = null;
+  wrote = false;
+  private units = 0;
+  private checkpoints: Array<() => void> = [];
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(readonly host: HostApi, readonly client: TraktClient, readonly userId: string, public job: SyncJob) {
+    this.started = host.clockNow();
+  }
+
+  now(): number { return this.host.clockNow(); }
+
+  /** Whether this call may start more work. */
+  hasTime(): boolean { return this.units < WORK_UNITS && this.now() - this.started < WORK_MS; }
+
+  /** Counts a unit of work done outside `call` (a library page, a plan group). */
+  spend(n = 1): void { this.units += n; }
+
+  area(name: string): AreaJob { return this.job.areas[name]!; }
+
+  /** One object per call (a loaded state), made on first use. */
+  memo<T>(key: string, make: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, make());
+    return this.memos.get(key) as T;
+  }
+
+  /** The user's manual matches (loaded once per call). */
+  get matches(): Matches { return this.memo('matches', () => new Matches(this.host, this.userId)); }
+
+  /** Registers something to save at every checkpoint (a loaded state with changes). */
+  onCheckpoint(fn: () => void): void { this.checkpoints.push(fn); }
+
+  /** Saves what was learned and where the job is: a crash after this resumes from here. */
+  checkpoint(): void {
+    for (const fn of this.checkpoints) fn();
+    writeJson(this.host, jobKey(this.userId), this.job);
+  }
+
+  /**
+   * A Trakt request inside this call's budget. GETs go while there is time; a write goes
+   * once per call and only when the limiter's write slot (plus slack) is free.
+   */
+  call<T = any>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): CallOk<T> | CallStop {
+    if (!this.hasTime()) return { ok: false, f: null };
+    if (method !== 'GET') {
+      const at = this.client.nextAllowed(method);
+      if (this.wrote || at > this.now()) {
+        this.waitUntil = Math.max(at, this.now() + 1_100) + WRITE_SLACK_MS;
+        return { ok: false, f: null };
+      }
+    }
+    const r = this.client.request<T>(method, path, body);
+    this.job.requests++;
+    this.units++;
+    if (method !== 'GET') {
+      this.wrote = true;
+      this.waitUntil = Math.max(this.waitUntil ?? 0, this.client.nextAllowed('POST') + WRITE_SLACK_MS);
+    }
+    if (r.kind === 'ok') return { ok: true, body: r.body, headers: r.headers };
+    if (r.kind === 'rate_limited') this.waitUntil = Math.max(this.waitUntil ?? 0, r.until);
+    return { ok: false, f: r };
+  }
+}

@@ -1,0 +1,339 @@
+// Ratings and watchlist: three-way merge of the library's and Trakt's full current lists
+// against the base (what both sides agreed on at the last sync).
+//
+// Values: 0 absent; ratings 1..10 on Trakt's scale (stars * 2, exact); watchlist 1.
+// Per item in the union of base, library and Trakt, with L/R the current values:
+//   - L == base and R == base: nothing.
+//   - only one side changed (a removal is a change: in base, missing now): apply it to
+//     the other side. So a removal propagates and an item is never resurrected.
+//   - both changed to the same value: nothing to write; base := that value.
+//   - both changed differently: the later change wins (library at_ms vs Trakt
+//     rated_at/listed_at). A removal has no time of its own: it is dated when a sync
+//     first saw it missing (now_ms, kept in state while unresolved). So it beats every
+//     change made before that sync, while a change made after it wins. Ties: a removal
+//     wins, else the library wins.
+//   - `remote: null` (Trakt's last_activities unchanged) means Trakt's list is what this
+//     state last saw of it: base, or the Trakt value remembered while it differed.
+// Direction: 'export' writes only Trakt, 'import' only the library, 'off' nothing. A
+// change that may not be written is remembered but base is left alone, so base only
+// ever holds values both sides really had: switching to 'both' later then applies the
+// pending changes (a union) and never mass-deletes. A side that then drops such an item
+// has removed it (dated when first seen missing), so the other's older value stays away.
+// Delivery: plan*() applies no write to base; commitThreeWay(ops delivered) sets base
+// for them, failed ops are simply not committed (planned again next sync), and
+// skipThreeWay(ops refused: not_found / not_in_library) stops retrying those writes for
+// skipRetryMs (default 7 days).
+// Safety: removals for one side are withheld (plan.withheld counts them) when they would
+// exceed max(50, half the items in base): an emptied library or a wrong account must not
+// wipe the other side. Pass allowMassRemoval to send them anyway.
+// The plan and commit functions MUTATE the state given and return it.
+import type { Change, LibraryEntry } from '../../host/api.js';
+import type { MediaItem } from '../../schemas/media.js';
+import { writesLocal, writesRemote, type Direction } from './direction.js';
+import { TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
+import { ItemIndex, type IndexEntry } from './item-index.js';
+import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating-scale.js';
+import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } from './state.js';
+
+export type ThreeWayKind = 'ratings' | 'watchlist';
+
+/** Per item. Values: 0 absent, else the value (Trakt rating 1..10, or 1 on the watchlist). */
+export interface ThreeWayEntry {
+  b: number; bAt: number;        // base value and when it was set
+  l: number; lAt: number;        // library value last seen, while it differs from b (else l = -1)
+  r: number; rAt: number;        // Trakt value last seen, while it differs from b (else r = -1)
+  skipL: number; skipR: number;  // when the library / Trakt refused a write (0: never)
+  cl: number; clAt: number; cr: number; crAt: number; // this run's inputs (not persisted)
+}
+
+export interface ThreeWayState { readonly kind: ThreeWayKind; readonly items: ItemIndex<ThreeWayEntry> }
+
+export interface ThreeWayInput<R extends TraktItemEntry> {
+  state: ThreeWayState;
+  /** The library's full current list (library_query kind "ratings" or "watchlist"). */
+  local: readonly LibraryEntry[];
+  /** Trakt's full current list, or null when last_activities says it is unchanged. */
+  remote: readonly R[] | null;
+
+  direction: Direction;
+  /** Sync time (host clock). */
+  now_ms: number;
+
+  skipRetryMs?: number;
+  allowMassRemoval?: boolean;
+}
+
+export interface RemoteAdd { op: 'remote_add'; item: MediaItem; rating?: number; rated_at_ms?: number; at_ms?: number }
+export interface RemoteRemove { op: 'remote_remove'; item: MediaItem }
+export type ThreeWayOp = RemoteAdd | RemoteRemove | Change;
+
+export interface ThreeWayPlan {
+  /** POST /sync/ratings or /sync/watchlist (batches() takes these as they are). */
+  toRemoteAdd: RemoteAdd[];
+  /** POST /sync/ratings/remove or /sync/watchlist/remove. */
+  toRemoteRemove: RemoteRemove[];
+  /** library_apply: set_rating / remove_rating / add_watchlist / remove_watchlist. */
+  toLocal: Change[];
+  state: ThreeWayState;
+  /** Input entries skipped: no usable id, not a movie/episode, or an invalid rating. */
+  ignored: number;
+  /** Removals held back by the mass-removal guard. */
+  withheld: { remote: number; local: number };
+}
+
+export const SKIP_RETRY_MS = 7 * 24 * 3600_000;
+const MASS_MIN = 50, MASS_FRACTION = 0.5;
+
+export function emptyThreeWayState(kind: ThreeWayKind): ThreeWayState {
+  return { kind, items: new ItemIndex<ThreeWayEntry>(absorb) };
+}
+
+/** Two entries turned out to be one item: keep what each knows (into wins ties). */
+function absorb(into: IndexEntry<ThreeWayEntry>, from: IndexEntry<ThreeWayEntry>): void {
+  const a = into.value, b = from.value;
+  if (!a.b && b.b) { a.b = b.b; a.bAt = b.bAt; }
+  if (a.l < 0) { a.l = b.l; a.lAt = b.lAt; }
+  if (a.r < 0) { a.r = b.r; a.rAt = b.rAt; }
+  a.skipL = Math.max(a.skipL, b.skipL);
+  a.skipR = Math.max(a.skipR, b.skipR);
+  if (a.clAt < 0) { a.cl = b.cl; a.clAt = b.clAt; }
+  if (!a.cr) { a.cr = b.cr; a.crAt = b.crAt; }
+}
+
+export function planRatings(input: ThreeWayInput<TraktRatingEntry>): ThreeWayPlan {
+  return plan('ratings', input);
+}
+
+export function planWatchlist(input: ThreeWayInput<TraktWatchlistEntry>): ThreeWayPlan {
+  return plan('watchlist', input);
+}
+
+/** Record delivered ops (idempotent): base := the value both sides now have. */
+export function commitThreeWay(state: ThreeWayState, ops: readonly ThreeWayOp[]): ThreeWayState {
+  for (const op of ops) {
+    const v = opValue(state.kind, op);
+    const entry = touch(state.items, op.item);
+    if (!entry) continue;
+    const e = entry.value;
+    e.b = v;
+    const at = op.op === 'remote_add' ? op.at_ms ?? op.rated_at_ms : op.op === 'remote_remove' ? undefined : (op as Change).at_ms;
+    if (typeof at === 'number') e.bAt = at;
+    e.l = e.r = -1;
+    e.lAt = e.rAt = 0;
+    if (isRemoteOp(op)) e.skipR = 0;
+    else e.skipL = 0;
+    if (v === 0) state.items.deleteEntry(entry);
+  }
+  return state;
+}
+
+/** Record ops the target refused (Trakt not_found, library not_in_library). */
+export function skipThreeWay(state: ThreeWayState, ops: readonly ThreeWayOp[], now_ms: number): ThreeWayState {
+  for (const op of ops) {
+    const e = touch(state.items, op.item)?.value;
+    if (!e) continue;
+    if (isRemoteOp(op)) e.skipR = now_ms;
+    else e.skipL = now_ms;
+  }
+  return state;
+}
+
+/** The base value of an item: Trakt scale (ratings) or 1 (watchlist); undefined if absent. */
+export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; at_ms: number } | undefined {
+  const e = state.items.get(item);
+  return e && e.b ? { value: e.b, at_ms: e.bAt } : undefined;
+}
+
+// ---- persistence -----------------------------------------------------------------------
+// { kind, v: 1, shows: [...], items: [ [...item head, b, bAt, l, lAt, r, rAt, skipL, skipR] ] }
+// (item head and show table: identity.TupleWriter; times in ms, values as in ThreeWayEntry)
+
+export interface ThreeWayStateJSON { kind: ThreeWayKind; v: 1; shows: Tuple[]; items: Tuple[] }
+
+export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
+  const items: Tuple[] = [], w = new TupleWriter();
+  for (const { item, value: e } of state.items.entries()) {
+    const t = w.write(item);
+    t.push(e.b, e.bAt, e.l, e.lAt, e.r, e.rAt, e.skipL, e.skipR);
+    items.push(t);
+  }
+  return { kind: state.kind, v: 1, shows: w.shows, items };
+}
+
+const SLOTS = ['b', 'bAt', 'l', 'lAt', 'r', 'rAt', 'skipL', 'skipR'] as const;
+
+export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
+  const o = checkEnvelope(obj, what, kind, 1);
+  const items = o.items as unknown[];
+  const state = emptyThreeWayState(kind);
+  const max = kind === 'ratings' ? 10 : 1;
+  const reader = showTableReader(o.shows, what);
+  for (let i = 0; i < items.length; i++) {
+    const t = items[i] as unknown[];
+    const where = `${what}: items[${i}]`;
+    let head: { item: MediaItem; next: number };
+    try {
+      head = reader.read(t, where);
+    } catch (err) {
+      throw new StateError((err as Error).message);
+    }
+    if (t.length !== head.next + 8) throw new StateError(`${where}: expected ${head.next + 8} slots, got ${t.length}`);
+    const e = fresh();
+    for (let k = 0; k < 8; k++) {
+      const x = t[head.next + k];
+      const value = k === 0 || k === 2 || k === 4;
+      const ok = typeof x === 'number' && Number.isInteger(x) && (value ? x >= (k === 0 ? 0 : -1) && x <= max : x >= 0);
+      if (!ok) throw new StateError(`${where}[${head.next + k}] (${SLOTS[k]}): expected ${value ? `a value ${k === 0 ? 0 : -1}..${max}` : 'a time in ms'}, got ${JSON.stringify(x) ?? 'nothing'}`);
+      e[SLOTS[k]!] = x as number;
+    }
+    if (state.items.find(head.item)) continue; // a duplicate: the first one stands
+    if (!state.items.add(head.item, e, true)) throw new StateError(`${where}: the item has no usable id`);
+  }
+  return state;
+}
+
+export function saveThreeWay(state: ThreeWayState): string {
+  return encodeState(threeWayToJSON(state));
+}
+
+export function loadThreeWay(text: string, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
+  return threeWayFromJSON(decodeState(text, what), kind, what);
+}
+
+// ---- internals -------------------------------------------------------------------------
+
+function fresh(): ThreeWayEntry {
+  return { b: 0, bAt: 0, l: -1, lAt: 0, r: -1, rAt: 0, skipL: 0, skipR: 0, cl: 0, clAt: -1, cr: 0, crAt: 0 };
+}
+
+function touch(idx: ItemIndex<ThreeWayEntry>, item: MediaItem): IndexEntry<ThreeWayEntry> | undefined {
+  if (!item) return undefined;
+  const e = idx.find(item);
+  if (e) {
+    idx.mergeIds(e, item);
+    return e;
+  }
+  return idx.add(item, fresh());
+}
+
+function isRemoteOp(op: ThreeWayOp): boolean {
+  return op.op === 'remote_add' || op.op === 'remote_remove';
+}
+
+function opValue(kind: ThreeWayKind, op: ThreeWayOp): number {
+  switch (op.op) {
+    case 'remote_add': return kind === 'ratings' ? traktRating(op.rating) : 1;
+    case 'set_rating': return starsToTrakt(op.rating as number);
+    case 'add_watchlist': return 1;
+    case 'remote_remove': case 'remove_rating': case 'remove_watchlist': return 0;
+    default: throw new Error(`commitThreeWay: ${op.op} is not a ratings or watchlist change`);
+  }
+}
+
+function traktRating(v: unknown): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 10) return v;
+  throw new RangeError(`rating: expected a Trakt rating 1 to 10 (whole number), got ${String(v)}`);
+}
+
+function timeOf(v: unknown): number {
+  if (typeof v === 'number') return v >= 0 ? v : 0;
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  return t >= 0 ? t : 0;
+}
+
+function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWayPlan {
+  const { state, local, remote, direction, now_ms: now } = input;
+  if (state.kind !== kind) throw new Error(`plan ${kind}: the state given is for ${state.kind}`);
+  const retry = input.skipRetryMs ?? SKIP_RETRY_MS;
+  const idx = state.items;
+  const ratings = kind === 'ratings';
+  let ignored = 0;
+
+  // clAt -1: not listed by the library in this run.
+  for (const e of idx.entries()) {
+    const x = e.value;
+    x.cl = x.cr = x.crAt = 0;
+    x.clAt = -1;
+  }
+  for (let i = 0; i < local.length; i++) {
+    const x = local[i]!;
+    const v = !x ? 0 : ratings ? starsToTraktOr0(x.rating) : 1;
+    const e = v ? touch(idx, x.item)?.value : undefined;
+    if (!e) { ignored++; continue; }
+    const at = timeOf(x.at_ms);
+    if (e.clAt < 0 || at > e.clAt) { e.cl = v; e.clAt = at; } // listed twice: the latest counts
+  }
+  if (remote) {
+    for (let i = 0; i < remote.length; i++) {
+      const x = remote[i]!;
+      const item = x ? traktView(x) : null;
+      let v = 0;
+      if (item) {
+        if (!ratings) v = 1;
+        else {
+          const r = (x as TraktRatingEntry).rating;
+          v = Number.isInteger(r) && r >= 1 && r <= 10 ? r : 0;
+        }
+      }
+      const e = v ? touch(idx, item!)?.value : undefined;
+      if (!e) { ignored++; continue; }
+      const at = timeOf(ratings ? (x as TraktRatingEntry).rated_at : (x as TraktWatchlistEntry).listed_at);
+      if (e.cr === 0 || at > e.crAt) { e.cr = v; e.crAt = at; }
+    }
+  }
+
+  const wR = writesRemote(direction), wL = writesLocal(direction);
+  const toRemoteAdd: RemoteAdd[] = [], toLocal: Change[] = [];
+  let toRemoteRemove: RemoteRemove[] = [], localRemove: Change[] = [];
+  let inBase = 0;
+  for (const entry of idx.entries()) {
+    const e = entry.value;
+    if (e.b) inBase++;
+    // Current values and the time of each side's change.
+    const L = e.cl, LAt = L ? e.clAt : e.l === 0 ? e.lAt : now;
+    let R: number, RAt: number;
+    if (remote) { R = e.cr; RAt = R ? e.crAt : e.r === 0 ? e.rAt : now; }
+    else if (e.r >= 0) { R = e.r; RAt = e.rAt; }
+    else { R = e.b; RAt = e.bAt; }
+    // An item absent from base that a side listed since (a change this direction could not
+    // write, remembered in l/r) and no longer lists was removed there, when first seen
+    // missing: not "never there", or the other side's older value would come back.
+    let lCh = L !== e.b || (e.b === 0 && e.l >= 0), rCh = R !== e.b || (e.b === 0 && e.r >= 0);
+    if (L === R && L === e.b) lCh = rCh = false;
+    e.l = lCh ? L : -1; e.lAt = lCh ? LAt : 0;
+    e.r = rCh ? R : -1; e.rAt = rCh ? RAt : 0;
+    if (!lCh && !rCh) {
+      if (!e.b) idx.deleteEntry(entry); // absent everywhere
+      continue;
+    }
+    if (lCh && rCh && L === R) {
+      e.b = L; e.bAt = Math.max(LAt, RAt); e.l = e.r = -1; e.lAt = e.rAt = 0;
+      if (!L) idx.deleteEntry(entry);
+      continue;
+    }
+    const toRemote = !rCh ? true : !lCh ? false : LAt !== RAt ? LAt > RAt : L === 0 || R !== 0;
+    const v = toRemote ? L : R, at = toRemote ? LAt : RAt;
+    if (toRemote ? !wR || (e.skipR && now - e.skipR < retry) : !wL || (e.skipL && now - e.skipL < retry)) continue;
+    const item = entry.item; // rebuilt from the index: only for ops
+    if (toRemote) {
+      if (v === 0) toRemoteRemove.push({ op: 'remote_remove', item });
+      else {
+        const add: RemoteAdd = { op: 'remote_add', item, at_ms: at };
+        if (ratings) { add.rating = v; if (at > 0) add.rated_at_ms = at; }
+        toRemoteAdd.push(add);
+      }
+    } else {
+      if (v === 0) localRemove.push({ op: ratings ? 'remove_rating' : 'remove_watchlist', item });
+      else if (ratings) toLocal.push({ op: 'set_rating', item, rating: traktToStars(v), at_ms: at });
+      else toLocal.push({ op: 'add_watchlist', item, at_ms: at });
+    }
+  }
+
+  const limit = Math.max(MASS_MIN, inBase * MASS_FRACTION);
+  const withheld = { remote: 0, local: 0 };
+  if (!input.allowMassRemoval && toRemoteRemove.length > limit) { withheld.remote = toRemoteRemove.length; toRemoteRemove = []; }
+  if (!input.allowMassRemoval && localRemove.length > limit) { withheld.local = localRemove.length; localRemove = []; }
+  for (let i = 0; i < localRemove.length; i++) toLocal.push(localRemove[i]!);
+  return { toRemoteAdd, toRemoteRemove, toLocal, state, ignored, withheld };
+}
+
