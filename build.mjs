@@ -12,34 +12,16 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { compilePlugin } from './toolchain/compile.mjs';
+import { HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, grantedFunctions } from './host-stubs/host/contract.mjs';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
 const read = (p) => readFileSync(join(root, p), 'utf8');
 
-/** Contract section 2: the host functions each permission grants. */
-const GRANTS = {
-  http: ['http_send'],
-  kv: ['kv_get', 'kv_set', 'kv_delete', 'kv_list'],
-  secrets: ['secret_get', 'secret_set', 'secret_delete'],
-  scheduler: ['schedule_set', 'schedule_cancel'],
-};
-const ALWAYS = ['settings_get', 'clock_now'];
-export const HOOK_EXPORTS = { playback: 'on_playback', rating: 'on_rating', watchlist: 'on_watchlist', tick: 'on_tick', action: 'on_action' };
-
-/** Host functions named in the declaration file that the manifest's permissions grant. */
-export function grantedHostFunctions(manifest, declared) {
-  const granted = new Set(ALWAYS);
-  for (const [perm, fns] of Object.entries(GRANTS)) if (manifest.permissions?.[perm]) fns.forEach((f) => granted.add(f));
-  const lib = manifest.permissions?.library;
-  if (lib?.read) granted.add('library_query');
-  if (lib?.write) granted.add('library_apply');
-  return declared.filter((f) => granted.has(f));
-}
-
-/** `name(ptr: I64): I64;` entries of src/host/functions.d.ts, in file order. */
-export function declaredHostFunctions(text) {
-  return [...text.matchAll(/^\s*([a-z_][a-z0-9_]*)\(ptr: I64\): I64;/gm)].map((m) => m[1]);
+/** The host functions the manifest's permissions grant, in the contract's order (src/contract/host.json). */
+export function grantedHostFunctions(manifest) {
+  const granted = grantedFunctions(manifest);
+  return [...HOST_FUNCTION_PERMISSION.keys()].filter((f) => granted.has(f));
 }
 
 /**
@@ -168,7 +150,7 @@ export async function build({ quiet = false } = {}) {
     if (!HOOK_EXPORTS[h]) throw new Error(`plugin.manifest.json: unknown hook "${h}"`);
     return HOOK_EXPORTS[h];
   });
-  const hostFunctions = grantedHostFunctions(manifest, declaredHostFunctions(read('src/host/functions.d.ts')));
+  const hostFunctions = grantedHostFunctions(manifest);
   const wasm = compilePlugin(bundle, { exports, hostFunctions });
 
   const sha256 = createHash('sha256').update(wasm).digest('hex');

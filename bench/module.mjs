@@ -3,13 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import createPlugin from '@extism/extism';
+import { HOST_FUNCTION_PERMISSION } from '../host-stubs/host/contract.mjs';
 import { fakeHost } from './fake-host.mjs';
 import { kb, median, ms, table, timeMs } from './lib.mjs';
 
 const empty = () => (cp) => cp.store('{"error":{"code":"invalid","message":"bench"}}');
-const names = ['http_send', 'kv_get', 'kv_set', 'kv_delete', 'kv_list', 'secret_get', 'secret_set', 'secret_delete',
-  'schedule_set', 'schedule_cancel', 'settings_get', 'clock_now', 'library_query', 'library_apply'];
-const functions = { 'extism:host/user': Object.fromEntries(names.map((n) => [n, empty()])) };
+const functions = { 'extism:host/user': Object.fromEntries([...HOST_FUNCTION_PERMISSION.keys()].map((n) => [n, empty()])) };
 const STATUS = JSON.stringify({ action: 'status' });
 
 export async function benchModule({ runs = 25 } = {}) {

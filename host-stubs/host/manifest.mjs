@@ -2,35 +2,8 @@
 import Ajv from 'ajv';
 import { ManifestError } from './errors.mjs';
 
-/** hook name -> the export it needs (contract section 4). */
-export const HOOK_EXPORTS = Object.freeze({
-  playback: 'on_playback',
-  rating: 'on_rating',
-  watchlist: 'on_watchlist',
-  tick: 'on_tick',
-  action: 'on_action',
-});
-
-/** permission -> the host functions it grants. */
-export const PERMISSION_FUNCTIONS = Object.freeze({
-  http: ['http_send'],
-  kv: ['kv_get', 'kv_set', 'kv_delete', 'kv_list'],
-  secrets: ['secret_get', 'secret_set', 'secret_delete'],
-  scheduler: ['schedule_set', 'schedule_cancel'],
-  library: ['library_query', 'library_apply'],
-});
-
-/** Linked for every plugin. */
-export const ALWAYS_LINKED = Object.freeze(['settings_get', 'clock_now']);
-
-/** Every host function of contract API 1 -> the permission that grants it ('' = always). */
-export const HOST_FUNCTION_PERMISSION = new Map([
-  ...Object.entries(PERMISSION_FUNCTIONS).flatMap(([perm, fns]) => fns.map((fn) => /** @type {[string,string]} */ ([fn, perm]))),
-  ...ALWAYS_LINKED.map((fn) => /** @type {[string,string]} */ ([fn, ''])),
-]);
-
-/** The `action` ids the host itself uses; a manifest may not declare them. */
-export const RESERVED_ACTIONS = Object.freeze(['oauth_callback', 'plugin_upgraded', 'plugin_uninstall']);
+export { ALWAYS_LINKED, HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, PERMISSION_FUNCTIONS, RESERVED_ACTIONS, grantedFunctions } from './contract.mjs';
+import { HOOK_EXPORTS, RESERVED_ACTIONS } from './contract.mjs';
 
 /** The contract revision this host implements (section 5 = revision 2). */
 export const HOST_REVISION = 2;
@@ -282,24 +255,6 @@ export function validateManifest(manifest, { revision = HOST_REVISION } = {}) {
   return /** @type {Manifest} */ ({ ...structuredClone(m), actions: structuredClone(actions), settings: structuredClone(m.settings ?? {}) });
 }
 
-/**
- * The host functions a (valid) manifest grants, always-linked ones included.
- * @param {Manifest} manifest
- * @returns {Set<string>}
- */
-export function grantedFunctions(manifest) {
-  const out = new Set(ALWAYS_LINKED);
-  for (const [perm, fns] of Object.entries(PERMISSION_FUNCTIONS)) {
-    const p = manifest.permissions[perm];
-    if (!p) continue;
-    for (const fn of fns) {
-      if (perm === 'library' && fn === 'library_query' && p.read !== true) continue;
-      if (perm === 'library' && fn === 'library_apply' && p.write !== true) continue;
-      out.add(fn);
-    }
-  }
-  return out;
-}
 
 /**
  * @typedef {{ schema: Record<string, any>, uiSchema?: Record<string, any> }} Form

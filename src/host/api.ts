@@ -2,11 +2,9 @@
 // over the Extism globals; tests implement it in Node. Shapes follow docs/host-contract.md.
 import type { MediaItem } from '../schemas/media.js';
 
-export type HostFunctionName =
-  | 'http_send' | 'kv_get' | 'kv_set' | 'kv_delete' | 'kv_list'
-  | 'secret_get' | 'secret_set' | 'secret_delete'
-  | 'schedule_set' | 'schedule_cancel' | 'settings_get' | 'clock_now'
-  | 'library_query' | 'library_apply';
+import type { HostFunctionName } from '../contract/host.js';
+
+export type { HostFunctionName };
 
 /** A host function answered `{ error: { code, message } }`, or is not linked. */
 export class HostError extends Error {

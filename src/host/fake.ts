@@ -5,12 +5,12 @@
 // name, a clock the test moves, and http_send routed to a handler. `fail` makes the next
 // calls of a host function throw a HostError (conflict, internal, timeout...), and
 // `beforeCall` runs a test's code just before a call, to stage races between instances.
+import { HOST_FUNCTIONS } from '../contract/host.js';
 import { HostError, type Change, type ChangeResult, type HostApi, type HostFunctionName, type HttpRequest, type HttpResponse, type KvEntry, type KvListPage, type LibraryEntry, type LibraryKind, type LibraryQuery, type LogLevel } from './api.js';
 
 export type HttpHandler = (req: HttpRequest, host: FakeHost) => HttpResponse;
 
-const ALL: HostFunctionName[] = ['http_send', 'kv_get', 'kv_set', 'kv_delete', 'kv_list', 'secret_get', 'secret_set', 'secret_delete',
-  'schedule_set', 'schedule_cancel', 'settings_get', 'clock_now', 'library_query', 'library_apply'];
+const ALL: readonly HostFunctionName[] = HOST_FUNCTIONS;
 const enc = new TextEncoder();
 const bytes = (s: string) => enc.encode(s).length;
 
