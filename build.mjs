@@ -61,6 +61,33 @@ const LAZY_GROUPS = [
 ];
 const version = () => JSON.parse(read('package.json')).version;
 
+/**
+ * What the build derives from the plugin's own declarations, computed by running
+ * src/contract in Node: the areas' table (src/contract/area-table.ts reads the registry)
+ * and the whole manifest (src/contract/manifest.ts). One source, as Navidrome generates
+ * its host glue: the manifest's settings and the plugin's parsing cannot disagree.
+ */
+export async function contractInNode(pluginVersion = version()) {
+  const r = await esbuild.build({
+    stdin: { contents: "export { areaTable } from './src/contract/areas.ts';\nexport { pluginManifest } from './src/contract/manifest.ts';", resolveDir: root, loader: 'ts' },
+    bundle: true, write: false, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning',
+    define: { __PLUGIN_VERSION__: JSON.stringify(pluginVersion) },
+  });
+  const mod = await import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0].text).toString('base64')}`);
+  const table = mod.areaTable();
+  return { table, manifest: mod.pluginManifest(pluginVersion, table) };
+}
+
+/** In plugin.wasm the areas' table is data: the engine is not loaded to know it. */
+const areaTableAsData = (table) => ({
+  name: 'area-table-as-data',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]contract[\\/]area-table\.ts$/ }, () => ({
+      contents: `const T = ${JSON.stringify(table)};\nexport const AREA_TABLE = () => T;\n`, loader: 'js',
+    }));
+  },
+});
+
 async function lazyModule(group) {
   const shared = new Map();
   const inner = await esbuild.build({
@@ -127,8 +154,13 @@ export function catalogFor(manifest, manifestText) {
 export async function build({ quiet = false } = {}) {
   const started = performance.now();
   const pkg = JSON.parse(read('package.json'));
-  const manifest = JSON.parse(read('plugin.manifest.json'));
-  if (manifest.version !== pkg.version) throw new Error(`plugin.manifest.json version ${manifest.version} != package.json ${pkg.version}`);
+  const { table, manifest } = await contractInNode(pkg.version);
+  // The committed plugin.manifest.json is this generated one (a test checks it is current).
+  const generated = JSON.stringify(manifest, null, 2) + '\n';
+  if (read('plugin.manifest.json') !== generated) {
+    writeFileSync(join(root, 'plugin.manifest.json'), generated);
+    if (!quiet) console.log('plugin.manifest.json regenerated from src/contract');
+  }
 
   const bundled = await esbuild.build({
     entryPoints: [join(root, 'src/index.ts')],
@@ -142,7 +174,7 @@ export async function build({ quiet = false } = {}) {
     legalComments: 'none',
     define: { __PLUGIN_VERSION__: JSON.stringify(pkg.version) },
     logLevel: 'warning',
-    plugins: [lazyFflate, lazyGroups],
+    plugins: [lazyFflate, areaTableAsData(table), lazyGroups],
   });
   const bundle = bundled.outputFiles[0].text;
 

@@ -3,7 +3,7 @@ import Ajv from 'ajv';
 import { ManifestError } from './errors.mjs';
 
 export { ALWAYS_LINKED, HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, PERMISSION_FUNCTIONS, RESERVED_ACTIONS, grantedFunctions } from './contract.mjs';
-import { HOOK_EXPORTS, RESERVED_ACTIONS } from './contract.mjs';
+import { HOOK_EXPORTS, PERMISSION_FUNCTIONS, RESERVED_ACTIONS } from './contract.mjs';
 
 /** The contract revision this host implements (section 5 = revision 2). */
 export const HOST_REVISION = 2;

@@ -41,7 +41,7 @@ export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
   markDirty(host, ev.user_id, 'ratings');
   const ctx = userContext(host, ev.user_id);
-  const skip = precheck(ctx, ctx.user.syncRatings, ev.item, 'ratings');
+  const skip = precheck(ctx, ctx.user.areas.ratings, ev.item, 'ratings');
   if (skip) return skip;
   // Half stars map exactly onto Trakt's 1..10: 4.5 stars -> 9. 0 or null removes.
   const rating = ev.rating ? Math.round(ev.rating * 2) : null;
@@ -54,7 +54,7 @@ export function watchlistImpl(input: unknown, host: HostApi): HookOutput {
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
   markDirty(host, ev.user_id, 'watchlist');
   const ctx = userContext(host, ev.user_id);
-  const skip = precheck(ctx, ctx.user.syncWatchlist, ev.item, 'watchlist changes');
+  const skip = precheck(ctx, ctx.user.areas.watchlist, ev.item, 'watchlist changes');
   if (skip) return skip;
   const entry = newEntry({ id: ev.event_id, kind: 'watchlist', item: ev.item, at: Date.parse(ev.occurred_at), action: ev.action }, host.clockNow());
   return mirror(ctx, ev.event_id, entry, `watchlist ${ev.action}: ${label(ev.item)}`);

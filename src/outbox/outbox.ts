@@ -114,7 +114,7 @@ export function drainOutbox(host: HostApi, client: TraktClient, userId: string, 
   // A rating or watchlist change waiting from before the user stopped exporting that area
   // is not sent any more (watches always are: they happened while scrobbling was on).
   const { user } = loadSettings(host, userId);
-  const exporting = { rating: exportsToTrakt(user.syncRatings), watchlist: exportsToTrakt(user.syncWatchlist) };
+  const exporting = { rating: exportsToTrakt(user.areas.ratings), watchlist: exportsToTrakt(user.areas.watchlist) };
   let ks = listKeys(host, keys.outboxPrefix(userId));
   for (const k of ks) {
     const e = readJson<OutboxEntry>(host, k).value;

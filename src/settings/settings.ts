@@ -3,19 +3,18 @@
 // failing the hook: the host validated the form; stale values must not stop scrobbling.
 import type { HostApi } from '../host/api.js';
 
-export type SyncDirection = 'off' | 'import' | 'export' | 'both';
-const DIRECTIONS: readonly SyncDirection[] = ['off', 'import', 'export', 'both'];
+import type { Direction } from '../contract/areas.js';
+import { areaTable } from '../contract/areas.js';
+import { userDefault, userRange } from '../contract/settings.js';
+import type { AreaName } from '../sync/registry.js';
+
+export type SyncDirection = Direction;
 
 export interface ServerSettings { clientId: string; clientSecret: string; redirectUri: string }
 export interface UserSettings {
   scrobble: boolean;
-  syncHistory: SyncDirection;
-  syncRatings: SyncDirection;
-  syncWatchlist: SyncDirection;
-  /** The library's files to Trakt's collection: export only (Trakt cannot add files here). */
-  syncCollection: 'off' | 'export';
-  /** Resume points (paused playback), default off. */
-  syncProgress: SyncDirection;
+  /** Each sync area's direction, by area name (declared by the area: src/sync/registry.ts). */
+  areas: Record<AreaName, Direction>;
   movies: boolean;
   episodes: boolean;
   excludeShows: string[];
@@ -23,28 +22,31 @@ export interface UserSettings {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-const dir = (v: unknown, d: SyncDirection = 'export'): SyncDirection => (DIRECTIONS.includes(v as SyncDirection) ? (v as SyncDirection) : d);
+const bool = (v: unknown, key: string) => (typeof v === 'boolean' ? v : userDefault<boolean>(key));
 
+/** Server settings with blanks for what the admin has not entered. */
 export function parseServerSettings(raw: Record<string, unknown> | null | undefined): ServerSettings {
   const s = raw ?? {};
   return { clientId: str(s.client_id), clientSecret: str(s.client_secret), redirectUri: str(s.redirect_uri) };
 }
 
+/** User settings with the declared defaults for what is missing or of the wrong kind. */
 export function parseUserSettings(raw: Record<string, unknown> | null | undefined): UserSettings {
   const s = raw ?? {};
-  const min = typeof s.min_progress_percent === 'number' && s.min_progress_percent >= 50 && s.min_progress_percent <= 100 ? s.min_progress_percent : 80;
+  const { min: lo, max: hi } = userRange('min_progress_percent');
+  const mp = s.min_progress_percent;
+  const areas = {} as Record<AreaName, Direction>;
+  for (const a of areaTable()) {
+    const v = s[a.setting.key];
+    areas[a.name] = a.setting.directions.includes(v as Direction) ? (v as Direction) : a.setting.default;
+  }
   return {
-    scrobble: bool(s.scrobble, true),
-    syncHistory: dir(s.sync_history),
-    syncRatings: dir(s.sync_ratings),
-    syncWatchlist: dir(s.sync_watchlist),
-    syncCollection: s.sync_collection === 'export' ? 'export' : 'off',
-    syncProgress: dir(s.sync_progress, 'off'),
-    movies: bool(s.scrobble_movies, true),
-    episodes: bool(s.scrobble_episodes, true),
+    scrobble: bool(s.scrobble, 'scrobble'),
+    areas,
+    movies: bool(s.scrobble_movies, 'scrobble_movies'),
+    episodes: bool(s.scrobble_episodes, 'scrobble_episodes'),
     excludeShows: Array.isArray(s.exclude_shows) ? s.exclude_shows.filter((x): x is string => typeof x === 'string').map((x) => x.trim().toLowerCase()).filter(Boolean) : [],
-    minProgress: min,
+    minProgress: typeof mp === 'number' && mp >= lo && mp <= hi ? mp : userDefault<number>('min_progress_percent'),
   };
 }
 

@@ -23,7 +23,7 @@ export function loadLast(host: HostApi, userId: string): LastSync | null {
 export function syncWorkDue(host: HostApi, userId: string, user: UserSettings): boolean {
   const job = loadJob(host, userId);
   if (job) return job.leaseUntil <= host.clockNow();
-  return user.syncHistory !== 'off' || user.syncRatings !== 'off' || user.syncWatchlist !== 'off' || user.syncCollection !== 'off' || user.syncProgress !== 'off';
+  return Object.values(user.areas).some((d) => d !== 'off');
 }
 
 const n = (x: number) => x.toLocaleString('en-US');

@@ -9,6 +9,7 @@ import { readJson, update } from '../state/kv.js';
 import { loadProfile, setProblem, updateProfile } from '../state/profile.js';
 import { accessToken } from '../auth/tokens.js';
 import { RETRYABLE, accountMessage, type TraktResult } from './errors.js';
+import { areaOfPath } from '../contract/areas.js';
 import { API, jsonBody, sendRaw } from './http.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -16,10 +17,10 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 /** A write refused for the account (420, 423, 426) is tried again after this long. */
 export const ACCOUNT_RETRY_MS = 6 * 3_600_000;
 
-/** Which part of the account a path touches: account limits (420, 426) apply per area. */
+/** Which part of the account a path touches: account limits (420, 426) apply per sync area (its declared paths). */
 export function areaOf(path: string): string {
-  const m = /^\/(?:sync|scrobble)\/(history|ratings|watchlist|collection)/.exec(path);
-  if (m) return m[1]!;
+  const area = areaOfPath(path);
+  if (area) return area.name;
   if (path.startsWith('/scrobble/')) return 'scrobble';
   return 'account';
 }
@@ -33,10 +34,10 @@ export class TraktClient {
     return nextAllowed(s, method, this.host.clockNow());
   }
 
-  /** Whether writes to this area are stopped by an account problem (423 all, 420/426 per area). */
-  blockedBy(path: string, profile = loadProfile(this.host, this.userId)): { status: 420 | 423 | 426; message: string } | null {
+  /** Whether writes to this area (an areaOf name) are stopped by an account problem (423 all, 420/426 per area). */
+  blockedBy(area: string, profile = loadProfile(this.host, this.userId)): { status: 420 | 423 | 426; message: string } | null {
     const problems = profile.problems ?? {};
-    const p = problems.locked ?? problems[areaOf(path)];
+    const p = problems.locked ?? problems[area];
     if (!p || (p.status !== 420 && p.status !== 423 && p.status !== 426)) return null;
     // Tried again now and then: the user may have gone VIP, made room, or been unlocked.
     // The next write either clears the problem or renews it.
@@ -48,7 +49,7 @@ export class TraktClient {
     const profile = loadProfile(this.host, this.userId);
     if (profile.needsReconnect) return { kind: 'reconnect', message: 'Trakt needs to be connected again.', sent: 'no' };
     if (method !== 'GET') {
-      const blocked = this.blockedBy(path, profile);
+      const blocked = this.blockedBy(areaOf(path), profile);
       if (blocked) return { kind: 'account', status: blocked.status, message: blocked.message, sent: 'no' };
     }
     let tok = accessToken(this.host, this.server, this.userId);

@@ -1,5 +1,7 @@
 // What a Trakt answer means for the caller. Whether a failed write may have been applied
 // matters most: `sent: 'unknown'` (timeout, 5xx) must be verified before a play is resent.
+import { areaTable } from '../contract/areas.js';
+
 export type TraktFailure =
   | { kind: 'rate_limited'; until: number; sent: 'no' }
   | { kind: 'unavailable'; status?: number; sent: 'no' | 'unknown'; message: string }
@@ -31,9 +33,10 @@ export function describeFailure(f: TraktFailure): string {
   }
 }
 
-/** An account limit in words; `area` (client.areaOf) makes a 420 say which list is full. */
+/** An account limit in words; `area` (client.areaOf) makes a 420 say which list is full (the area's own words). */
 export function accountMessage(status: number, area?: string): string {
-  if (status === 420 && area === 'collection') return 'Your Trakt collection is full: a free account holds 1,000 movies and episodes. Trakt VIP raises the limit to 100,000; or set "Collection" to off in your Trakt settings here. Nothing more is sent to the collection until then.';
+  const own = status === 420 && area ? areaTable().find((a) => a.name === area)?.limitMessage : undefined;
+  if (own) return own;
   if (status === 420) return 'Your Trakt account has reached a limit of the free plan (for example the watchlist or ratings size); Trakt VIP raises it.';
   if (status === 423) return 'Your Trakt account is locked or deactivated; nothing is sent until it is unlocked on trakt.tv.';
   if (status === 426) return 'This needs Trakt VIP.';

@@ -1,10 +1,10 @@
-// A sync area as a unit: what turns it on, which last_activities fields say Trakt's side
-// changed, and its work as resumable steps. The runner (runner.ts) drives every area of
-// the registry (registry.ts) the same way; an area keeps its own progress in `job.s`.
-import type { UserSettings } from '../../settings/settings.js';
-import type { Direction } from '../merge/index.js';
+// A sync area as one typed declaration: its data (src/contract/areas.ts: setting, Trakt
+// endpoints, last_activities fields, account limit, library kind) and its work as
+// resumable steps. The runner (runner.ts) drives every area of the registry
+// (../registry.ts) the same way; an area keeps its own progress in `job.s`.
+import type { AreaInfo } from '../../contract/areas.js';
 import { describeFailure } from '../../trakt/errors.js';
-import type { AreaJob, AreaName, JobFilters } from './job.js';
+import type { AreaJob, JobFilters } from './job.js';
 import type { CallStop, Run } from './run.js';
 
 /**
@@ -15,12 +15,8 @@ import type { CallStop, Run } from './run.js';
  */
 export type Outcome = 'next' | 'done' | { yield: string } | { retry: string } | { end: string };
 
-export interface SyncArea {
-  name: AreaName;
-  /** The user's setting for this area. */
-  direction(u: UserSettings): Direction;
-  /** last_activities [group, field] pairs that move when Trakt's side of the area changes. */
-  activities: ReadonlyArray<readonly [string, string]>;
+/** A sync area: its data and its resumable work. */
+export interface SyncArea<N extends string = string> extends AreaInfo<N> {
   /** Fresh `s` for a new sync. */
   init(job: { deep: boolean; sinceMs: number | null }): Record<string, any>;
   /** Nothing to do on either side (checked once, after last_activities): the area is skipped. */
@@ -29,6 +25,11 @@ export interface SyncArea {
   step(run: Run, a: AreaJob, filters: JobFilters): Outcome;
   /** Deletes the area's temporary keys (plans) when the sync ends. */
   cleanup(run: Run): void;
+}
+
+/** Declares an area, keeping its name as a literal type (AreaName is derived from the registry). */
+export function defineArea<const N extends string>(area: SyncArea<N>): SyncArea<N> {
+  return area;
 }
 
 /** What a failed or unstarted Trakt call means for the area and the sync. */

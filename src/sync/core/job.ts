@@ -1,11 +1,13 @@
 // The sync job as it lives in KV between calls: which areas run, where each one is, what
 // it has done so far. The runner (runner.ts) advances it; each area (areas/) owns the
 // `s` part of its AreaJob. Everything here is plain JSON.
-import type { Direction } from '../merge/index.js';
+import type { Direction } from '../../contract/areas.js';
 import { keys } from '../../state/keys.js';
 import type { Activities } from './activities.js';
 
-export type AreaName = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
+import type { AreaName } from '../registry.js';
+
+export type { AreaName };
 
 export interface AreaReport {
   toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;

@@ -6,7 +6,7 @@
 // plan, so a list of any size finishes across calls.
 import type { Change, LibraryKind } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
-import type { UserSettings } from '../../settings/settings.js';
+import { areaInfo, type AreaInfo, type Endpoint } from '../../contract/areas.js';
 import {
   batches, commitThreeWay, emptyThreeWayState, loadThreeWay, saveThreeWay, skipThreeWay, traktView,
   type Direction, type RemoteAdd, type RemoteRemove, type ThreeWayInput, type ThreeWayOp, type ThreeWayPlan, type ThreeWayState,
@@ -24,15 +24,9 @@ import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
 import { deleteKey } from '../../state/kv.js';
 
-export interface ThreeWaySpec {
-  name: AreaName & ThreeWayState['kind'];
-  direction(u: UserSettings): Direction;
-  activities: ReadonlyArray<readonly [string, string]>;
-  libraryKind: LibraryKind;
-  /** Trakt's lists, read in turn. */
-  lists: readonly string[];
-  add: string;
-  remove: string;
+/** A list area with a three-way merge: its declaration (data) and its planner. */
+export interface ThreeWaySpec<N extends ThreeWayState['kind']> extends AreaInfo<N> {
+  endpoints: { read: readonly Endpoint[]; add: Endpoint; remove: Endpoint };
   plan(input: ThreeWayInput<any>): ThreeWayPlan;
   /** The entry's value fields kept from a Trakt page (besides the item). */
   keep(entry: any): Record<string, unknown>;
@@ -67,7 +61,9 @@ function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<stri
   return { ...base, ...keep(e) };
 }
 
-export function threeWayArea(spec: ThreeWaySpec): SyncArea {
+/** A sync area over one of Trakt's lists, three-way merged with the library's list. */
+export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeWaySpec<N>): SyncArea<N> {
+  const lists = spec.endpoints.read.map((e) => e.path);
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
   const legacy = (run: Run) => syncKey(run.userId, spec.name);
   const loadState = (run: Run): ThreeWayState => {
@@ -82,7 +78,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
 
   function read(run: Run, a: AreaJob, s: S): Outcome {
     if (a.remoteChanged && !s.remote.done) {
-      const r = traktPage(run, spec.lists, s.remote);
+      const r = traktPage(run, lists, s.remote);
       if (r.kind === 'stop') return onStop(run, a, r.stop);
       if (r.kind === 'page') {
         const kept = r.entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
@@ -181,7 +177,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
       const slice = list.slice(idx[which], idx[which] + BATCH);
       const [batch] = batches(slice.map((o) => ({ item: o.item, ...(o.op === 'remote_add' ? spec.extra(o) : {}) })), BATCH);
       // Adds and removals are idempotent on Trakt: a batch sent twice after a crash is harmless.
-      const r = run.call<any>('POST', which === 'add' ? spec.add : spec.remove, batch!.body);
+      const r = run.call<any>('POST', (which === 'add' ? spec.endpoints.add : spec.endpoints.remove).path, batch!.body);
       if (!r.ok) return onStop(run, a, r);
       const nf = notFoundIndices(r.body, slice);
       commit(run, slice.filter((_, j) => !nf.has(j)), slice.filter((_, j) => nf.has(j)));
@@ -201,9 +197,7 @@ export function threeWayArea(spec: ThreeWaySpec): SyncArea {
   }
 
   return {
-    name: spec.name,
-    direction: spec.direction,
-    activities: spec.activities,
+    ...areaInfo(spec),
     init: () => ({
       remote: traktCursor(), remoteCount: 0, local: libraryCursor(), localCount: 0,
       ops: null, counts: { local: 0, add: 0, remove: 0 },

@@ -45,7 +45,7 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
   const sinceMs = deep || !lastReal ? null : lastReal.startedAt;
   const areas: Record<string, AreaJob> = {};
   for (const area of AREAS) {
-    const direction = area.direction(settings);
+    const direction = settings.areas[area.name];
     // An area stopped early last time (an account limit) reads again from where that sync
     // read: what it did not take then is still to take.
     const prev = lastReal?.areas[area.name];
@@ -64,7 +64,7 @@ export function startJob(host: HostApi, userId: string, settings: UserSettings, 
 
 /** A direction that changed since the last sync needs a full pass: what was held back now goes. */
 function directionsChanged(last: LastSync, settings: UserSettings): boolean {
-  return AREAS.some((a) => last.areas[a.name] && last.areas[a.name]!.direction !== a.direction(settings));
+  return AREAS.some((a) => last.areas[a.name] && last.areas[a.name]!.direction !== settings.areas[a.name]);
 }
 
 export interface StepResult { done: boolean; job: SyncJob; nextAt: number | null; why: string }
@@ -83,7 +83,7 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
   const { user } = loadSettings(host, userId);
   for (const area of AREAS) {
     const a = saved.areas[area.name];
-    if (a?.active && area.direction(user) === 'off') a.active = false;
+    if (a?.active && user.areas[area.name] === 'off') a.active = false;
   }
   let snapshot = JSON.stringify(saved);
   const run = new Run(host, client, userId, JSON.parse(snapshot) as SyncJob);
@@ -184,7 +184,7 @@ function activities(run: Run): Outcome {
     // An account limit (420) stops this area's writes until it is tried again (6 h): an
     // area that only exports skips its reads meanwhile; one that also imports still reads
     // and imports, and stops at its first write.
-    const blocked = run.client.blockedBy(`/sync/${area.name}`);
+    const blocked = run.client.blockedBy(area.name);
     if (blocked?.status === 420 && a.direction === 'export') a.stopped = blocked.message;
     else if (!job.deep && area.idle(run, a)) a.active = false;
   }

@@ -1,7 +1,9 @@
 // Which way a sync area runs (a user setting per area).
 //   both:   two-way;  export: library -> Trakt only;  import: Trakt -> library only;
 //   off:    nothing is written (the merge still learns what it sees).
-export type Direction = 'both' | 'export' | 'import' | 'off';
+import type { Direction } from '../../contract/areas.js';
+
+export type { Direction };
 
 export function writesRemote(d: Direction): boolean { return d === 'both' || d === 'export'; }
 export function writesLocal(d: Direction): boolean { return d === 'both' || d === 'import'; }

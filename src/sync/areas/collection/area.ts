@@ -12,7 +12,7 @@
 //   send    adds, then removals, in batches of 100 (idempotent on Trakt), one per call;
 //           the record is committed once at the end (or when a 420 stops the area).
 // Past the account's limit Trakt answers 420: onStop stops this area only, and status
-// says so (trakt/errors.ts accountMessage, area "collection").
+// says so (trakt/errors.ts accountMessage, area "collection" and its limitMessage).
 import type { LibraryEntry } from '../../../host/api.js';
 import type { MediaItem } from '../../../schemas/media.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from './plan.js';
 import { syncBody } from '../../../trakt/items.js';
 import { readJson, writeJson } from '../../../state/kv.js';
-import { onStop, type Outcome, type SyncArea } from '../../core/area.js';
+import { onStop, type Outcome, defineArea } from '../../core/area.js';
 import { appendList, deleteBlob, loadBlob, readList, saveBlob, saveList } from '../../core/blob.js';
 import { excluded } from '../../core/filters.js';
 import { syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
@@ -29,7 +29,8 @@ import { notFoundIndices } from '../../core/notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../../core/paging.js';
 import type { Run } from '../../core/run.js';
 
-const LISTS = ['/sync/collection/movies', '/sync/collection/shows'];
+const READ = [{ method: 'GET', path: '/sync/collection/movies', paged: true }, { method: 'GET', path: '/sync/collection/shows', paged: true }] as const;
+const LISTS = READ.map((e) => e.path);
 const BATCH = 100;
 /** Trakt's collected_at activity this soon after our own last write is taken as ours. */
 const OWN_WRITE_MS = 5_000;
@@ -187,10 +188,19 @@ function finish(run: Run, s: S): Outcome {
   return 'done';
 }
 
-export const collection: SyncArea = {
+/** The library's files to Trakt's collection: export only (Trakt cannot add files here). */
+export const collection = defineArea({
   name: 'collection',
-  direction: (u) => u.syncCollection,
+  setting: {
+    key: 'sync_collection', default: 'off', directions: ['off', 'export'], title: 'Collection',
+    description: 'Export adds the movies and episodes this library holds to your Trakt collection, with their resolution, HDR, audio and media type, and removes what leaves the library (only what this plugin added). A free Trakt account holds 1,000 items, VIP 100,000.',
+  },
+  endpoints: { read: READ, add: { method: 'POST', path: '/sync/collection' }, remove: { method: 'POST', path: '/sync/collection/remove' } },
+  paths: ['/sync/collection'],
   activities: [['movies', 'collected_at'], ['episodes', 'collected_at']],
+  limit: 'collection',
+  limitMessage: 'Your Trakt collection is full: a free account holds 1,000 movies and episodes. Trakt VIP raises the limit to 100,000; or set "Collection" to off in your Trakt settings here. Nothing more is sent to the collection until then.',
+  libraryKind: 'collection',
   init: ({ deep, sinceMs }) => ({
     step: 'start', full: deep, sinceMs, readRemote: false,
     local: libraryCursor(), localCount: 0, gone: libraryCursor(), goneCount: 0, remote: traktCursor(), remoteCount: 0,
@@ -219,4 +229,4 @@ export const collection: SyncArea = {
   cleanup(run) {
     for (const part of ['local', 'gone', 'remote', 'add', 'remove']) deleteBlob(run.host, key(run, part));
   },
-};
+});

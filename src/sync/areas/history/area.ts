@@ -20,7 +20,7 @@ import type { TraktHistoryEntry } from '../../merge/index.js';
 import { keys } from '../../../state/keys.js';
 import { deleteKey, listKeys, readJson, writeJson } from '../../../state/kv.js';
 import type { OutboxEntry } from '../../../outbox/outbox.js';
-import { onStop, type Outcome, type SyncArea } from '../../core/area.js';
+import { onStop, type Outcome, defineArea } from '../../core/area.js';
 import { appendList, deleteBlob, readList } from '../../core/blob.js';
 import { excluded, noteLeftOut } from '../../core/filters.js';
 import { syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
@@ -33,7 +33,8 @@ import { recordNotFound } from '../../../match/notfound.js';
 import { HistoryShards, monthOf } from './shards.js';
 import { dropLegacyBlob, legacyBlob } from '../../core/legacy.js';
 
-const LISTS = ['/sync/history/movies', '/sync/history/episodes'];
+const READ = [{ method: 'GET', path: '/sync/history/movies', paged: true }, { method: 'GET', path: '/sync/history/episodes', paged: true }] as const;
+const LISTS = READ.map((e) => e.path);
 /** Both types at once (an incremental read and the total count). */
 const ALL = ['/sync/history'];
 const BATCH = 100;
@@ -400,10 +401,18 @@ function finish(run: Run, a: AreaJob, s: S): Outcome {
   return 'done';
 }
 
-export const history: SyncArea = {
+/** Watch history, both ways, never a duplicate play. */
+export const history = defineArea({
   name: 'history',
-  direction: (u) => u.syncHistory,
+  setting: {
+    key: 'sync_history', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Watch history',
+    description: 'Export sends plays made here to Trakt; import brings plays from Trakt into this library; both keeps them in step. No play is ever sent twice.',
+  },
+  endpoints: { read: READ, add: { method: 'POST', path: '/sync/history' }, remove: { method: 'POST', path: '/sync/history/remove' } },
+  paths: ['/sync/history'],
   activities: [['movies', 'watched_at'], ['episodes', 'watched_at']],
+  limit: 'history',
+  libraryKind: 'history',
   init: ({ deep, sinceMs }) => ({
     full: deep, sinceMs, step: 'start', local: libraryCursor(), remote: traktCursor(), touched: [], planAt: 0,
     exports: 0, imports: 0, exportIdx: 0, importIdx: 0, pending: null, read: 0, deferred: [],
@@ -434,4 +443,4 @@ export const history: SyncArea = {
     }
     deleteBlob(run.host, `${prefix(run)}-dry`);
   },
-};
+});

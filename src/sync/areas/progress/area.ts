@@ -20,14 +20,15 @@ import {
 import { ItemIndex } from '../../merge/item-index.js';
 import { scrobbleItem } from '../../../trakt/items.js';
 import { compressJson, decompressJson } from '../../../codec/compress.js';
-import { onStop, type Outcome, type SyncArea } from '../../core/area.js';
+import { onStop, type Outcome, defineArea } from '../../core/area.js';
 import { appendList, deleteBlob, loadBlob, readList, saveBlob } from '../../core/blob.js';
 import { excluded } from '../../core/filters.js';
 import { syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../../core/paging.js';
 import type { Run } from '../../core/run.js';
 
-const LISTS = ['/sync/playback/movies', '/sync/playback/episodes'];
+const READ = [{ method: 'GET', path: '/sync/playback/movies', paged: true }, { method: 'GET', path: '/sync/playback/episodes', paged: true }] as const;
+const LISTS = READ.map((e) => e.path);
 const CHUNK = 1000;
 
 interface S {
@@ -179,10 +180,18 @@ function send(run: Run, a: AreaJob, s: S): Outcome {
   return { yield: 'waiting for the next write slot' };
 }
 
-export const progress: SyncArea = {
+/** Resume points both ways: the later pause wins, a finished watch clears both sides. */
+export const progress = defineArea({
   name: 'progress',
-  direction: (u) => u.syncProgress,
+  setting: {
+    key: 'sync_progress', default: 'off', directions: ['off', 'import', 'export', 'both'], title: 'Resume points',
+    description: 'Where you stopped part way through a movie or episode. The later pause wins; watching to the end clears it on both sides.',
+  },
+  endpoints: { read: READ, remove: { method: 'DELETE', path: '/sync/playback/:id' } },
+  paths: ['/sync/playback'],
   activities: [['movies', 'paused_at'], ['episodes', 'paused_at']],
+  limit: null,
+  libraryKind: 'progress',
   init: () => ({
     step: 'start', readRemote: false, local: libraryCursor(), localCount: 0, remote: traktCursor(), remoteCount: 0,
     plays: libraryCursor(), playsCount: 0, playsSince: null, localIdx: 0, remoteIdx: 0, locals: 0, remotes: 0,
@@ -205,4 +214,4 @@ export const progress: SyncArea = {
   cleanup(run) {
     for (const part of ['local', 'remote', 'plays', 'ops']) deleteBlob(run.host, key(run, part));
   },
-};
+});

@@ -4,12 +4,19 @@ import { threeWayArea } from '../../core/list-area.js';
 
 export const ratings = threeWayArea({
   name: 'ratings',
-  direction: (u) => u.syncRatings,
+  setting: {
+    key: 'sync_ratings', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Ratings',
+    description: "Half stars here map to Trakt's 1 to 10 (4.5 stars = 9).",
+  },
+  endpoints: {
+    read: [{ method: 'GET', path: '/sync/ratings/movies', paged: true }, { method: 'GET', path: '/sync/ratings/shows', paged: true }, { method: 'GET', path: '/sync/ratings/seasons', paged: true }, { method: 'GET', path: '/sync/ratings/episodes', paged: true }],
+    add: { method: 'POST', path: '/sync/ratings' },
+    remove: { method: 'POST', path: '/sync/ratings/remove' },
+  },
+  paths: ['/sync/ratings'],
   activities: [['movies', 'rated_at'], ['shows', 'rated_at'], ['seasons', 'rated_at'], ['episodes', 'rated_at']],
+  limit: 'ratings',
   libraryKind: 'ratings',
-  lists: ['/sync/ratings/movies', '/sync/ratings/shows', '/sync/ratings/seasons', '/sync/ratings/episodes'],
-  add: '/sync/ratings',
-  remove: '/sync/ratings/remove',
   plan: planRatings,
   keep: (e) => ({ rating: e.rating, rated_at: e.rated_at }),
   extra: (o) => (o.rating ? { rating: o.rating, ...(o.rated_at_ms ? { rated_at_ms: o.rated_at_ms } : {}) } : {}),

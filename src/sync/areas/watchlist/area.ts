@@ -4,12 +4,19 @@ import { threeWayArea } from '../../core/list-area.js';
 
 export const watchlist = threeWayArea({
   name: 'watchlist',
-  direction: (u) => u.syncWatchlist,
+  setting: {
+    key: 'sync_watchlist', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Watchlist',
+    description: "Items added or removed on one side are added or removed on the other.",
+  },
+  endpoints: {
+    read: [{ method: 'GET', path: '/sync/watchlist/movies', paged: true }, { method: 'GET', path: '/sync/watchlist/shows', paged: true }, { method: 'GET', path: '/sync/watchlist/seasons', paged: true }, { method: 'GET', path: '/sync/watchlist/episodes', paged: true }],
+    add: { method: 'POST', path: '/sync/watchlist' },
+    remove: { method: 'POST', path: '/sync/watchlist/remove' },
+  },
+  paths: ['/sync/watchlist'],
   activities: [['movies', 'watchlisted_at'], ['shows', 'watchlisted_at'], ['seasons', 'watchlisted_at'], ['episodes', 'watchlisted_at'], ['watchlist', 'updated_at']],
+  limit: 'watchlist',
   libraryKind: 'watchlist',
-  lists: ['/sync/watchlist/movies', '/sync/watchlist/shows', '/sync/watchlist/seasons', '/sync/watchlist/episodes'],
-  add: '/sync/watchlist',
-  remove: '/sync/watchlist/remove',
   plan: planWatchlist,
   keep: (e) => ({ listed_at: e.listed_at }),
   extra: () => ({}),
