@@ -61,6 +61,15 @@ function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<stri
   return { ...base, ...keep(e) };
 }
 
+/** Trakt's endpoints of a list under `base` (/sync/ratings): a paged read per type, add, and remove. */
+export function listEndpoints(base: string, types: readonly string[]): ThreeWaySpec<any>['endpoints'] {
+  return {
+    read: types.map((t) => ({ method: 'GET', path: `${base}/${t}`, paged: true }) as const),
+    add: { method: 'POST', path: base },
+    remove: { method: 'POST', path: `${base}/remove` },
+  };
+}
+
 /** A sync area over one of Trakt's lists, three-way merged with the library's list. */
 export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeWaySpec<N>): SyncArea<N> {
   const lists = spec.endpoints.read.map((e) => e.path);

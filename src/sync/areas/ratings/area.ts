@@ -1,6 +1,6 @@
 // Ratings, both ways: stars here, 1..10 on Trakt (x2, exact), three-way merge.
 import { planRatings } from '../../merge/index.js';
-import { threeWayArea } from '../../core/list-area.js';
+import { listEndpoints, threeWayArea } from '../../core/list-area.js';
 
 export const ratings = threeWayArea({
   name: 'ratings',
@@ -8,11 +8,7 @@ export const ratings = threeWayArea({
     key: 'sync_ratings', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Ratings',
     description: "Half stars here map to Trakt's 1 to 10 (4.5 stars = 9).",
   },
-  endpoints: {
-    read: [{ method: 'GET', path: '/sync/ratings/movies', paged: true }, { method: 'GET', path: '/sync/ratings/shows', paged: true }, { method: 'GET', path: '/sync/ratings/seasons', paged: true }, { method: 'GET', path: '/sync/ratings/episodes', paged: true }],
-    add: { method: 'POST', path: '/sync/ratings' },
-    remove: { method: 'POST', path: '/sync/ratings/remove' },
-  },
+  endpoints: listEndpoints('/sync/ratings', ['movies', 'shows', 'seasons', 'episodes']),
   paths: ['/sync/ratings'],
   activities: [['movies', 'rated_at'], ['shows', 'rated_at'], ['seasons', 'rated_at'], ['episodes', 'rated_at']],
   limit: 'ratings',

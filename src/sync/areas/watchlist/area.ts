@@ -1,6 +1,6 @@
 // The watchlist, both ways, three-way merge (a removal on one side is removed on the other).
 import { planWatchlist } from '../../merge/index.js';
-import { threeWayArea } from '../../core/list-area.js';
+import { listEndpoints, threeWayArea } from '../../core/list-area.js';
 
 export const watchlist = threeWayArea({
   name: 'watchlist',
@@ -8,11 +8,7 @@ export const watchlist = threeWayArea({
     key: 'sync_watchlist', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Watchlist',
     description: "Items added or removed on one side are added or removed on the other.",
   },
-  endpoints: {
-    read: [{ method: 'GET', path: '/sync/watchlist/movies', paged: true }, { method: 'GET', path: '/sync/watchlist/shows', paged: true }, { method: 'GET', path: '/sync/watchlist/seasons', paged: true }, { method: 'GET', path: '/sync/watchlist/episodes', paged: true }],
-    add: { method: 'POST', path: '/sync/watchlist' },
-    remove: { method: 'POST', path: '/sync/watchlist/remove' },
-  },
+  endpoints: listEndpoints('/sync/watchlist', ['movies', 'shows', 'seasons', 'episodes']),
   paths: ['/sync/watchlist'],
   activities: [['movies', 'watchlisted_at'], ['shows', 'watchlisted_at'], ['seasons', 'watchlisted_at'], ['episodes', 'watchlisted_at'], ['watchlist', 'updated_at']],
   limit: 'watchlist',
