@@ -3,6 +3,7 @@
 // on Trakt, and keeps the override per user. From then on every way to Trakt (scrobbles,
 // the outbox, every sync area) sends the item with Trakt's ids, and what comes back from
 // Trakt under those ids lands on the library's own item.
+import { TRAKT, pathOf } from '../trakt/endpoints.js';
 import type { HostApi } from '../host/api.js';
 import type { Ids, MediaItem } from '../schemas/media.js';
 import { encodeBase64 } from '../codec/base64.js';
@@ -58,7 +59,7 @@ export function lookupMatch(client: TraktClient, q: MatchQuery, item: MediaItem)
   const want = KIND_OF[item.type];
   if (q.by === 'search') {
     const type = want === 'season' ? 'show' : want;
-    const r = client.request<any[]>('GET', `/search/${q.idType}/${encodeURIComponent(q.id)}?type=${type}`);
+    const r = client.request<any[]>('GET', pathOf(TRAKT.search, { idType: q.idType, id: q.id }, `type=${type}`));
     if (r.kind !== 'ok') return { ok: false, message: r.kind === 'not_found' ? `Trakt knows no ${type} with ${q.idType} id ${q.id}.` : describeFailure(r) };
     const hit = (Array.isArray(r.body) ? r.body : []).find((x) => x?.type === type && x[type]?.ids);
     if (!hit) return { ok: false, message: `Trakt knows no ${type} with ${q.idType} id ${q.id}.` };
@@ -69,9 +70,9 @@ export function lookupMatch(client: TraktClient, q: MatchQuery, item: MediaItem)
   if (want === 'episode' && (q.season === undefined || q.episode === undefined) && q.kind === 'shows') {
     return { ok: false, message: 'For an episode, give the episode\'s Trakt URL (…/shows/<slug>/seasons/<n>/episodes/<n>).' };
   }
-  const path = q.kind === 'movies' ? `/movies/${q.slug}`
-    : want === 'episode' ? `/shows/${q.slug}/seasons/${q.season}/episodes/${q.episode}`
-    : `/shows/${q.slug}`;
+  const path = q.kind === 'movies' ? pathOf(TRAKT.movie, { slug: q.slug })
+    : want === 'episode' ? pathOf(TRAKT.episode, { slug: q.slug, season: q.season!, episode: q.episode! })
+    : pathOf(TRAKT.show, { slug: q.slug });
   const r = client.request<any>('GET', path);
   if (r.kind !== 'ok') return { ok: false, message: r.kind === 'not_found' ? `Trakt has nothing at ${path.slice(1)}.` : describeFailure(r) };
   if (!r.body?.ids) return { ok: false, message: 'Trakt answered without ids.' };

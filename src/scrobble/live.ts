@@ -5,6 +5,7 @@
 // older than LIVE_STALE_MS is dropped instead: the session is then marked so that the
 // player's next event sends its state afresh. Watched stops never come here: they go
 // through the outbox.
+import { TRAKT, pathOf } from '../trakt/endpoints.js';
 import type { HostApi } from '../host/api.js';
 import type { Playable } from '../schemas/media.js';
 import { keys, scheduleNames } from '../state/keys.js';
@@ -35,11 +36,11 @@ type PendingMap = Record<string, PendingLive>;
 /** The scrobble call; `item` is what went out last (an episode may lose its own ids). */
 export function scrobbleCall(client: TraktClient, send: Send, item: Playable, progress: number): { r: TraktResult; item: Playable } {
   const body = (byShow: boolean) => ({ ...scrobbleItem(item, byShow), progress });
-  const r = client.request('POST', `/scrobble/${send}`, body(false));
+  const r = client.request('POST', pathOf(TRAKT.scrobble, { action: send }), body(false));
   // An episode whose own ids Trakt does not know: once more as show + season + number.
   if (r.kind === 'not_found' && item.type === 'episode' && hasIds(item.ids)) {
     const byShow: Playable = { ...item, ids: {} };
-    return { r: client.request('POST', `/scrobble/${send}`, body(true)), item: byShow };
+    return { r: client.request('POST', pathOf(TRAKT.scrobble, { action: send }), body(true)), item: byShow };
   }
   return { r, item };
 }

@@ -21,6 +21,7 @@ import type { Outcome, SyncArea } from './area.js';
 import { emptyReport, jobKey, lastKey, loadJob, loadLast, seenKey, syncKey, type AreaJob, type LastSync, type SyncJob } from './job.js';
 import { AREAS, areaByName } from '../registry.js';
 import { Run } from './run.js';
+import { TRAKT } from '../../trakt/endpoints.js';
 
 /** A full re-read of both sides this often: Trakt has no "added since" for history. */
 export const DEEP_EVERY_MS = 7 * 86_400_000;
@@ -168,7 +169,7 @@ function drive(run: Run, checkpoint: () => void): Outcome {
 
 function activities(run: Run): Outcome {
   const { job, host, userId } = run;
-  const r = run.call<Activities>('GET', '/sync/last_activities');
+  const r = run.call<Activities>('GET', TRAKT.lastActivities.path);
   if (!r.ok) {
     if (!r.f) return { yield: 'time budget' };
     if (r.f.kind === 'rate_limited') return { yield: 'rate limited' };

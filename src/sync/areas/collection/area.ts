@@ -31,6 +31,8 @@ import type { Run } from '../../core/run.js';
 
 const READ = [{ method: 'GET', path: '/sync/collection/movies', paged: true }, { method: 'GET', path: '/sync/collection/shows', paged: true }] as const;
 const LISTS = READ.map((e) => e.path);
+const ADD = { method: 'POST', path: '/sync/collection' } as const;
+const REMOVE = { method: 'POST', path: '/sync/collection/remove' } as const;
 const BATCH = 100;
 /** Trakt's collected_at activity this soon after our own last write is taken as ours. */
 const OWN_WRITE_MS = 5_000;
@@ -149,11 +151,11 @@ function send(run: Run, a: AreaJob, s: S): Outcome {
   if (adding) {
     const adds = readList<CollectionAdd>(run.host, key(run, 'add'), from, to);
     slice = adds;
-    r = run.call<any>('POST', '/sync/collection', syncBody(adds.map((x) => ({ item: x.item, extra: { collected_at: iso(x.at_ms), ...x.media } }))));
+    r = run.call<any>('POST', ADD.path, syncBody(adds.map((x) => ({ item: x.item, extra: { collected_at: iso(x.at_ms), ...x.media } }))));
   } else {
     const items = readList<MediaItem>(run.host, key(run, 'remove'), from, to);
     slice = items.map((item) => ({ item }));
-    r = run.call<any>('POST', '/sync/collection/remove', syncBody(items.map((item) => ({ item }))));
+    r = run.call<any>('POST', REMOVE.path, syncBody(items.map((item) => ({ item }))));
   }
   if (!r.ok) {
     const out = onStop(run, a, r);
@@ -195,7 +197,7 @@ export const collection = defineArea({
     key: 'sync_collection', default: 'off', directions: ['off', 'export'], title: 'Collection',
     description: 'Export adds the movies and episodes this library holds to your Trakt collection, with their resolution, HDR, audio and media type, and removes what leaves the library (only what this plugin added). A free Trakt account holds 1,000 items, VIP 100,000.',
   },
-  endpoints: { read: READ, add: { method: 'POST', path: '/sync/collection' }, remove: { method: 'POST', path: '/sync/collection/remove' } },
+  endpoints: { read: READ, add: ADD, remove: REMOVE },
   paths: ['/sync/collection'],
   activities: [['movies', 'collected_at'], ['episodes', 'collected_at']],
   limit: 'collection',

@@ -35,8 +35,10 @@ import { dropLegacyBlob, legacyBlob } from '../../core/legacy.js';
 
 const READ = [{ method: 'GET', path: '/sync/history/movies', paged: true }, { method: 'GET', path: '/sync/history/episodes', paged: true }] as const;
 const LISTS = READ.map((e) => e.path);
+const ADD = { method: 'POST', path: '/sync/history' } as const;
 /** Both types at once (an incremental read and the total count). */
-const ALL = ['/sync/history'];
+const READ_ALL = { method: 'GET', path: '/sync/history', paged: true } as const;
+const ALL = [READ_ALL.path];
 const BATCH = 100;
 const CHUNK = 1000;
 /** Months planned in one working copy (plus one either side). */
@@ -297,7 +299,7 @@ function send(run: Run, a: AreaJob, s: S, idx: number[]): Outcome {
   const [batch] = batches(plays.map((p) => ({ item: p.item, watched_at_ms: p.watched_at_ms })), BATCH);
   s.pending = { idx, win: 0, cur: null, found: [] };
   run.checkpoint();
-  const r = run.call<any>('POST', '/sync/history', batch!.body);
+  const r = run.call<any>('POST', ADD.path, batch!.body);
   if (!r.ok) {
     if (!r.f || r.f.sent === 'no') s.pending = null; // never left: nothing to verify
     return onStop(run, a, r);
@@ -408,7 +410,7 @@ export const history = defineArea({
     key: 'sync_history', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Watch history',
     description: 'Export sends plays made here to Trakt; import brings plays from Trakt into this library; both keeps them in step. No play is ever sent twice.',
   },
-  endpoints: { read: READ, add: { method: 'POST', path: '/sync/history' }, remove: { method: 'POST', path: '/sync/history/remove' } },
+  endpoints: { read: READ, readAll: READ_ALL, add: ADD, remove: { method: 'POST', path: '/sync/history/remove' } },
   paths: ['/sync/history'],
   activities: [['movies', 'watched_at'], ['episodes', 'watched_at']],
   limit: 'history',

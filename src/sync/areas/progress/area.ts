@@ -11,6 +11,8 @@
 //   send    one Trakt write per call (run.call): a pause scrobble at the resume point's
 //           progress (that is how Trakt fills playback; it dates it itself), or
 //           DELETE /sync/playback/{id} (a 404 means it is gone already).
+import { TRAKT, pathOf } from '../../../trakt/endpoints.js';
+import type { Endpoint } from '../../../contract/areas.js';
 import type { LibraryEntry } from '../../../host/api.js';
 import type { MediaItem, Playable } from '../../../schemas/media.js';
 import {
@@ -163,8 +165,8 @@ function send(run: Run, a: AreaJob, s: S): Outcome {
   if (s.remoteIdx >= s.remotes) { deleteBlob(run.host, key(run, 'ops')); return 'done'; }
   const op = loadOps(run).remote[s.remoteIdx]!;
   const r = op.op === 'pause'
-    ? run.call<any>('POST', '/scrobble/pause', { ...scrobbleItem(op.item as Playable), progress: op.progress })
-    : run.call<any>('DELETE', `/sync/playback/${op.id}`);
+    ? run.call<any>('POST', pathOf(TRAKT.scrobble, { action: 'pause' }), { ...scrobbleItem(op.item as Playable), progress: op.progress })
+    : run.call<any>('DELETE', pathOf(progress.endpoints.remove as Endpoint, { id: op.id }));
   const gone = !r.ok && r.f?.kind === 'not_found';
   if (!r.ok && !gone) return onStop(run, a, r);
   if (gone && op.op === 'pause') a.report.notFound++;
