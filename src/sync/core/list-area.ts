@@ -89,6 +89,7 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
     if (a.remoteChanged && !s.remote.done) {
       const r = traktPage(run, lists, s.remote);
       if (r.kind === 'stop') return onStop(run, a, r.stop);
+      if (r.kind === 'restart') s.remoteCount = 0; // the list changed while read: gather it again
       if (r.kind === 'page') {
         const kept = r.entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
         noteLeftOut(run.job.filters, kept);

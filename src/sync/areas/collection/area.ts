@@ -107,6 +107,7 @@ function readRemote(run: Run, a: AreaJob, s: S): Outcome {
   const r = traktPage(run, LISTS, s.remote, 'extended=metadata');
   if (r.kind === 'stop') return onStop(run, a, r.stop);
   if (r.kind === 'done') { s.step = 'plan'; return 'next'; }
+  if (r.kind === 'restart') { s.remoteCount = 0; return 'next'; }
   s.remoteCount = appendList(run.host, key(run, 'remote'), s.remoteCount, flattenTraktCollection(r.entries));
   run.job.progress = { label: 'collection: reading Trakt', done: s.remoteCount, total: 0 };
   return 'next';

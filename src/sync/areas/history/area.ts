@@ -150,6 +150,12 @@ function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   const since = incremental ? `start_at=${encodeURIComponent(new Date(s.sinceMs! - OVERLAP_MS).toISOString())}` : '';
   const r = traktPage<TraktHistoryEntry>(run, incremental ? ALL : LISTS, s.remote, since);
   if (r.kind === 'stop') return onStop(run, a, r.stop);
+  if (r.kind === 'restart') {
+    // Learning a play twice is harmless; only the counts start again.
+    s.windowNew = 0;
+    s.totals = [];
+    return 'next';
+  }
   if (r.kind === 'done') {
     if (incremental && s.count === null) return countCheck(run, a, s);
     s.step = 'plan';
@@ -366,6 +372,7 @@ function verify(run: Run, a: AreaJob, s: S): Outcome {
       p.cur = null;
       continue;
     }
+    if (r.kind === 'restart') continue; // what was found stays found
     for (const e of r.entries) {
       const v = traktView(e), t = Date.parse(e.watched_at);
       if (!v) continue;

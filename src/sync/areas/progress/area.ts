@@ -86,6 +86,7 @@ function readRemote(run: Run, a: AreaJob, s: S): Outcome {
   const r = traktPage(run, LISTS, s.remote);
   if (r.kind === 'stop') return onStop(run, a, r.stop);
   if (r.kind === 'done') { s.step = 'plays'; return 'next'; }
+  if (r.kind === 'restart') { s.remoteCount = 0; return 'next'; }
   s.remoteCount = appendList(run.host, key(run, 'remote'), s.remoteCount, r.entries.map(compact).filter((e) => !!e));
   return 'next';
 }
