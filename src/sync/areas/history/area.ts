@@ -48,9 +48,11 @@ const WINDOW_MS = 6 * 3_600_000;
 /** Trakt keeps watch times to the second; a sent play is found at its own second. */
 const SAME_MS = 1_000;
 /**
- * A library play this fresh is the scrobbler's while scrobbling is on (its stop event may
- * still be on its way): the sync leaves it to the next sync, which finds it sent or not.
- * Stop events later than this go through the outbox instead (src/hooks/playback.ts).
+ * A library play this fresh of an item whose playback session is still open is the
+ * scrobbler's while scrobbling is on (its stop event may still be on its way): the sync
+ * leaves it to the next sync, which finds it sent or not. Any other play (marked as
+ * watched, no playback) goes now. Stop events later than this go through the outbox
+ * instead (src/hooks/playback.ts).
  */
 export const FRESH_PLAY_MS = 3 * 3_600_000;
 const DAY_MS = 86_400_000;
@@ -211,9 +213,10 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     const p = planHistory({ state: sh.window(from, to), newLocal: [], newRemote: [], direction: a.direction });
     const inGroup = (ms: number | undefined) => typeof ms === 'number' && monthOf(ms) >= from && monthOf(ms) <= to;
     const fresh = f.scrobble ? run.job.startedAt - FRESH_PLAY_MS : Infinity;
+    const waits = (x: ExportPlay) => x.watched_at_ms >= fresh && openSessions(run).some((item) => sameItem(item, x.item));
     const mine = p.toExport.filter((x) => inGroup(x.watched_at_ms) && !excluded(f, x.item));
-    const exp = mine.filter((x) => x.watched_at_ms < fresh).sort((x, y) => x.watched_at_ms - y.watched_at_ms);
-    if (exp.length < mine.length) s.deferred = [...new Set([...s.deferred, ...mine.filter((x) => x.watched_at_ms >= fresh).map((x) => monthOf(x.watched_at_ms))])];
+    const exp = mine.filter((x) => !waits(x)).sort((x, y) => x.watched_at_ms - y.watched_at_ms);
+    if (exp.length < mine.length) s.deferred = [...new Set([...s.deferred, ...mine.filter(waits).map((x) => monthOf(x.watched_at_ms))])];
     const imp = p.toImport.filter((x) => inGroup(x.at_ms) && !excluded(f, x.item));
     a.report.toRemote += exp.length;
     a.report.toLocal += imp.length;
@@ -258,6 +261,14 @@ function exportPlays(run: Run, a: AreaJob, s: S): Outcome {
   if (s.exportIdx >= s.exports) return finish(run, a, s);
   const n = Math.min(BATCH, s.exports - s.exportIdx);
   return send(run, a, s, Array.from({ length: n }, (_, i) => s.exportIdx + i));
+}
+
+/** Items of the user's playback sessions still open (their stop may be on its way), read once per call. */
+function openSessions(run: Run): MediaItem[] {
+  return run.memo('open-sessions', () => listKeys(run.host, keys.sessionPrefix(run.userId))
+    .filter((k) => !k.endsWith('/stop'))
+    .map((k) => readJson<{ item?: MediaItem }>(run.host, k).value?.item)
+    .filter((i): i is MediaItem => !!i));
 }
 
 /** Watches waiting in the outbox. */
