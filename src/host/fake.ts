@@ -62,7 +62,7 @@ export class FakeHost implements HostApi {
 
   advance(ms: number): void { this.now += ms; }
 
-  private enter(fn: HostFunctionName, key?: string): void {
+  protected enter(fn: HostFunctionName, key?: string): void {
     if (!this.granted.includes(fn)) throw new HostError(fn, 'not_granted', 'the manifest does not grant this host function');
     this.calls.push(fn);
     this.beforeCall?.(fn);
