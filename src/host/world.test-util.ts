@@ -16,6 +16,9 @@ import { keys } from '../state/keys.js';
 import { writeJson } from '../state/kv.js';
 import { tickImpl } from '../hooks/tick.js';
 import type { HookOutput } from '../schemas/events.js';
+import { syncNowImpl } from '../hooks/sync.js';
+import { loadJob, loadLast } from '../status/describe.js';
+import type { LastSync } from '../sync/core/job.js';
 
 /** The Trakt app the world's server settings name (registered with the simulator). */
 export const CLIENT = { client_id: 'unit-client-id', client_secret: 'unit-client-secret', redirect_uris: ['https://revenge.local/api/v1/plugins/trakt/callback'] };
@@ -122,6 +125,11 @@ export interface World {
   runDue(until?: number, max?: number): Array<{ name: string; out: HookOutput | null }>;
   /** One interval tick (the plugin's safety net for a wake-up whose call failed). */
   tick(): HookOutput | null;
+  /**
+   * Presses "Sync now" (`params`: dry_run, full) and runs the wake-ups until the sync job
+   * is gone; returns the last sync's report. Throws if it does not end within `maxMs`.
+   */
+  sync(params?: Record<string, unknown>, maxMs?: number): LastSync;
 }
 
 /** A world with one user (default "alice") connected to a fresh simulated Trakt account. */
@@ -197,5 +205,51 @@ export function makeWorld(o: WorldOptions = {}): World {
     tick() {
       return call(() => tickImpl({ now_ms: host.now, reason: 'interval' }, host));
     },
+    sync(params = {}, maxMs = DAY) {
+      const out = syncNowImpl(host, user, params);
+      if (!out.ok && !loadLast(host, user)) throw new Error(`sync_now: ${out.message}`);
+      const end = host.now + maxMs;
+      while (loadJob(host, user)) {
+        const next = [...host.schedules.values()].sort((a, b) => a.at_ms - b.at_ms)[0];
+        if (!next || next.at_ms > end) throw new Error(`the sync did not end (${JSON.stringify(loadJob(host, user)?.progress)})`);
+        this.runDue(next.at_ms, 1);
+      }
+      return loadLast(host, user)!;
+    },
   };
+}
+
+/**
+ * Crash between any two host calls: runs `scenario` once on a fresh world to count its host
+ * calls, then for every N of them (every `stride`-th) a fresh world whose instance dies at
+ * host call N of the scenario; the host then resumes (`resume`: redeliver the event, run
+ * the wake-ups) and `check` asserts the invariants. `prepare` runs before the count on
+ * each world. Returns how many host calls the scenario made.
+ */
+export function eachCrash(o: {
+  world: () => World;
+  prepare?: (w: World) => void;
+  scenario: (w: World) => void;
+  resume: (w: World) => void;
+  check: (w: World, crashAt: number | null) => void;
+  stride?: number;
+}): number {
+  const clean = o.world();
+  o.prepare?.(clean);
+  const before = clean.calls();
+  o.scenario(clean);
+  const total = clean.calls() - before;
+  o.resume(clean);
+  o.check(clean, null);
+  for (let n = 1; n <= total; n += o.stride ?? 1) {
+    const w = o.world();
+    o.prepare?.(w);
+    w.crashAt(n);
+    w.call(() => o.scenario(w));
+    if (!w.crashed()) throw new Error(`the scenario made fewer than ${n} host calls this time`);
+    w.revive();
+    o.resume(w);
+    o.check(w, n);
+  }
+  return total;
 }
