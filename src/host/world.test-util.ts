@@ -120,9 +120,9 @@ export interface World {
   /**
    * The host's scheduler: moves the clock to each due wake-up in time order (not past
    * `until`) and runs it through tickImpl, also those the wake-ups schedule. Returns the
-   * outputs; stops after `max` wake-ups.
+   * outputs with the host time each call took; stops after `max` wake-ups.
    */
-  runDue(until?: number, max?: number): Array<{ name: string; out: HookOutput | null }>;
+  runDue(until?: number, max?: number): Array<{ name: string; out: HookOutput | null; ms: number }>;
   /** One interval tick (the plugin's safety net for a wake-up whose call failed). */
   tick(): HookOutput | null;
   /**
@@ -188,13 +188,15 @@ export function makeWorld(o: WorldOptions = {}): World {
     crashed: () => dead,
     call,
     runDue(until = Infinity, max = 10_000) {
-      const outs: Array<{ name: string; out: HookOutput | null }> = [];
+      const outs: Array<{ name: string; out: HookOutput | null; ms: number }> = [];
       for (let i = 0; i < max; i++) {
         const next = [...host.schedules].sort((a, b) => a[1].at_ms - b[1].at_ms)[0];
         if (!next || next[1].at_ms > until) break;
         const [name, entry] = next;
         host.now = Math.max(host.now, entry.at_ms);
-        outs.push({ name, out: call(() => tickImpl({ now_ms: host.now, reason: 'wakeup', name, ...(entry.data === undefined ? {} : { data: entry.data }) }, host)) });
+        const t0 = host.now;
+        const out = call(() => tickImpl({ now_ms: host.now, reason: 'wakeup', name, ...(entry.data === undefined ? {} : { data: entry.data }) }, host));
+        outs.push({ name, out, ms: host.now - t0 });
         // Contract: removed once its call ended, unless the call replaced it; after a host
         // crash it comes again (the staged crash: the test decides what comes next).
         if (dead) break;
