@@ -7,8 +7,10 @@
 // written), and `runDue` plays the host's scheduler: due wake-ups through tickImpl, in
 // time order. Only tests import this file (tsconfig.json excludes *.test-util.ts).
 import { TraktSimulator } from '../../host-stubs/trakt-sim/index.mjs';
-import { handleRequest } from '../../host-stubs/trakt-sim/server.mjs';
-import { Library } from '../../host-stubs/host/library.mjs';
+// @ts-ignore: plain ESM with JSDoc types (the shapes used here are typed below)
+import { handleRequest as simHandle } from '../../host-stubs/trakt-sim/server.mjs';
+// @ts-ignore: plain ESM with JSDoc types
+import { Library as StubLibrary } from '../../host-stubs/host/library.mjs';
 import { HostError, type Change, type ChangeResult, type HostFunctionName, type LibraryEntry, type LibraryQuery } from './api.js';
 import { FakeHost } from './fake.js';
 import { storeTokens, tokensFromResponse } from '../auth/tokens.js';
@@ -55,6 +57,21 @@ export const episodeItem = (n = 1) => {
 /** A simulator reference (seed entries, playsOf) to movie `i`. */
 export const movieRef = (i = 0) => ({ movie: { ids: { tmdb: MOVIES[i]!.ids.tmdb } } });
 
+/** What the tests use of the stub host's Library (host-stubs/host/library.mjs). */
+export interface Library {
+  query(userId: string, kind: string, opts: Record<string, unknown>): { items: LibraryEntry[]; cursor?: string };
+  apply(userId: string, changes: Change[]): ChangeResult[];
+  seed(doc: Record<string, unknown>): Library;
+  state(userId: string): Record<'history' | 'ratings' | 'watchlist' | 'progress' | 'collection', LibraryEntry[]>;
+  setProgress(userId: string, item: unknown, progress: number, o?: { at_ms?: number }): Library;
+  watched(userId: string, item: unknown, o?: { at_ms?: number }): Library;
+  addFile(item: unknown, o?: { media?: Record<string, unknown>; at_ms?: number }): unknown;
+  removeFile(item: unknown, o?: { at_ms?: number }): boolean;
+}
+
+const handleRequest = simHandle as (sim: TraktSimulator, req: { method: string; url: string; headers: Record<string, string>; body: string | null }) =>
+  { status: number; headers: Record<string, string>; body: string; hang?: boolean; delayMs?: number };
+
 /** The error a staged crash throws: not a HostError, so no plugin code mistakes it for an answer. */
 export class Crash extends Error {
   constructor(readonly at: number) {
@@ -70,7 +87,7 @@ const toHostError = (fn: HostFunctionName, e: unknown): unknown => {
 
 /** A FakeHost with the stub host's real Library behind library_query and library_apply. */
 export class WorldHost extends FakeHost {
-  readonly lib = new Library({ now: () => this.now });
+  readonly lib: Library = new StubLibrary({ now: () => this.now });
 
   override libraryQuery(q: LibraryQuery): { items: LibraryEntry[]; cursor?: string } {
     this.enter('library_query');
