@@ -88,6 +88,18 @@ describe('sync runner', () => {
     expect(loadLast(w.host, 'alice')!.error).toBeUndefined();
   });
 
+  it('no failure (a write slot not free yet, or the budget): the call yields and a wake-up goes on', () => {
+    const w = makeWorld({ userSettings: settings });
+    prepare(w);
+    const out = syncNowImpl(w.host, 'alice', {});
+    expect(out.data).toMatchObject({ done: false });
+    const steps = whys(w);
+    // One write per call: each write ends its call, the next comes by wake-up.
+    expect(steps.filter((s) => s === 'waiting for the next write slot').length).toBeGreaterThanOrEqual(1);
+    expect(loadJob(w.host, 'alice')).toBeNull();
+    expect(loadLast(w.host, 'alice')!.error).toBeUndefined();
+  });
+
   it('rate_limited (429 with Retry-After): the call yields and the sync goes on after the wait', () => {
     const w = makeWorld({ userSettings: settings });
     prepare(w);
