@@ -109,6 +109,7 @@ export class WorldHost extends FakeHost {
   }
 }
 
+/** How to build a test world: the user, their settings, simulator options, and whether they are connected. */
 export interface WorldOptions {
   user?: string;
   /** The user's settings (as the settings page saves them). */
@@ -119,6 +120,7 @@ export interface WorldOptions {
   connected?: boolean;
 }
 
+/** A test world: the host, the simulator and the library, with staged crashes, wake-ups and syncs. */
 export interface World {
   host: WorldHost;
   sim: TraktSimulator;
