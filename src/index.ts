@@ -15,8 +15,13 @@ function run(impl: (input: unknown, host: HostApi) => unknown): number {
   return 0;
 }
 
+/** Extism export of the playback hook. */
 export function on_playback(): number { return run(playbackImpl); }
+/** Extism export of the rating hook. */
 export function on_rating(): number { return run(ratingImpl); }
+/** Extism export of the watchlist hook. */
 export function on_watchlist(): number { return run(watchlistImpl); }
+/** Extism export of the tick hook (wake-ups and interval ticks). */
 export function on_tick(): number { return run(tickImpl); }
+/** Extism export of the action hook. */
 export function on_action(): number { return run(actionImpl); }

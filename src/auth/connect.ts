@@ -11,6 +11,7 @@ import { updateProfile } from '../state/profile.js';
 import { API, SITE, jsonBody, sendRaw } from '../trakt/http.js';
 import { storeTokens, tokensFromResponse } from './tokens.js';
 
+/** A device-flow sign-in in progress or ended, as KV keeps it for status and the polls (the device code itself is a secret). */
 export interface DeviceState {
   status: 'pending' | 'approved' | 'denied' | 'expired' | 'invalid' | 'used' | 'failed';
   user_code: string;
@@ -22,6 +23,7 @@ export interface DeviceState {
 
 const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) => parseInt(b, 16)));
 
+/** Records a finished sign-in: the profile connected, old problems cleared, the user listed for interval ticks. */
 export function connectUser(userId: string, host: HostApi) {
   host.secretDelete(secretKeys.deviceCode(userId));
   host.scheduleCancel(scheduleNames.devicePoll(userId));
@@ -30,8 +32,10 @@ export function connectUser(userId: string, host: HostApi) {
   writeJson(host, keys.userIndex(userId), { user_id: userId });
 }
 
+/** What starting a sign-in gives the connect action: the data to show, or why it could not start. */
 export type StartResult = { ok: true; data: Record<string, unknown> } | { ok: false; message: string };
 
+/** Starts Trakt's device flow: asks for a code, keeps the device code secret and schedules the first poll. */
 export function startDeviceFlow(host: HostApi, server: ServerSettings, userId: string): StartResult {
   const out = sendRaw(host, server, 'POST', `${API}/oauth/device/code`, { client_id: server.clientId });
   if (!out.ok) return { ok: false, message: `Could not reach Trakt (${out.code}). Try again in a moment.` };
@@ -101,6 +105,7 @@ export function pollDevice(host: HostApi, server: ServerSettings, userId: string
 interface PendingAuth { user_id: string; expires_at: number }
 const AUTH_TTL_MS = 10 * 60_000;
 
+/** Starts the authorization-code flow with PKCE: a single-use state bound to the user and the URL to open. */
 export function startBrowserFlow(host: HostApi, server: ServerSettings, userId: string): StartResult {
   if (!server.redirectUri) return { ok: false, message: 'Sign-in through the browser needs a redirect URI in the server settings; use the code instead.' };
   const state = host.randomHex(16);
@@ -116,6 +121,7 @@ export function startBrowserFlow(host: HostApi, server: ServerSettings, userId: 
   return { ok: true, data: { authorize_url: `${SITE}/oauth/authorize?${q}`, expires_at: new Date(now + AUTH_TTL_MS).toISOString() } };
 }
 
+/** Finishes the browser sign-in from the host's callback: checks the state, trades the code for tokens. */
 export function finishBrowserFlow(host: HostApi, server: ServerSettings, callerId: string | null | undefined, params: Record<string, unknown>): { ok: boolean; message: string; userId?: string } {
   const state = typeof params.state === 'string' ? params.state : '';
   if (!/^[0-9a-f]{32}$/.test(state)) return { ok: false, message: 'The sign-in link is missing its state; start again from your settings.' };

@@ -15,6 +15,7 @@ export function revokeAtTrakt(host: HostApi, server: ServerSettings, userId: str
   return out.ok && out.res.status >= 200 && out.res.status < 300;
 }
 
+/** Revokes the user's Trakt token and deletes every key, secret and wake-up stored for them. */
 export function disconnectUser(host: HostApi, server: ServerSettings, userId: string): { revoked: boolean; deleted: number } {
   const revoked = revokeAtTrakt(host, server, userId);
   for (const k of [secretKeys.tokens(userId), secretKeys.deviceCode(userId)]) host.secretDelete(k);

@@ -9,6 +9,7 @@ import { deleteKey, readJson, writeJson } from '../state/kv.js';
 import { updateProfile } from '../state/profile.js';
 import { API, jsonBody, sendRaw } from '../trakt/http.js';
 
+/** A user's Trakt token pair with when it expires and when to renew it (host clock), kept only as a secret. */
 export interface Tokens {
   access_token: string;
   refresh_token: string;
@@ -27,6 +28,7 @@ export function tokensFromResponse(body: any, now: number): Tokens | null {
   return { access_token: body.access_token, refresh_token: body.refresh_token, expires_at: now + lifetimeMs, refresh_at: now + lifetimeMs - margin };
 }
 
+/** The user's stored tokens, or null when there are none or they are unreadable. */
 export function loadTokens(host: HostApi, userId: string): Tokens | null {
   const raw = host.secretGet(secretKeys.tokens(userId));
   if (!raw) return null;
@@ -38,11 +40,13 @@ export function loadTokens(host: HostApi, userId: string): Tokens | null {
   }
 }
 
+/** Stores a token pair in the secret store and notes the connection on the profile. */
 export function storeTokens(host: HostApi, userId: string, t: Tokens): void {
   host.secretSet(secretKeys.tokens(userId), JSON.stringify(t));
   updateProfile(host, userId, (p) => ({ ...p, connected: true, needsReconnect: false, tokenExpiresAt: t.expires_at }));
 }
 
+/** A usable access token, or why there is none (reconnect needed, a refresh running elsewhere, Trakt unreachable). */
 export type AccessResult =
   | { ok: true; token: string }
   | { ok: false; kind: 'reconnect' | 'busy' | 'unavailable'; message: string };

@@ -5,6 +5,7 @@ for (let i = 0; i < 64; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 LOOKUP['-'.charCodeAt(0)] = 62; // base64url decodes too
 LOOKUP['_'.charCodeAt(0)] = 63;
 
+/** Bytes as base64 text (base64url without padding when `url`), as there is no btoa in the engine. */
 export function encodeBase64(bytes: Uint8Array, url = false): string {
   const parts: string[] = [];
   let chunk = '';
@@ -20,6 +21,7 @@ export function encodeBase64(bytes: Uint8Array, url = false): string {
   return url ? s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : s;
 }
 
+/** Base64 or base64url text back to bytes. */
 export function decodeBase64(text: string): Uint8Array {
   const s = text.replace(/=+$/, '');
   if (s.length % 4 === 1) throw new Error('base64: truncated input');

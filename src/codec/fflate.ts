@@ -4,6 +4,7 @@
 // The one copy of fflate in plugin.wasm: the sync engine (src/sync/state.ts) uses it too.
 import { Deflate, Inflate, deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 
+/** The parts of fflate the plugin uses (deflate, inflate, string conversion). */
 export interface Fflate {
   deflateSync: typeof deflateSync;
   inflateSync: typeof inflateSync;
@@ -14,4 +15,5 @@ export interface Fflate {
 }
 
 const lib: Fflate = { deflateSync, inflateSync, Deflate, Inflate, strFromU8, strToU8 };
+/** The fflate functions, behind a loader so the bundle can share one copy. */
 export const loadFflate = (): Fflate => lib;

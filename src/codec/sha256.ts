@@ -11,6 +11,7 @@ const K = new Uint32Array([
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ]);
 
+/** A string as UTF-8 bytes, the input sha256 hashes. */
 export function utf8(text: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -27,6 +28,7 @@ export function utf8(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+/** The SHA-256 digest of some bytes (no WebCrypto in the engine): PKCE challenges and key hashes. */
 export function sha256(data: Uint8Array): Uint8Array {
   const len = data.length;
   const padded = new Uint8Array(((len + 9 + 63) >> 6) << 6);

@@ -4,6 +4,7 @@
 // 300 KB).
 const CHUNK = 8192;
 
+/** A string as UTF-8 bytes (no TextEncoder in the engine); lone surrogates become U+FFFD. */
 export function utf8Encode(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 3);
   let o = 0;
@@ -21,6 +22,7 @@ export function utf8Encode(text: string): Uint8Array {
   return out.subarray(0, o);
 }
 
+/** UTF-8 bytes back to a string; invalid sequences become U+FFFD. */
 export function utf8Decode(bytes: Uint8Array): string {
   const parts: string[] = [];
   const units = new Uint16Array(CHUNK + 2);

@@ -24,8 +24,10 @@ export const MAX_CHARS = 600_000;
 /** `[day number, concatenated hashes]`, oldest day first. */
 export interface SeenBuckets { b: Array<[number, string]> }
 
+/** The short hash an event id is remembered by in the seen buckets. */
 export const eventHash = (eventId: string) => encodeBase64(sha256(utf8(eventId)), true).slice(0, HASH_CHARS);
 
+/** Whether a bucket's concatenated hashes hold this hash at a hash boundary. */
 export function hasHash(s: string, h: string): boolean {
   for (let i = s.indexOf(h); i !== -1; i = s.indexOf(h, i + 1)) if (i % HASH_CHARS === 0) return true;
   return false;
@@ -39,6 +41,7 @@ export function wasSeen(host: HostApi, userId: string, eventId: string, durable 
   return (readJson<SeenBuckets>(host, keys.seenLong(userId)).value?.b ?? []).some(([, s]) => hasHash(s, h));
 }
 
+/** Remembers an event as handled (for 15 days when `durable`), so a redelivery is a no-op. */
 export function markSeen(host: HostApi, userId: string, eventId: string, durable = false): void {
   update<string[]>(host, keys.seen(userId), (cur) => {
     const list = cur ?? [];

@@ -20,6 +20,7 @@ function requireUser(userId: string | null | undefined, action: string): string 
   return userId;
 }
 
+/** The on_action hook: dispatches the settings-page buttons, the OAuth callback and the lifecycle calls. */
 export function actionImpl(input: unknown, host: HostApi): ActionOutput {
   const req = parse(ActionInputSchema, input, 'action input');
   const params = req.params ?? {};

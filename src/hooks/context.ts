@@ -5,6 +5,7 @@ import { loadTokens } from '../auth/tokens.js';
 import { loadProfile, type Profile } from '../state/profile.js';
 import { TraktClient } from '../trakt/client.js';
 
+/** What a user-scoped hook works with: the host, settings, profile, connection state and a Trakt client. */
 export interface UserContext {
   host: HostApi;
   userId: string;
@@ -15,6 +16,7 @@ export interface UserContext {
   client: TraktClient;
 }
 
+/** Loads the settings, profile and connection of a user and makes their Trakt client. */
 export function userContext(host: HostApi, userId: string): UserContext {
   const { server, user } = loadSettings(host, userId);
   const profile = loadProfile(host, userId);

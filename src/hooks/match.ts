@@ -8,6 +8,7 @@ import { clearMatch, lookupMatch, parseMatchQuery, saveMatch } from '../match/ma
 import { forgetNotFound } from '../match/notfound.js';
 import { userContext } from './context.js';
 
+/** The `match` action: checks a Trakt URL, slug or id on Trakt and stores it as the item's match. */
 export function matchImpl(host: HostApi, userId: string, item: MediaItem, params: Record<string, unknown>): ActionOutput {
   const raw = typeof params.query === 'string' ? params.query : '';
   if (!raw.trim()) return { ok: false, message: 'Give a Trakt URL, slug or id, or an imdb, tmdb or tvdb id (for example tt1375666 or tmdb:27205).' };
@@ -23,6 +24,7 @@ export function matchImpl(host: HostApi, userId: string, item: MediaItem, params
   return { ok: true, message: `${label(item)} is now matched to Trakt's ${what} (trakt id ${r.ids.trakt ?? '?'}). Scrobbles and every sync use it from now on.`, data: { ids: r.ids } };
 }
 
+/** The `clear_match` action: removes a manual match, so the item goes by its own ids again. */
 export function clearMatchImpl(host: HostApi, userId: string, item: MediaItem): ActionOutput {
   return clearMatch(host, userId, item)
     ? { ok: true, message: `The manual match of ${label(item)} was removed: it goes by its own ids again.` }

@@ -36,6 +36,7 @@ function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof 
   return null;
 }
 
+/** The on_rating hook: a rating change goes to Trakt through the outbox when ratings are exported. */
 export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(RatingEventSchema, input, 'rating event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
@@ -49,6 +50,7 @@ export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   return mirror(ctx, ev.event_id, entry, rating === null ? `rating removed: ${label(ev.item)}` : `rated ${rating}/10: ${label(ev.item)}`);
 }
 
+/** The on_watchlist hook: a watchlist add or removal goes to Trakt through the outbox when exported. */
 export function watchlistImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(WatchlistEventSchema, input, 'watchlist event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);

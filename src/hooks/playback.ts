@@ -27,6 +27,7 @@ const DELAYED_STOP_MS = 10_000;
 const SILENT_MS = 10 * 60_000;
 const LATE_STOP_MS = 3 * 3_600_000;
 
+/** The on_playback hook: runs the scrobble state machine, and stores a watched stop before Trakt is called. */
 export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(PlaybackEventSchema, input, 'playback event');
   const ctx = userContext(host, ev.user_id);

@@ -18,6 +18,7 @@ export const STATUS_REFRESH_S = 3;
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
+/** The per-user `status` action: connection, waiting deliveries, rate limits, problems and syncs, in words and data. */
 export function statusImpl(host: HostApi, userId: string): ActionOutput {
   const ctx = userContext(host, userId);
   const now = host.clockNow();

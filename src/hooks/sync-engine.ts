@@ -3,5 +3,7 @@
 // source on first use, sharing every other module with the main bundle.
 import * as engine from '../sync/engine.js';
 
+/** What the hooks can call of the lazily loaded sync engine. */
 export type SyncEngine = typeof engine;
+/** The sync engine module (in plugin.wasm, build.mjs swaps this for a loader that compiles it on first use). */
 export const loadSyncEngine = (): SyncEngine => engine;

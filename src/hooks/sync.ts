@@ -5,6 +5,7 @@ import { drainOutbox } from '../outbox/outbox.js';
 import { userContext, type UserContext } from './context.js';
 import { loadSyncEngine } from './sync-engine.js';
 
+/** The `sync_now` action: delivers the outbox first, starts a sync (or a dry run) and runs its first steps. */
 export function syncNowImpl(host: HostApi, userId: string, params: Record<string, unknown>): ActionOutput {
   const ctx = userContext(host, userId);
   if (!ctx.connected) return { ok: false, message: 'Connect Trakt first.' };
@@ -30,6 +31,7 @@ export function syncOnTick(ctx: UserContext): string {
   return stepJob(ctx.host, ctx.client, ctx.userId).why;
 }
 
+/** A `sync:` wake-up: advances the user's running sync by one call's budget. */
 export function syncWakeup(ctx: UserContext): string {
   return loadSyncEngine().stepJob(ctx.host, ctx.client, ctx.userId).why;
 }

@@ -16,6 +16,7 @@ import { syncWorkDue } from '../status/describe.js';
 
 const CALL_BUDGET_MS = 20_000;
 
+/** The on_tick hook: runs a named wake-up (outbox, live scrobble, device poll, sync) or the interval tick. */
 export function tickImpl(input: unknown, host: HostApi): HookOutput {
   const t = parse(TickInputSchema, input, 'tick input');
   if (t.reason === 'wakeup') return wakeup(host, t.name ?? '', t.data);

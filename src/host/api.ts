@@ -14,6 +14,7 @@ export class HostError extends Error {
   }
 }
 
+/** An http_send request: method, absolute URL, headers, body and timeout. */
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
@@ -21,22 +22,31 @@ export interface HttpRequest {
   body?: string;
   timeout_ms?: number;
 }
+/** An http_send answer: status, lower-case headers and the body as text. */
 export interface HttpResponse { status: number; headers: Record<string, string>; body: string }
 
+/** A kv_get answer: the value (null when absent) and its version (0 when absent). */
 export interface KvEntry { value: string | null; version: number }
+/** One page of kv_list: keys in byte order, and `next` when more follow. */
 export interface KvListPage { keys: string[]; next?: string }
 
+/** One entry of the user's library state (a play, rating, watchlist entry, file or resume point). */
 export interface LibraryEntry { item: MediaItem; at_ms: number; rating?: number; progress?: number; media?: Record<string, unknown> }
+/** Which of the user's library lists a library_query reads. */
 export type LibraryKind = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
 /** `changed_since_ms` (revision 2): entries created or changed at or after that host time, whatever their at_ms. */
 export interface LibraryQuery { user_id: string; kind: LibraryKind; since_ms?: number; changed_since_ms?: number; removed_since_ms?: number; cursor?: string; limit?: number }
+/** What one library_apply change does. */
 export type ChangeOp = 'add_play' | 'remove_play' | 'set_rating' | 'remove_rating' | 'add_watchlist' | 'remove_watchlist' | 'set_progress' | 'remove_progress';
 /** `progress` (percent 0..100): set_progress (revision 2). */
 export interface Change { op: ChangeOp; item: MediaItem; at_ms?: number; rating?: number; progress?: number }
+/** The outcome of one library_apply change: applied, or why not. */
 export interface ChangeResult { ok: boolean; error?: 'not_in_library' | 'invalid' }
 
+/** The severity of a host log line. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** The host's capabilities as typed calls: what every module of the plugin uses instead of Extism globals. */
 export interface HostApi {
   /** Which host functions the manifest's permissions granted (and so were linked). */
   readonly granted: readonly string[];

@@ -33,6 +33,7 @@ function callJson(fns: Record<string, RawFn | undefined>, name: HostFunctionName
   return res;
 }
 
+/** The HostApi over the Extism host functions the manifest linked (one per call, as the instance lives for one call). */
 export function extismHost(): HostApi {
   const fns = Host.getFunctions() as unknown as Record<string, RawFn | undefined>;
   const call = (name: HostFunctionName, req: unknown) => callJson(fns, name, req);

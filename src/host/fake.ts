@@ -8,6 +8,7 @@
 import { HOST_FUNCTIONS } from '../contract/host.js';
 import { HostError, type Change, type ChangeResult, type HostApi, type HostFunctionName, type HttpRequest, type HttpResponse, type KvEntry, type KvListPage, type LibraryEntry, type LibraryKind, type LibraryQuery, type LogLevel } from './api.js';
 
+/** How a FakeHost answers http_send: a test's function of the request. */
 export type HttpHandler = (req: HttpRequest, host: FakeHost) => HttpResponse;
 
 const ALL: readonly HostFunctionName[] = HOST_FUNCTIONS;
@@ -21,6 +22,7 @@ export function byteCompare(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/** A FakeHost's starting clock, settings, http handler and granted host functions. */
 export interface FakeHostOptions {
   now?: number;
   server?: Record<string, unknown>;
@@ -29,6 +31,7 @@ export interface FakeHostOptions {
   granted?: HostFunctionName[];
 }
 
+/** An in-memory HostApi with the contract's semantics, for unit tests in Node. */
 export class FakeHost implements HostApi {
   readonly granted: readonly string[];
   readonly kv = new Map<string, { value: string; version: number }>();
@@ -62,7 +65,7 @@ export class FakeHost implements HostApi {
 
   advance(ms: number): void { this.now += ms; }
 
-  private enter(fn: HostFunctionName, key?: string): void {
+  protected enter(fn: HostFunctionName, key?: string): void {
     if (!this.granted.includes(fn)) throw new HostError(fn, 'not_granted', 'the manifest does not grant this host function');
     this.calls.push(fn);
     this.beforeCall?.(fn);
@@ -240,4 +243,5 @@ export function router(routes: Array<[string, RegExp, (req: HttpRequest, m: RegE
   };
 }
 
+/** A JSON http answer for a FakeHost handler. */
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });

@@ -10,6 +10,7 @@ import type { Profile } from '../state/profile.js';
 
 export const STATE_VERSION_KEY = 'meta/state_version';
 
+/** One step of the KV layout's upgrade path, run once when the plugin is upgraded. */
 export interface Migration {
   /** The state version this migration brings the KV to. */
   to: number;
@@ -44,6 +45,7 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 export const CURRENT_STATE_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.to;
 
+/** The KV layout version the stored state is at (0 before the first migration). */
 export function stateVersion(host: HostApi): number {
   const v = readJson<{ version: number }>(host, STATE_VERSION_KEY).value;
   return typeof v?.version === 'number' ? v.version : 0;

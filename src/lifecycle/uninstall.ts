@@ -12,6 +12,7 @@ import type { ActionOutput } from '../schemas/events.js';
 /** Stop revoking when this much host time has passed: the call has 30 s in all. */
 const BUDGET_MS = 20_000;
 
+/** The `plugin_uninstall` action: revokes every user's Trakt sign-in before the host deletes the data. */
 export function uninstallImpl(host: HostApi): ActionOutput {
   const { server } = loadSettings(host);
   const started = host.clockNow();

@@ -14,6 +14,7 @@ import type { TraktClient } from '../trakt/client.js';
 import { describeFailure } from '../trakt/errors.js';
 import { sameIds, traktIds } from '../trakt/items.js';
 
+/** A manual match as stored: the library's item, the Trakt ids it stands for, and when it was set. */
 export interface MatchOverride {
   /** The library's item as it was when matched (its own ids). */
   local: MediaItem;
@@ -52,6 +53,7 @@ export function parseMatchQuery(raw: string, item: MediaItem): MatchQuery | null
   return null;
 }
 
+/** What a match look-up on Trakt found: the item's ids and title, or why none. */
 export type LookupResult = { ok: true; ids: Ids; title?: string } | { ok: false; message: string };
 
 /** Looks the query up on Trakt and checks it is the same kind of item. */
@@ -97,10 +99,12 @@ export function matchKey(userId: string, item: MediaItem): string {
   return `${keys.matchPrefix(userId)}${h}`;
 }
 
+/** Stores a checked manual match for the item: scrobbles, the outbox and syncs use it from then on. */
 export function saveMatch(host: HostApi, userId: string, item: MediaItem, ids: Ids, title?: string): void {
   writeJson(host, matchKey(userId, item), { local: item, ids, ...(title ? { title } : {}), at: host.clockNow() } satisfies MatchOverride);
 }
 
+/** Removes the item's manual match; false when it had none. */
 export function clearMatch(host: HostApi, userId: string, item: MediaItem): boolean {
   const key = matchKey(userId, item);
   if (!readJson(host, key).value) return false;

@@ -8,6 +8,7 @@ import { label } from '../outbox/outbox.js';
 import { traktIds } from '../trakt/items.js';
 import { matchKey } from './match.js';
 
+/** An item Trakt could not find, as status lists it: its label, the ids tried, where and when. */
 export interface NotFound { key: string; label: string; tried: string; at: number; where: string }
 
 const KEEP = 50;
@@ -19,6 +20,7 @@ function tried(item: MediaItem): string {
   return list(item.ids);
 }
 
+/** Remembers items Trakt did not know, so status can ask the user to fix their match. */
 export function recordNotFound(host: HostApi, userId: string, items: readonly MediaItem[], where: string): void {
   if (!items.length) return;
   const now = host.clockNow();
@@ -34,11 +36,13 @@ export function recordNotFound(host: HostApi, userId: string, items: readonly Me
   });
 }
 
+/** Drops an item from the not-found list (its match was fixed). */
 export function forgetNotFound(host: HostApi, userId: string, item: MediaItem): void {
   const key = matchKey(userId, item);
   update<NotFound[]>(host, keys.notFound(userId), (cur) => (cur?.some((x) => x.key === key) ? cur.filter((x) => x.key !== key) : undefined));
 }
 
+/** The items Trakt could not find, newest first, for status. */
 export function loadNotFound(host: HostApi, userId: string): NotFound[] {
   return readJson<NotFound[]>(host, keys.notFound(userId)).value ?? [];
 }

@@ -18,8 +18,10 @@ import { recordNotFound } from '../match/notfound.js';
 import { markSeen } from '../events/seen.js';
 import { exportsToTrakt, loadSettings } from '../settings/settings.js';
 
+/** What an outbox entry delivers: a watch, a rating or a watchlist change. */
 export type OutboxKind = 'watch' | 'rating' | 'watchlist';
 
+/** A change stored before Trakt is called, delivered in order with retries until Trakt has it. */
 export interface OutboxEntry {
   id: string;
   kind: OutboxKind;
@@ -57,11 +59,13 @@ const EXACT_WINDOW_MS = 60_000;
 const SAME_PLAY_MS = 86_400_000;
 const BATCH = 50;
 
+/** The KV key of an outbox entry: ordered by time, then id. */
 export function entryKey(userId: string, at: number, id: string): string {
   const h = encodeBase64(sha256(utf8(id)), true).slice(0, 12);
   return `${keys.outboxPrefix(userId)}${String(Math.max(0, Math.floor(at))).padStart(15, '0')}-${h}`;
 }
 
+/** A fresh outbox entry, due now, with no attempts yet. */
 export function newEntry(e: Pick<OutboxEntry, 'id' | 'kind' | 'item' | 'at'> & Partial<OutboxEntry>, now: number): OutboxEntry {
   return { inFlight: false, maybeSent: false, attempts: 0, nextAt: now, leaseUntil: 0, ...e };
 }
@@ -72,6 +76,7 @@ export function enqueue(host: HostApi, userId: string, entry: OutboxEntry): { ke
   return { key, created: writeJson(host, key, entry, 0) !== 0 };
 }
 
+/** How long to wait before the next attempt: exponential in the attempts, with jitter. */
 export function backoffMs(attempts: number, random: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1)) * (0.5 + random / 2);
 }
@@ -87,8 +92,10 @@ export function failEntry(host: HostApi, key: string, f: TraktFailure, now: numb
   });
 }
 
+/** What status says of the outbox: how many wait, the oldest, the next try and the last problem. */
 export interface OutboxSummary { pending: number; nextAt: number | null; oldestAt: number | null; lastError?: string }
 
+/** Summarises the user's outbox for status. */
 export function summarize(host: HostApi, userId: string): OutboxSummary {
   const ks = listKeys(host, keys.outboxPrefix(userId));
   if (!ks.length) return { pending: 0, nextAt: null, oldestAt: null };
@@ -102,6 +109,7 @@ export function recordDelivered(host: HostApi, userId: string, plays: Array<{ it
   update<Array<{ item: MediaItem; at: number }>>(host, keys.scrobbled(userId), (cur) => [...(cur ?? []), ...plays].slice(-1000));
 }
 
+/** What one drain of the outbox did, and why it stopped if entries remain. */
 export interface DrainResult { delivered: number; dropped: number; remaining: number; stoppedBy?: string }
 
 /**
@@ -141,6 +149,7 @@ export function drainOutbox(host: HostApi, client: TraktClient, userId: string, 
   return result;
 }
 
+/** Schedules the outbox wake-up for when its first entry is due (nothing when it is empty). */
 export function scheduleNext(host: HostApi, userId: string, ks = listKeys(host, keys.outboxPrefix(userId))): void {
   if (!ks.length) return;
   const first = readJson<OutboxEntry>(host, ks[0]!).value;
@@ -275,6 +284,7 @@ function onTrakt(client: TraktClient, e: OutboxEntry): boolean | null {
   return r.body.some((h) => matchesTrakt(e.item, h));
 }
 
+/** An item in words for messages and logs (title, year, or show and episode number). */
 export function label(item: MediaItem): string {
   const two = (n: number) => String(n).padStart(2, '0');
   if (item.type === 'movie' || item.type === 'show') return `${item.title ?? `a ${item.type}`}${item.year ? ` (${item.year})` : ''}`;

@@ -2,6 +2,7 @@
 // writes (POST/PUT/DELETE) at most one a second, GETs within a rolling budget, and a
 // block after a 429 that lasts as long as Trakt says (Retry-After or X-Ratelimit's
 // `until`), or an exponential backoff with jitter when it says nothing.
+/** The per-user rate limiter as kept in KV: the last write, recent GETs, a block and its strikes. */
 export interface RateState {
   /** When the next write may go (ms). */
   writeAt: number;
@@ -26,6 +27,7 @@ export const LIMITS = {
   backoffMaxMs: 300_000,
 };
 
+/** A limiter state with no calls and no block. */
 export const emptyRate = (): RateState => ({ writeAt: 0, gets: [], blockedUntil: 0, strikes: 0, hits429: 0 });
 
 const isWrite = (method: string) => method !== 'GET';
@@ -51,6 +53,7 @@ export function nextAllowed(s: RateState, method: string, now: number): number {
   return at;
 }
 
+/** The limiter after one call of this method is made now. */
 export function noteCall(s: RateState, method: string, now: number): RateState {
   if (isWrite(method)) return { ...s, writeAt: now + LIMITS.writeSpacingMs };
   const bucket = now - (now % LIMITS.bucketMs);
@@ -85,6 +88,7 @@ export function note429(s: RateState, headers: Record<string, string>, now: numb
   return { ...s, blockedUntil: Math.max(s.blockedUntil, now + Math.ceil(wait)), strikes, hits429: s.hits429 + 1 };
 }
 
+/** The limiter after a successful answer: the 429 backoff resets. */
 export function noteSuccess(s: RateState): RateState {
   return s.strikes === 0 ? s : { ...s, strikes: 0 };
 }

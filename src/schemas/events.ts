@@ -52,12 +52,18 @@ export const ActionInputSchema = v.looseObject({
   params: v.optional(v.nullable(v.record(v.string(), v.unknown()))),
 });
 
+/** A validated on_playback input. */
 export type PlaybackEvent = v.InferOutput<typeof PlaybackEventSchema>;
+/** A validated on_rating input. */
 export type RatingEvent = v.InferOutput<typeof RatingEventSchema>;
+/** A validated on_watchlist input. */
 export type WatchlistEvent = v.InferOutput<typeof WatchlistEventSchema>;
+/** A validated on_tick input. */
 export type TickInput = v.InferOutput<typeof TickInputSchema>;
+/** A validated on_action input. */
 export type ActionInput = v.InferOutput<typeof ActionInputSchema>;
 
+/** What an event hook answers: done, queued for later delivery, or ignored, with a reason. */
 export interface HookOutput { status: 'done' | 'queued' | 'ignored'; detail?: string }
 /** Contract 5.3 presentation: a code shown large, a link for a new tab, a status refresh. */
 export interface ActionOutput {

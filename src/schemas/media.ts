@@ -72,10 +72,17 @@ export const PlayableSchema = v.pipe(playable, endAfterStart<v.InferOutput<typeo
 /** What can be rated or watchlisted: anything. */
 export const MediaItemSchema = v.pipe(any_, endAfterStart<v.InferOutput<typeof any_>>());
 
+/** An item's external ids as the host sends them. */
 export type Ids = v.InferOutput<typeof IdsSchema>;
+/** A movie as the host describes it. */
 export type Movie = v.InferOutput<typeof MovieSchema>;
+/** An episode as the host describes it, with its show (and number_end for a double episode). */
 export type Episode = v.InferOutput<typeof EpisodeSchema>;
+/** A show as the host describes it. */
 export type ShowItem = v.InferOutput<typeof ShowItemSchema>;
+/** A season as the host describes it, with its show. */
 export type Season = v.InferOutput<typeof SeasonSchema>;
+/** What can be played and scrobbled: a movie or an episode. */
 export type Playable = v.InferOutput<typeof PlayableSchema>;
+/** Any library item: a movie, show, season or episode. */
 export type MediaItem = v.InferOutput<typeof MediaItemSchema>;

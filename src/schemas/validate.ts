@@ -2,6 +2,7 @@
 // (`item.ids.tmdb: expected a whole number >= 0, got "x"`), thrown as an InputError.
 import * as v from 'valibot';
 
+/** Bad hook input: the message names the field, so the host shows a clear error instead of a trap. */
 export class InputError extends Error {
   constructor(readonly field: string, message: string) {
     super(message);
@@ -18,6 +19,7 @@ function describe(value: unknown): string {
   return String(value);
 }
 
+/** Validates hook input against a schema; throws an InputError naming the first bad field. */
 export function parse<S extends v.GenericSchema>(schema: S, data: unknown, what: string): v.InferOutput<S> {
   const r = v.safeParse(schema, data, { abortEarly: true });
   if (r.success) return r.output;

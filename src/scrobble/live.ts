@@ -18,6 +18,7 @@ import type { Send, Session } from './machine.js';
 /** Older than this, a live state says nothing true about the player any more. */
 export const LIVE_STALE_MS = 5 * 60_000;
 
+/** A live scrobble state held back by the write spacing, waiting for its slot. */
 export interface PendingLive {
   /** The event that produced this state (also `Session.unsent`). */
   id: string;
@@ -67,6 +68,7 @@ export function queueLive(host: HostApi, userId: string, p: PendingLive, sendAt:
   return true;
 }
 
+/** The state of this session still waiting to go out, if any. */
 export function pendingLive(host: HostApi, userId: string, sessionId: string): PendingLive | null {
   return readJson<PendingMap>(host, keys.live(userId)).value?.[sessionId] ?? null;
 }
@@ -81,6 +83,7 @@ export function dropLive(host: HostApi, userId: string, sessionId: string, id?: 
   });
 }
 
+/** What a flush of waiting live scrobbles did. */
 export interface FlushResult { sent: number; dropped: number; waiting: number }
 
 /** Sends every waiting state whose slot is free; drops stale ones; wakes up again for the rest. */

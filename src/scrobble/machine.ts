@@ -6,6 +6,7 @@ import type { Playable } from '../schemas/media.js';
 import type { PlaybackEvent } from '../schemas/events.js';
 import { traktIds } from '../trakt/items.js';
 
+/** A playback session as stored between events: what Trakt was last told, and when. */
 export interface Session {
   item: Playable;
   state: 'playing' | 'paused';
@@ -19,8 +20,10 @@ export interface Session {
   unsent?: string;
 }
 
+/** The scrobble call a decision makes. */
 export type Send = 'start' | 'pause' | 'stop';
 
+/** What the state machine decided for one event: the call to make, the progress, and the next session. */
 export interface Decision {
   send: Send | null;
   progress: number;
@@ -36,6 +39,7 @@ export const TRAKT_MIN = 1;
 /** How far the real progress may drift from Trakt's extrapolation before a resend. */
 export const DRIFT_POINTS = 5;
 
+/** An event's progress in percent (100 when completed), or null when the duration is unknown. */
 export function progressOf(ev: Pick<PlaybackEvent, 'position_ms' | 'duration_ms' | 'completed'>): number | null {
   const d = ev.duration_ms;
   if (!d || d <= 0) return ev.completed ? 100 : null;
@@ -43,6 +47,7 @@ export function progressOf(ev: Pick<PlaybackEvent, 'position_ms' | 'duration_ms'
   return Math.round(Math.min(100, Math.max(0, p)) * 100) / 100;
 }
 
+/** The state machine: given the stored session and an event, which scrobble call to make, if any. */
 export function decide(session: Session | null, ev: PlaybackEvent, now: number, minProgress = TRAKT_WATCHED): Decision {
   const progress = progressOf(ev);
   const p = progress ?? 0;

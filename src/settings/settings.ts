@@ -8,9 +8,12 @@ import { areaTable } from '../contract/areas.js';
 import { userDefault, userRange } from '../contract/settings.js';
 import type { AreaName } from '../sync/registry.js';
 
+/** Which way a sync area goes (a user setting per area). */
 export type SyncDirection = Direction;
 
+/** The admin's settings: the Trakt app's client id and secret, and the redirect URI. */
 export interface ServerSettings { clientId: string; clientSecret: string; redirectUri: string }
+/** A user's settings with the declared defaults applied. */
 export interface UserSettings {
   scrobble: boolean;
   /** Each sync area's direction, by area name (declared by the area: src/sync/registry.ts). */
@@ -50,6 +53,7 @@ export function parseUserSettings(raw: Record<string, unknown> | null | undefine
   };
 }
 
+/** Reads and parses the server settings and, for a user, their settings. */
 export function loadSettings(host: HostApi, userId?: string): { server: ServerSettings; user: UserSettings } {
   const raw = host.settingsGet(userId);
   return { server: parseServerSettings(raw.server), user: parseUserSettings(raw.user) };
@@ -58,6 +62,7 @@ export function loadSettings(host: HostApi, userId?: string): { server: ServerSe
 /** Whether a direction sends this side's changes to Trakt. */
 export const exportsToTrakt = (d: SyncDirection) => d === 'export' || d === 'both';
 
+/** The settings that leave items out of scrobbling and syncs. */
 export type Exclusions = Pick<UserSettings, 'movies' | 'episodes' | 'excludeShows'>;
 
 /** Whether the user's settings leave this item out of scrobbling and every sync area. */

@@ -5,6 +5,7 @@
 import { encodeBase64 } from '../codec/base64.js';
 import { sha256, utf8 } from '../codec/sha256.js';
 
+/** The user id as used in keys: itself when short and plain, else a hash, so keys stay under 256 bytes. */
 export function userKey(userId: string): string {
   if (/^[A-Za-z0-9._-]{1,64}$/.test(userId)) return userId;
   return 'h-' + encodeBase64(sha256(utf8(userId)), true).slice(0, 32);

@@ -5,8 +5,10 @@ import type { HostApi } from '../host/api.js';
 import { HostError } from '../host/api.js';
 import { compressJson, decompressJson } from '../codec/compress.js';
 
+/** A JSON value read from KV with the version to write it back against. */
 export interface Versioned<T> { value: T | null; version: number }
 
+/** Reads a JSON value from KV; an unreadable value reads as absent. */
 export function readJson<T>(host: HostApi, key: string): Versioned<T> {
   const r = host.kvGet(key);
   if (r.value === null) return { value: null, version: r.version };
@@ -23,6 +25,7 @@ export function writeJson(host: HostApi, key: string, value: unknown, ifVersion?
   }
 }
 
+/** Deletes a key (only at that version when given); false on a version conflict. */
 export function deleteKey(host: HostApi, key: string, ifVersion?: number): boolean {
   try {
     host.kvDelete(key, ifVersion);

@@ -4,8 +4,10 @@ import type { HostApi } from '../host/api.js';
 import { keys } from './keys.js';
 import { readJson, update } from './kv.js';
 
+/** An account problem Trakt reported (420, 423, 426, 403), for status and to hold back writes. */
 export interface AccountProblem { status: number; area: string; message: string; at: number }
 
+/** What the plugin knows of a user's connection, in KV: shown by status and checked before each call. */
 export interface Profile {
   userId: string;
   connected: boolean;
@@ -19,19 +21,23 @@ export interface Profile {
   username?: string;
 }
 
+/** The user's profile, or a disconnected one. */
 export function loadProfile(host: HostApi, userId: string): Profile {
   return readJson<Profile>(host, keys.profile(userId)).value ?? { userId, connected: false };
 }
 
+/** Changes the user's profile under its KV version (retried on a conflict). */
 export function updateProfile(host: HostApi, userId: string, fn: (p: Profile) => Profile): Profile {
   return update<Profile>(host, keys.profile(userId), (cur) => fn(cur ?? { userId, connected: false }))!;
 }
 
+/** Records the user's last error for status. */
 export function noteError(host: HostApi, userId: string, message: string): void {
   const at = host.clockNow();
   updateProfile(host, userId, (p) => ({ ...p, lastError: { message, at } }));
 }
 
+/** Records or clears an account problem of one area (no write when nothing changes). */
 export function setProblem(host: HostApi, userId: string, area: string, problem: AccountProblem | null): void {
   update<Profile>(host, keys.profile(userId), (cur) => {
     const p = cur ?? { userId, connected: false };

@@ -8,9 +8,11 @@ import { keys } from '../state/keys.js';
 import { readJson } from '../state/kv.js';
 import type { LastSync, SyncJob } from '../sync/core/job.js';
 
+/** The user's running sync job, or null. */
 export function loadJob(host: HostApi, userId: string): SyncJob | null {
   return readJson<SyncJob>(host, keys.syncJob(userId)).value;
 }
+/** The report of the user's last finished sync, or null. */
 export function loadLast(host: HostApi, userId: string): LastSync | null {
   return readJson<LastSync>(host, keys.syncLast(userId)).value;
 }
@@ -29,6 +31,7 @@ export function syncWorkDue(host: HostApi, userId: string, user: UserSettings): 
 const n = (x: number) => x.toLocaleString('en-US');
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
+/** The last sync's report in words, one line per area that ran. */
 export function describeLast(last: LastSync): string[] {
   const lines: string[] = [];
   const head = last.dryRun ? `Dry run of ${when(last.startedAt)} (nothing was changed)` : `Last sync ${when(last.finishedAt)}`;
@@ -58,6 +61,7 @@ export function phaseOf(job: SyncJob): string {
   return name ? `${name}${job.areas[name]?.s?.step ? `: ${job.areas[name]!.s.step}` : ''}` : 'finish';
 }
 
+/** A running sync in words: which step and how far. */
 export function describeJob(job: SyncJob): string {
   const p = job.progress;
   const what = p ? (p.total ? `${p.label}: ${n(p.done)} of ${n(p.total)}` : `${p.label}: ${n(p.done)}`) : phaseOf(job);
@@ -65,6 +69,7 @@ export function describeJob(job: SyncJob): string {
   return `${job.dryRun ? 'Dry run' : 'Sync'} in progress since ${when(job.startedAt)}: ${what}.${retry}`;
 }
 
+/** The sync's lines for status, adding its state to the status data. */
 export function syncStatus(host: HostApi, userId: string, data: Record<string, unknown>): string[] {
   const lines: string[] = [];
   const job = loadJob(host, userId);

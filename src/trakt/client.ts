@@ -12,6 +12,7 @@ import { RETRYABLE, accountMessage, type TraktResult } from './errors.js';
 import { areaOfPath } from '../contract/areas.js';
 import { API, jsonBody, sendRaw } from './http.js';
 
+/** An HTTP method the Trakt client sends. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** A write refused for the account (420, 423, 426) is tried again after this long. */
@@ -25,6 +26,7 @@ export function areaOf(path: string): string {
   return 'account';
 }
 
+/** Authenticated Trakt calls for one user: rate limiter, tokens, one retry on 401, answers classified. */
 export class TraktClient {
   constructor(readonly host: HostApi, readonly server: ServerSettings, readonly userId: string) {}
 

@@ -2,6 +2,7 @@
 // matters most: `sent: 'unknown'` (timeout, 5xx) must be verified before a play is resent.
 import { areaTable } from '../contract/areas.js';
 
+/** A Trakt call that did not succeed, classified by what the caller must do, and whether it may have landed. */
 export type TraktFailure =
   | { kind: 'rate_limited'; until: number; sent: 'no' }
   | { kind: 'unavailable'; status?: number; sent: 'no' | 'unknown'; message: string }
@@ -13,12 +14,15 @@ export type TraktFailure =
   | { kind: 'account'; status: 420 | 423 | 426; message: string; sent: 'yes' | 'no' }
   | { kind: 'config'; status: number; message: string; sent: 'yes' | 'no' };
 
+/** A successful Trakt answer with its parsed body. */
 export interface TraktOk<T = any> { kind: 'ok'; status: number; body: T; headers: Record<string, string> }
+/** A Trakt answer: success or a classified failure. */
 export type TraktResult<T = any> = TraktOk<T> | TraktFailure;
 
 /** Server or Cloudflare trouble worth retrying later (trakt-api-facts: 500, 502-504, 520-522). */
 export const RETRYABLE = new Set([500, 502, 503, 504, 520, 521, 522]);
 
+/** A failure in words for status, logs and hook details. */
 export function describeFailure(f: TraktFailure): string {
   switch (f.kind) {
     case 'rate_limited': return `Trakt asked us to slow down until ${new Date(f.until).toISOString()}`;

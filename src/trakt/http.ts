@@ -10,10 +10,12 @@ export const SITE = 'https://trakt.tv';
 /** Well inside the host's 30 s call limit, so a hook can still queue its work after one. */
 export const TIMEOUT_MS = 10_000;
 
+/** One exchange through http_send: the answer, or the host's error code. */
 export type RawOutcome =
   | { ok: true; res: HttpResponse }
   | { ok: false; code: string; message: string };
 
+/** The headers every Trakt API request needs (and the bearer token when given). */
 export function traktHeaders(server: ServerSettings, accessToken?: string): Record<string, string> {
   const h: Record<string, string> = {
     'Content-Type': 'application/json',
@@ -25,6 +27,7 @@ export function traktHeaders(server: ServerSettings, accessToken?: string): Reco
   return h;
 }
 
+/** One request to Trakt through http_send, without retries, limits or tokens logic. */
 export function sendRaw(host: HostApi, server: ServerSettings, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, accessToken?: string, timeoutMs = TIMEOUT_MS): RawOutcome {
   try {
     const res = host.httpSend({

@@ -15,6 +15,7 @@ export function traktIds(ids: Ids | undefined | null): TraktIds {
   return out;
 }
 
+/** Whether some id Trakt can look up is present. */
 export const hasIds = (ids: Ids | undefined | null) => Object.keys(traktIds(ids)).length > 0;
 
 /** Whether the item can be sent to Trakt at all. */

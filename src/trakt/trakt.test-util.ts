@@ -39,10 +39,12 @@ export class ScriptedTrakt {
   };
 }
 
+/** A stored token pair for tests, valid for 90 days from `now`. */
 export function tokens(now: number, over: Partial<Tokens> = {}): Tokens {
   return { access_token: 'access-1', refresh_token: 'refresh-1', expires_at: now + 90 * DAY, refresh_at: now + 80 * DAY, ...over };
 }
 
+/** A FakeHost with a connected user and a scripted Trakt, for client tests. */
 export function connectedWorld(opts: { tokens?: Partial<Tokens>; user?: string } = {}) {
   const trakt = new ScriptedTrakt();
   const host = new FakeHost({ now: T0, server: { ...SERVER }, http: trakt.handle });

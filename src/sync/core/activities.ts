@@ -1,8 +1,11 @@
 // GET /sync/last_activities tells which areas changed on Trakt since the last sync: an
 // idle user then costs this one request. Each area declares its own fields (area.ts).
+/** Trakt's /sync/last_activities answer: per group, the time each kind of change last happened. */
 export type Activities = Record<string, Record<string, string> | string>;
+/** The [group, field] pairs of last_activities an area watches. */
 export type ActivityFields = ReadonlyArray<readonly [string, string]>;
 
+/** The watched fields' values joined into one string: a change of any of them changes the stamp. */
 export function stamp(a: Activities | null | undefined, fields: ActivityFields): string {
   if (!a) return '';
   return fields.map(([group, field]) => {

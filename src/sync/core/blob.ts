@@ -10,6 +10,7 @@ const PART = 900_000;
 
 interface Head { gen: number | string; parts: number; bytes: number }
 
+/** Reads a value saved over several KV keys; null when none was saved. */
 export function loadBlob(host: HostApi, prefix: string): string | null {
   const head = readJson<Head>(host, `${prefix}/head`).value;
   if (!head) return null;
@@ -40,6 +41,7 @@ export function saveBlob(host: HostApi, prefix: string, text: string): number {
   return text.length;
 }
 
+/** Deletes every key under a blob's or list's prefix. */
 export function deleteBlob(host: HostApi, prefix: string): void {
   for (const k of listKeys(host, `${prefix}/`)) deleteKey(host, k);
 }
@@ -50,6 +52,7 @@ export function deleteBlob(host: HostApi, prefix: string): void {
  */
 export const LIST_PAGE = 1000;
 
+/** Saves a list in pages of its own keys, replacing what was there. */
 export function saveList(host: HostApi, prefix: string, items: readonly unknown[]): void {
   deleteBlob(host, prefix);
   for (let p = 0; p * LIST_PAGE < items.length; p++) {

@@ -36,6 +36,7 @@ function leftOutIds(f: JobFilters): Set<string> {
   return set;
 }
 
+/** Whether the job's frozen exclusions leave this item out of the sync. */
 export function excluded(f: JobFilters, item: MediaItem): boolean {
   if (isExcluded(f, item)) return true;
   if (!f.leftOut) return false;
@@ -64,6 +65,7 @@ export function loadLeftOut(host: HostApi, userId: string, excludeShows: readonl
   return out;
 }
 
+/** Keeps the ids learned for left-out shows for the next sync. */
 export function saveLeftOut(host: HostApi, userId: string, f: JobFilters): void {
   if (f.leftOut && Object.keys(f.leftOut).length) writeJson(host, leftOutKey(userId), f.leftOut);
 }

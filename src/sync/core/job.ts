@@ -9,11 +9,13 @@ import type { AreaName } from '../registry.js';
 
 export type { AreaName };
 
+/** What one area did (or would do, in a dry run) on each side. */
 export interface AreaReport {
   toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;
   sentRemote: number; sentLocal: number; notFound: number; notInLibrary: number; withheld: number;
 }
 
+/** One area's part of a running sync: direction, progress and its own resumable state. */
 export interface AreaJob {
   direction: Direction;
   /** Trakt's side changed since the last sync (last_activities), or a full sync. */
@@ -38,6 +40,7 @@ export interface JobFilters {
   leftOut?: Record<string, string[]>;
 }
 
+/** A running sync as kept in KV between calls. */
 export interface SyncJob {
   id: string;
   dryRun: boolean;
@@ -64,17 +67,20 @@ export interface SyncJob {
   error?: string;
 }
 
+/** The report of a finished sync, kept for status and for the next sync's start. */
 export interface LastSync {
   id: string; startedAt: number; finishedAt: number; dryRun: boolean; calls: number; requests: number;
   report: Record<string, AreaReport>; areas: Record<string, { direction: Direction; stopped?: string; sinceMs?: number | null }>; error?: string;
 }
 
+/** A report with nothing done yet. */
 export const emptyReport = (): AreaReport => ({ toRemote: 0, removeRemote: 0, toLocal: 0, removeLocal: 0, sentRemote: 0, sentLocal: 0, notFound: 0, notInLibrary: 0, withheld: 0 });
 
 /** KV keys of the sync, all under the user's `sync/` prefix. */
 export const syncKey = (userId: string, name: string) => `${keys.syncPrefix(userId)}${name}`;
 export const jobKey = keys.syncJob;
 export const lastKey = keys.syncLast;
+/** The KV key of the last_activities the last finished sync saw. */
 export const seenKey = (u: string) => syncKey(u, 'activities');
 
 // Read by status without the engine: they live in describe.ts, part of the main bundle.

@@ -2,6 +2,7 @@
 import { sameItem, traktView } from '../merge/index.js';
 import type { MediaItem } from '../../schemas/media.js';
 
+/** Which of the sent items a Trakt write answer lists under not_found. */
 export function notFoundIndices(body: any, sent: ReadonlyArray<{ item: MediaItem }>): Set<number> {
   const out = new Set<number>();
   const nf = body?.not_found;

@@ -14,11 +14,13 @@ export const ASK_LIMIT = 1000;
  * list is known complete before anything is planned from it; `restarts` of this read.
  */
 export interface TraktCursor { i: number; page: number; done: boolean; got?: number; want?: number | null; restarts?: number }
+/** A cursor at the start of a Trakt read. */
 export const traktCursor = (): TraktCursor => ({ i: 0, page: 1, done: false });
 
 /** A read whose lists keep changing under it is left to a later call this many times in a row. */
 const MAX_RESTARTS = 3;
 
+/** One step of a Trakt read: a page, a restart, the end, or a stop (budget or a failed request). */
 export type PageResult<T> =
   | { kind: 'page'; entries: T[]; list: number; total: number | null }
   /** The list changed while it was read (its count moved): drop what this read gathered; the cursor is at the start again. */
@@ -80,10 +82,12 @@ export function traktPage<T = any>(run: Run, paths: readonly string[], cur: Trak
 
 /** Where a library read is: the host's cursor for the next page. */
 export interface LibraryCursor { cursor: string | null; done: boolean }
+/** A cursor at the start of a library read. */
 export const libraryCursor = (): LibraryCursor => ({ cursor: null, done: false });
 
 export const LIBRARY_PAGE = 1000;
 
+/** The next page of a library read; moves the cursor past it and counts one unit of work. */
 export function libraryPage(run: Run, q: Omit<LibraryQuery, 'user_id' | 'cursor' | 'limit'>, cur: LibraryCursor): { kind: 'page'; entries: LibraryEntry[] } | { kind: 'done' } {
   if (cur.done) return { kind: 'done' };
   run.spend();

@@ -22,10 +22,12 @@ export const WORK_UNITS = 60;
 /** Sync writes leave the next second to scrobbles: they pace themselves this much wider. */
 export const WRITE_SLACK_MS = 1_000;
 
+/** A Trakt request of a sync that succeeded: its body and headers. */
 export type CallOk<T> = { ok: true; body: T; headers: Record<string, string> };
 /** f null: not started (budget spent, or the write slot is not free yet). */
 export type CallStop = { ok: false; f: TraktFailure | null };
 
+/** One call's share of a sync: the job, the time and work budget, and budgeted Trakt requests. */
 export class Run {
   readonly started: number;
   /** When the next call should run (a rate-limit wait, the next write slot). */

@@ -68,6 +68,7 @@ function directionsChanged(last: LastSync, settings: UserSettings): boolean {
   return AREAS.some((a) => last.areas[a.name] && last.areas[a.name]!.direction !== settings.areas[a.name]);
 }
 
+/** What one call did to the sync: finished or not, the job, when it goes on, and why it stopped. */
 export interface StepResult { done: boolean; job: SyncJob; nextAt: number | null; why: string }
 
 /** Advances the user's job as far as this call's budget allows, and schedules the rest. */

@@ -6,6 +6,7 @@
 import type { MediaItem } from '../../schemas/media.js';
 import { toTraktRef, type TraktEpisodeRef, type TraktMovieRef, type TraktOwnSeasonRef, type TraktShowRef } from './identity.js';
 
+/** An item to put in a Trakt sync body, with its per-item fields. */
 export interface BatchInput {
   item: MediaItem;
   /** History: sent as watched_at (ISO 8601). */
@@ -15,7 +16,9 @@ export interface BatchInput {
   rated_at_ms?: number;
 }
 
+/** A Trakt /sync write body: movies, shows (with seasons and episodes), seasons and episodes. */
 export interface SyncBody { movies?: TraktMovieRef[]; shows?: TraktShowRef[]; seasons?: TraktOwnSeasonRef[]; episodes?: TraktEpisodeRef[] }
+/** One request's body and the items it carries, in order. */
 export interface Batch<T> { body: SyncBody; items: T[] }
 
 export const TRAKT_BATCH = 100;

@@ -5,5 +5,7 @@ import type { Direction } from '../../contract/areas.js';
 
 export type { Direction };
 
+/** Whether a direction writes to Trakt. */
 export function writesRemote(d: Direction): boolean { return d === 'both' || d === 'export'; }
+/** Whether a direction writes to the library. */
 export function writesLocal(d: Direction): boolean { return d === 'both' || d === 'import'; }

@@ -18,7 +18,9 @@
 import type { Episode, Ids, MediaItem, Movie, Season, ShowItem } from '../../schemas/media.js';
 
 export const ID_TYPES = ['tmdb', 'imdb', 'tvdb', 'trakt'] as const;
+/** An id kind the merges match items by. */
 export type IdType = (typeof ID_TYPES)[number];
+/** One id's value: a number, or a string for imdb. */
 export type IdValue = number | string;
 
 type AnyIds = Partial<Record<string, unknown>> | null | undefined;
@@ -145,15 +147,23 @@ export function normalizeItem(item: MediaItem): MediaItem {
 
 // ---- Trakt shapes ---------------------------------------------------------------------
 
+/** Trakt's ids of an item as its answers carry them. */
 export interface TraktIds { trakt?: number | null; slug?: string | null; imdb?: string | null; tmdb?: number | null; tvdb?: number | null }
+/** A movie in a Trakt answer. */
 export interface TraktMovie { title?: string | null; year?: number | null; ids: TraktIds }
+/** A show in a Trakt answer. */
 export interface TraktShow { title?: string | null; year?: number | null; ids: TraktIds }
+/** An episode in a Trakt answer. */
 export interface TraktEpisode { season: number; number: number; title?: string | null; ids?: TraktIds }
 /** Any Trakt list entry that names a movie, or an episode with its show. */
 export interface TraktSeason { number: number; title?: string | null; ids?: TraktIds }
+/** A Trakt list entry: one of movie, show, season or episode (with its show). */
 export interface TraktItemEntry { type?: string; movie?: TraktMovie; show?: TraktShow; season?: TraktSeason; episode?: TraktEpisode }
+/** A play in Trakt's history. */
 export interface TraktHistoryEntry extends TraktItemEntry { id?: number; watched_at: string; action?: string }
+/** A rating on Trakt (1 to 10). */
 export interface TraktRatingEntry extends TraktItemEntry { rated_at: string; rating: number }
+/** A watchlist entry on Trakt. */
 export interface TraktWatchlistEntry extends TraktItemEntry { listed_at: string; id?: number; rank?: number }
 
 /**
@@ -189,12 +199,19 @@ export function traktView(entry: TraktItemEntry): MediaItem | null {
   return null;
 }
 
+/** Ids as sent to Trakt in a write body. */
 export interface TraktIdsRef { trakt?: number; slug?: string; imdb?: string; tmdb?: number; tvdb?: number }
+/** A movie in a write body. */
 export interface TraktMovieRef { title?: string; year?: number; ids: TraktIdsRef; [extra: string]: unknown }
+/** An episode by its own ids in a write body. */
 export interface TraktEpisodeRef { ids: TraktIdsRef; [extra: string]: unknown }
+/** An episode by number inside its season in a write body. */
 export interface TraktSeasonEpisodeRef { number: number; [extra: string]: unknown }
+/** A season by number inside its show in a write body. */
 export interface TraktSeasonRef { number: number; episodes?: TraktSeasonEpisodeRef[]; [extra: string]: unknown }
+/** A show in a write body, with nested seasons and episodes. */
 export interface TraktShowRef { title?: string; year?: number; ids: TraktIdsRef; seasons?: TraktSeasonRef[]; [extra: string]: unknown }
+/** A season by its own ids in a write body. */
 export interface TraktOwnSeasonRef { ids: TraktIdsRef; [extra: string]: unknown }
 
 /**
@@ -261,6 +278,7 @@ export function toTraktRef(item: MediaItem, extra?: Record<string, unknown>): Tr
 //   season:  ['n', tmdb, imdb, tvdb, trakt, number, show]          (7 slots)
 // Unknown ids are 0 ('' for imdb). Titles and slugs are not kept: state needs identity only.
 
+/** An item's identity as a flat array, the compact form the states are saved in. */
 export type Tuple = Array<string | number>;
 
 function pushIds(out: Tuple, ids: AnyIds): void {

@@ -63,6 +63,7 @@ export function imdbCode(s: string): number {
   return 'tt' + d === s ? v * 16 + nd : 0;
 }
 
+/** The imdb id (tt...) a numeric code stands for. */
 export function imdbString(code: number): string {
   const nd = code & 15;
   let d = String((code - nd) / 16);
@@ -88,6 +89,7 @@ const LAZY = -0x80000000;
 const LOAD10 = 7;
 const ID = 0, EP = 1, SHOW_ID = 2;
 
+/** Items stored as numbers in typed arrays with hash lookups by every id: the merges' memory at 100k items. */
 export class ItemTable {
   /** Item numbers handed out: 0 .. end - 1 (removed ones have kind 0). */
   end = 0;
@@ -807,6 +809,7 @@ export class ItemTable {
 
 // ---- ItemIndex<T> ------------------------------------------------------------------------
 
+/** One item of an ItemIndex with its value. */
 export interface IndexEntry<T> {
   /** The stored item (rebuilt on each access). */
   readonly item: MediaItem;
@@ -821,6 +824,7 @@ class Entry<T> implements IndexEntry<T> {
   get known(): number { return this.table.known(this.n); }
 }
 
+/** A map from items to values that finds an item by any id it shares with a stored one. */
 export class ItemIndex<T> implements Iterable<[MediaItem, T]> {
   private readonly t: ItemTable;
   private readonly slots: Array<Entry<T> | undefined> = [];

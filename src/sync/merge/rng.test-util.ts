@@ -1,4 +1,5 @@
 // A seeded random generator (mulberry32) for the sync tests: reproducible data.
+/** A generator of numbers in [0, 1) from `seed`: the same sequence on every run. */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

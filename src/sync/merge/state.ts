@@ -31,6 +31,7 @@ function hex4(c: string): string {
   return '\\u' + ('000' + c.charCodeAt(0).toString(16)).slice(-4);
 }
 
+/** A state object as compressed, ASCII-only text for KV. */
 export function encodeState(obj: unknown): string {
   let json = JSON.stringify(obj);
   if (typeof json !== 'string') throw new StateError(`sync state: cannot encode ${typeof obj}`);
@@ -38,6 +39,7 @@ export function encodeState(obj: unknown): string {
   return encodeStateBytes(loadFflate().strToU8(json, true));
 }
 
+/** Bytes deflated and tagged as state text for KV. */
 export function encodeStateBytes(bytes: Uint8Array): string {
   // Level 1: in QuickJS about half the time of level 6 for ~7% more bytes (1.29 vs 1.21 MB
   // for a 200k-play history in JSON); the state is written after every sync.

@@ -35,6 +35,7 @@ import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating-scale.js';
 import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } from './state.js';
 
+/** The lists merged three-way. */
 export type ThreeWayKind = 'ratings' | 'watchlist';
 
 /** Per item. Values: 0 absent, else the value (Trakt rating 1..10, or 1 on the watchlist). */
@@ -46,8 +47,10 @@ export interface ThreeWayEntry {
   cl: number; clAt: number; cr: number; crAt: number; // this run's inputs (not persisted)
 }
 
+/** The last synced state of a list (the merge's base), by item. */
 export interface ThreeWayState { readonly kind: ThreeWayKind; readonly items: ItemIndex<ThreeWayEntry> }
 
+/** What the three-way merge compares: the base, the library's list, Trakt's list and the direction. */
 export interface ThreeWayInput<R extends TraktItemEntry> {
   state: ThreeWayState;
   /** The library's full current list (library_query kind "ratings" or "watchlist"). */
@@ -63,10 +66,14 @@ export interface ThreeWayInput<R extends TraktItemEntry> {
   allowMassRemoval?: boolean;
 }
 
+/** Something to add to (or rate on) Trakt. */
 export interface RemoteAdd { op: 'remote_add'; item: MediaItem; rating?: number; rated_at_ms?: number; at_ms?: number }
+/** Something to remove from Trakt's list. */
 export interface RemoteRemove { op: 'remote_remove'; item: MediaItem }
+/** One planned change to either side. */
 export type ThreeWayOp = RemoteAdd | RemoteRemove | Change;
 
+/** A list's plan: changes for Trakt and for the library, and what was held back. */
 export interface ThreeWayPlan {
   /** POST /sync/ratings or /sync/watchlist (batches() takes these as they are). */
   toRemoteAdd: RemoteAdd[];
@@ -84,6 +91,7 @@ export interface ThreeWayPlan {
 export const SKIP_RETRY_MS = 7 * 24 * 3600_000;
 const MASS_MIN = 50, MASS_FRACTION = 0.5;
 
+/** A base that knows nothing yet (a first sync). */
 export function emptyThreeWayState(kind: ThreeWayKind): ThreeWayState {
   return { kind, items: new ItemIndex<ThreeWayEntry>(absorb) };
 }
@@ -100,10 +108,12 @@ function absorb(into: IndexEntry<ThreeWayEntry>, from: IndexEntry<ThreeWayEntry>
   if (!a.cr) { a.cr = b.cr; a.crAt = b.crAt; }
 }
 
+/** The three-way merge of ratings (stars x2 = Trakt's 1 to 10). */
 export function planRatings(input: ThreeWayInput<TraktRatingEntry>): ThreeWayPlan {
   return plan('ratings', input);
 }
 
+/** The three-way merge of the watchlist. */
 export function planWatchlist(input: ThreeWayInput<TraktWatchlistEntry>): ThreeWayPlan {
   return plan('watchlist', input);
 }
@@ -148,8 +158,10 @@ export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; 
 // { kind, v: 1, shows: [...], items: [ [...item head, b, bAt, l, lAt, r, rAt, skipL, skipR] ] }
 // (item head and show table: identity.TupleWriter; times in ms, values as in ThreeWayEntry)
 
+/** A three-way state in its saved JSON form. */
 export interface ThreeWayStateJSON { kind: ThreeWayKind; v: 1; shows: Tuple[]; items: Tuple[] }
 
+/** A three-way state in its saved JSON form. */
 export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
   const items: Tuple[] = [], w = new TupleWriter();
   for (const { item, value: e } of state.items.entries()) {
@@ -162,6 +174,7 @@ export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
 
 const SLOTS = ['b', 'bAt', 'l', 'lAt', 'r', 'rAt', 'skipL', 'skipR'] as const;
 
+/** Reads a saved three-way state; throws a StateError when it is unreadable. */
 export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
   const o = checkEnvelope(obj, what, kind, 1);
   const items = o.items as unknown[];
@@ -192,10 +205,12 @@ export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kin
   return state;
 }
 
+/** A three-way state as compact text for KV. */
 export function saveThreeWay(state: ThreeWayState): string {
   return encodeState(threeWayToJSON(state));
 }
 
+/** Reads a three-way state saved as text; throws a StateError when it is unreadable. */
 export function loadThreeWay(text: string, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
   return threeWayFromJSON(decodeState(text, what), kind, what);
 }

@@ -26,16 +26,21 @@ import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } 
 
 /** Trakt's media fields of a collected item, in Trakt's order. */
 export const MEDIA_FIELDS = ['media_type', 'resolution', 'hdr', 'audio', 'audio_channels', '3d'] as const;
+/** Trakt's media info of a collected item. */
 export type Media = Partial<Record<(typeof MEDIA_FIELDS)[number], string | boolean>>;
 
+/** What this plugin put in Trakt's collection for one item: when, its media hash, and whether Trakt did not find it. */
 export interface CollectedRec { at: number; h: number; nf: number }
+/** The record of what this plugin collected on Trakt, by item. */
 export interface CollectionState { items: ItemIndex<CollectedRec> }
 
 /** One movie or episode of Trakt's collection, as read (compact). */
 export interface TraktCollected { item: MediaItem; at: number; h: number }
 
+/** One item to send to Trakt's collection, with its time and media info. */
 export interface CollectionAdd { item: MediaItem; at_ms: number; media: Media; h: number }
 
+/** What the collection planner compares: the record, the library's files and removals, and Trakt's side. */
 export interface CollectionInput {
   state: CollectionState;
   /** Library entries (kind "collection"): all on a full sync, else those changed since. */
@@ -49,10 +54,12 @@ export interface CollectionInput {
   allowMassRemoval?: boolean;
 }
 
+/** The collection's plan: what to add and remove on Trakt, and what was held back or forgotten. */
 export interface CollectionPlan { add: CollectionAdd[]; remove: MediaItem[]; withheld: number; dropped: number }
 
 const MASS_MIN = 50, MASS_FRACTION = 0.5;
 
+/** A record with nothing collected yet. */
 export const emptyCollectionState = (): CollectionState => ({ items: new ItemIndex<CollectedRec>() });
 
 /** Trakt keeps collected_at to the second. */
@@ -103,6 +110,7 @@ export function flattenTraktCollection(entries: readonly any[]): TraktCollected[
   return out;
 }
 
+/** Plans the collection export against the record; changes nothing but records Trakt no longer has. */
 export function planCollection(input: CollectionInput): CollectionPlan {
   const { state, local, full, gone, remote, keep } = input;
   const rec = state.items;
@@ -153,12 +161,14 @@ export function commitCollectionAdds(state: CollectionState, adds: readonly Coll
   adds.forEach((a, i) => { state.items.set(a.item, { at: a.at_ms, h: a.h, nf: notFound.has(i) ? 1 : 0 }); });
 }
 
+/** Records that Trakt took these removals. */
 export function commitCollectionRemoves(state: CollectionState, items: readonly MediaItem[]): void {
   for (const item of items) state.items.delete(item);
 }
 
 // ---- persistence: { kind: 'collection', v: 1, shows, items: [[...item head, at (s), h, nf]] }
 
+/** The record as compact text for KV. */
 export function saveCollection(state: CollectionState): string {
   const items: Tuple[] = [], w = new TupleWriter();
   for (const x of state.items.entries()) {
@@ -169,6 +179,7 @@ export function saveCollection(state: CollectionState): string {
   return encodeState({ kind: 'collection', v: 1, shows: w.shows, items });
 }
 
+/** Reads a saved record; throws a StateError when it is unreadable. */
 export function loadCollection(text: string, what = 'collection state'): CollectionState {
   const o = checkEnvelope(decodeState(text, what), what, 'collection', 1);
   const reader = showTableReader(o.shows, what);

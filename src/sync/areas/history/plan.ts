@@ -191,10 +191,14 @@ function foldPlays(t: ItemTable, into: number, from: number): void {
   }
 }
 
+/** What the history merge remembers between syncs: the plays known on both sides, by item. */
 export interface HistoryState { readonly plays: HistoryPlays }
+/** A library play to send to Trakt, at its own time. */
 export interface ExportPlay { item: MediaItem; watched_at_ms: number }
+/** A Trakt play to add to the library. */
 export interface ImportPlay { item: MediaItem; at_ms?: number }
 
+/** What the history planner merges: the state, both sides' plays, the direction and filters. */
 export interface HistoryInput {
   state: HistoryState;
   /** Library plays read since the last sync (kind "history"). */
@@ -204,6 +208,7 @@ export interface HistoryInput {
   direction: Direction;
 }
 
+/** The history's plan: plays to export and import, and what was held back. */
 export interface HistoryPlan {
   /**
    * Plays to POST to /sync/history (see batches()). Items are fresh objects with the ids
@@ -219,10 +224,12 @@ export interface HistoryPlan {
   ignored: number;
 }
 
+/** A history state that knows no plays. */
 export function emptyHistoryState(): HistoryState {
   return { plays: new HistoryPlays() };
 }
 
+/** The union merge of both sides' plays (plays of one item less than 24 h apart are one). */
 export function planHistory(input: HistoryInput): HistoryPlan {
   const { state, direction } = input;
   const ignored = learnPlays(state, input.newLocal, input.newRemote);
@@ -441,12 +448,14 @@ export function historyFromJSON(obj: unknown, what = 'history state'): HistorySt
 const MAGIC = [0x52, 0x56, 0x48], VERSION = 3;
 const MAX_ITEMS = 1 << 22, MAX_SHOWS = 1 << 22, MAX_STRINGS = 1 << 20, MAX_STRING = 1 << 16;
 
+/** The history state as compact text for KV. */
 export function saveHistory(state: HistoryState): string {
   const enc = new StateEncoder();
   writeHistory(state.plays, new ChunkWriter((chunk, final) => enc.push(chunk, final)));
   return enc.text();
 }
 
+/** Reads a saved history state; throws a StateError when it is unreadable. */
 export function loadHistory(text: string, what = 'history state'): HistoryState {
   const dec = new StateDecoder(text, what);
   const first = dec.next();

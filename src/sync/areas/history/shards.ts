@@ -12,6 +12,7 @@ import { readJson, writeJson } from '../../../state/kv.js';
 import { loadBlob, saveBlob } from '../../core/blob.js';
 import type { Run } from '../../core/run.js';
 
+/** The calendar month (UTC) of a time, as a month number: the shard a play belongs to. */
 export const monthOf = (ms: number): number => {
   const d = new Date(ms);
   return d.getUTCFullYear() * 12 + d.getUTCMonth();
@@ -19,6 +20,7 @@ export const monthOf = (ms: number): number => {
 
 interface Index { months: number[] }
 
+/** The history state split by month of play: loads and saves only the months a sync touches. */
 export class HistoryShards {
   private readonly cache = new Map<number, HistoryState>();
   private readonly dirty = new Set<number>();

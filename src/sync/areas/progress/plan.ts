@@ -28,11 +28,15 @@ import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } 
 export interface ResumeBase { p: number; lAt: number; rAt: number }
 /** Trakt's playback as last seen: progress, paused_at, playback id; nl: the library refused it (not there). */
 export interface ResumeRemote { p: number; at: number; id: number; nl?: 1 }
+/** What the resume-point merge remembers of one item: the last agreed base and Trakt's last view. */
 export interface ResumeEntry { b: ResumeBase | null; r: ResumeRemote | null }
+/** The resume-point state between syncs, by item. */
 export interface ResumeState { items: ItemIndex<ResumeEntry> }
 
+/** A paused playback as GET /sync/playback lists it. */
 export interface TraktPlayback { progress: number; paused_at: string; id: number; type?: string; movie?: any; episode?: any; show?: any }
 
+/** What the resume-point planner merges: the state, both sides' resume points and recent plays. */
 export interface ResumeInput {
   state: ResumeState;
   /** The library's resume points, all of them (a removal is an absence). */
@@ -51,12 +55,14 @@ export type RemoteResumeOp =
   | { op: 'pause'; item: MediaItem; progress: number; lAt: number }
   | { op: 'delete'; item: MediaItem; id: number; base: ResumeBase | null };
 
+/** The resume points' plan: changes for the library and for Trakt. */
 export interface ResumePlan { toLocal: LocalResumeOp[]; toRemote: RemoteResumeOp[]; agreed: number }
 
 /** Trakt answers paused_at to the second, at the time it took the pause: this close counts as the same. */
 export const SAME_MS = 120_000;
 const EPS = 0.05;
 
+/** A resume-point state that knows nothing yet. */
 export const emptyResumeState = (): ResumeState => ({ items: new ItemIndex<ResumeEntry>() });
 
 const sameP = (a: number, b: number) => Math.abs(a - b) < EPS;
@@ -71,6 +77,7 @@ export function resumeTimes(input: Pick<ResumeInput, 'local' | 'remote'>): numbe
   return out;
 }
 
+/** The three-way merge of resume points: the later pause wins, a finished watch clears both sides. */
 export function planResume(input: ResumeInput): ResumePlan {
   const { state, local, remote, direction } = input;
   const idx = state.items;
@@ -197,6 +204,7 @@ export function commitRemoteResume(state: ResumeState, op: RemoteResumeOp, answe
 
 // ---- persistence: { kind: 'progress', v: 1, shows, items: [[...head, b (0/1), p, lAt, rAt, r (0 none, 1, 2 refused here), rp, rAt, id]] }
 
+/** The resume-point state as compact text for KV. */
 export function saveResume(state: ResumeState): string {
   const items: Tuple[] = [], w = new TupleWriter();
   for (const x of state.items.entries()) {
@@ -211,6 +219,7 @@ export function saveResume(state: ResumeState): string {
 
 const NAMES = ['base flag', 'base progress', 'base library time', 'base Trakt time', 'Trakt flag', 'Trakt progress', 'Trakt time', 'playback id'];
 
+/** Reads a saved resume-point state; throws a StateError when it is unreadable. */
 export function loadResume(text: string, what = 'resume state'): ResumeState {
   const o = checkEnvelope(decodeState(text, what), what, 'progress', 1);
   const reader = showTableReader(o.shows, what);

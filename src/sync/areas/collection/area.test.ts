@@ -1,0 +1,44 @@
+// The collection area (export only) in Node, against the Trakt simulator and the stub
+// host's library: a first sync sends every file with its media info, an incremental one
+// only what was added or removed, and a dry run sends nothing.
+import { describe, expect, it } from 'vitest';
+import { HOUR, START, makeWorld, movieItem } from '../../../host/world.test-util.js';
+
+const on = { sync_history: 'off', sync_ratings: 'off', sync_watchlist: 'off', sync_collection: 'export' };
+const collected = (w: ReturnType<typeof makeWorld>) => w.sim.collection('alice').map((c) => c.movie?.title ?? `${c.show.title} ${c.episode.season}x${c.episode.number}`).sort();
+
+describe('collection area', () => {
+  it('a first sync sends every file, with collected_at and media info', () => {
+    const w = makeWorld({ userSettings: on });
+    w.lib.addFile(movieItem(0), { media: { resolution: 'uhd_4k', hdr: 'dolby_vision', audio: 'dolby_atmos', audio_channels: '7.1' }, at_ms: START - 30 * 86_400_000 });
+    const last = w.sync();
+    expect(last.error).toBeUndefined();
+    expect(last.report.collection).toMatchObject({ toRemote: 6, sentRemote: 6 });
+    expect(collected(w)).toEqual(['Breaking Bad 1x1', 'Breaking Bad 1x2', 'Breaking Bad 1x3', 'Heat', 'Inception', 'The Matrix']);
+    const inception = w.sim.collection('alice').find((c) => c.movie?.title === 'Inception')!;
+    expect(inception.metadata).toMatchObject({ resolution: 'uhd_4k', hdr: 'dolby_vision', audio: 'dolby_atmos', audio_channels: '7.1' });
+    expect(Date.parse(inception.collected_at)).toBe(START - 30 * 86_400_000);
+  });
+
+  it('an incremental sync removes what left the library and nothing else', () => {
+    const w = makeWorld({ userSettings: on });
+    w.sync();
+    w.host.advance(HOUR);
+    expect(w.lib.removeFile(movieItem(2))).toBe(true);
+    const writes = () => w.sim.requests.filter((r) => r.method === 'POST');
+    const before = writes().length;
+    const last = w.sync();
+    expect(last.report.collection).toMatchObject({ toRemote: 0, removeRemote: 1 });
+    expect(writes().slice(before).map((r) => r.path)).toEqual(['/sync/collection/remove']);
+    expect(collected(w)).not.toContain('Heat');
+    expect(collected(w)).toHaveLength(5);
+  });
+
+  it('a dry run reports what would change and changes nothing', () => {
+    const w = makeWorld({ userSettings: on });
+    const last = w.sync({ dry_run: true });
+    expect(last.report.collection).toMatchObject({ toRemote: 6, sentRemote: 0 });
+    expect(w.sim.collection('alice')).toEqual([]);
+    expect(w.sim.requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
+  });
+});
