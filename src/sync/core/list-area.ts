@@ -40,6 +40,8 @@ interface S {
   remote: TraktCursor; remoteCount: number;
   local: LibraryCursor; localCount: number;
   ops: { local: number; add: number; remove: number } | null;
+  /** Planned and delivered: the area is done (its plan may already be gone). */
+  delivered?: boolean;
   counts: { local: number; add: number; remove: number };
 }
 
@@ -130,14 +132,16 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
     rep.toLocal = ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist').length;
     rep.removeLocal = ops.local.length - rep.toLocal;
     rep.withheld = p.withheld.local + p.withheld.remote;
-    deleteBlob(run.host, key(run, 'remote'));
-    deleteBlob(run.host, key(run, 'local'));
+    // The lists read go only once the job is past them (a dry run's go at cleanup): a call
+    // that dies before plans again from them.
     if (run.job.dryRun) return 'done';
     saveState(run, st);
     saveBlob(run.host, key(run, 'ops'), compressJson(ops));
     s.ops = { local: 0, add: 0, remove: 0 };
     s.counts = { local: ops.local.length, add: ops.add.length, remove: ops.remove.length };
     run.checkpoint();
+    deleteBlob(run.host, key(run, 'remote'));
+    deleteBlob(run.host, key(run, 'local'));
     return 'next';
   }
 
@@ -199,8 +203,13 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
       run.checkpoint();
       return { yield: 'waiting for the next write slot' };
     }
-    deleteBlob(run.host, key(run, 'ops'));
+    // Past the plan first, then its blob goes: a call that dies or fails between the two
+    // resumes after the plan (cleanup deletes a blob left behind), never before a plan
+    // that is gone.
     s.ops = null;
+    s.delivered = true;
+    run.checkpoint();
+    deleteBlob(run.host, key(run, 'ops'));
     // Read and delivered: clean again, unless another event came meanwhile.
     if (s.dirty) deleteKey(run.host, keys.libraryDirty(run.userId, spec.name), s.dirty);
     return 'done';
@@ -222,6 +231,7 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
     },
     step(run, a, _filters: JobFilters) {
       const s = a.s as S;
+      if (s.delivered) return 'done';
       return s.ops ? deliver(run, a, s) : read(run, a, s);
     },
     cleanup(run) {

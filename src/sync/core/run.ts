@@ -39,6 +39,7 @@ export class Run {
 
   constructor(readonly host: HostApi, readonly client: TraktClient, readonly userId: string, public job: SyncJob) {
     this.started = host.clockNow();
+    this.saved = JSON.stringify(job);
   }
 
   now(): number { return this.host.clockNow(); }
@@ -66,8 +67,13 @@ export class Run {
   /** Saves what was learned and where the job is: a crash after this resumes from here. */
   checkpoint(): void {
     for (const fn of this.checkpoints) fn();
+    const text = JSON.stringify(this.job);
     writeJson(this.host, jobKey(this.userId), this.job);
+    this.saved = text;
   }
+
+  /** The job as last saved (what a call that fails after this resumes from). */
+  saved: string;
 
   /**
    * A Trakt request inside this call's budget. GETs go while there is time; a write goes

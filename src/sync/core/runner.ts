@@ -87,12 +87,8 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
     const a = saved.areas[area.name];
     if (a?.active && user.areas[area.name] === 'off') a.active = false;
   }
-  let snapshot = JSON.stringify(saved);
-  const run = new Run(host, client, userId, JSON.parse(snapshot) as SyncJob);
-  const checkpoint = () => {
-    run.checkpoint();
-    snapshot = JSON.stringify(run.job);
-  };
+  const run = new Run(host, client, userId, JSON.parse(JSON.stringify(saved)) as SyncJob);
+  const checkpoint = () => run.checkpoint();
   let outcome: Outcome;
   let rolledBack = false;
   try {
@@ -100,7 +96,7 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
   } catch (e) {
     outcome = e instanceof StateError ? { end: `the saved sync state is unreadable (${e.message})` } : { retry: problemOf(e) };
     // Roll back to the last checkpoint: what this call learned since is simply redone.
-    run.job = JSON.parse(snapshot) as SyncJob;
+    run.job = JSON.parse(run.saved) as SyncJob;
     rolledBack = true;
   }
   const job = run.job;
