@@ -24,7 +24,7 @@ export function loadLast(host: HostApi, userId: string): LastSync | null {
  */
 export function syncWorkDue(host: HostApi, userId: string, user: UserSettings): boolean {
   const job = loadJob(host, userId);
-  if (job) return job.leaseUntil <= host.clockNow();
+  if (job) return job.leaseUntil <= host.clockNow() && (job.notBefore ?? 0) <= host.clockNow();
   return Object.values(user.areas).some((d) => d !== 'off');
 }
 

@@ -64,6 +64,8 @@ export interface SyncJob {
   /** Consecutive calls that failed for a transient reason (KV conflict, host error, Trakt down). */
   retries: number;
   lastProblem?: string;
+  /** After a transient failure: no call steps the job before this time (host ms). */
+  notBefore?: number;
   error?: string;
 }
 

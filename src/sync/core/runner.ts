@@ -32,14 +32,17 @@ const RETRY_MAX_MS = 3_600_000;
 const MAX_RETRIES = 25;
 
 const deepKey = (u: string) => syncKey(u, 'deep');
+/** The last sync that ended without an error (not a dry run): where incremental reads start. */
+const lastOkKey = (u: string) => syncKey(u, 'last-ok');
 
 /** Starts a sync unless one is running; returns the running or new job. */
 export function startJob(host: HostApi, userId: string, settings: UserSettings, opts: { dryRun?: boolean; deep?: boolean } = {}): { job: SyncJob; started: boolean } {
   const now = host.clockNow();
   const existing = loadJob(host, userId);
   if (existing) return { job: existing, started: false };
+  // Incremental from the last sync that succeeded: a failed one is no reason to re-read all.
   const last = loadLast(host, userId);
-  const lastReal = last && !last.dryRun && !last.error ? last : null;
+  const lastReal = readJson<LastSync>(host, lastOkKey(userId)).value ?? (last && !last.dryRun && !last.error ? last : null);
   const deepAt = readJson<{ at: number }>(host, deepKey(userId)).value?.at ?? 0;
   const deep = !!opts.deep || !lastReal || now - deepAt > DEEP_EVERY_MS || directionsChanged(lastReal, settings);
   // The library's changes are on this host's own clock: exactly since the last sync began.
@@ -77,6 +80,8 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
   if (!cur.value) return { done: true, job: null as unknown as SyncJob, nextAt: null, why: 'no sync running' };
   const now = host.clockNow();
   if (cur.value.leaseUntil > now) return { done: false, job: cur.value, nextAt: cur.value.leaseUntil, why: 'another call is running this sync' };
+  // A retry waits out its backoff whoever calls (a wake-up, the interval tick, sync_now).
+  if ((cur.value.notBefore ?? 0) > now) return { done: false, job: cur.value, nextAt: cur.value.notBefore!, why: `retrying later: ${cur.value.lastProblem ?? 'a problem'}` };
   const saved = { ...cur.value, leaseUntil: now + LEASE_MS, calls: cur.value.calls + 1 };
   if (!writeJson(host, jobKey(userId), saved, cur.version)) return { done: false, job: cur.value, nextAt: now + 5_000, why: 'another call took this sync' };
   // A safety net: if this call dies (a host crash), the job resumes once the lease is over.
@@ -116,8 +121,10 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
     }
     nextAt = Math.max(nextAt, run.now() + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (job.retries - 1)) * (0.75 + host.random() / 4));
     why = `retrying later: ${outcome.retry}`;
+    job.notBefore = Math.ceil(nextAt);
   } else {
     why = (outcome as { yield: string }).yield;
+    delete job.notBefore;
     if (run.job.retries && why !== 'rate limited') { job.retries = 0; delete job.lastProblem; }
   }
   job.leaseUntil = 0;
@@ -209,6 +216,7 @@ function finishJob(run: Run): StepResult {
   }
   const last: LastSync = { id: job.id, startedAt: job.startedAt, finishedAt: now, dryRun: job.dryRun, calls: job.calls, requests: job.requests, report, areas, ...(job.error ? { error: job.error } : {}) };
   writeJson(host, lastKey(userId), last);
+  if (!job.dryRun && !job.error) writeJson(host, lastOkKey(userId), last);
   if (!job.dryRun) saveLeftOut(host, userId, job.filters);
   for (const area of AREAS) area.cleanup(run);
   update<SyncJob>(host, jobKey(userId), () => null);
