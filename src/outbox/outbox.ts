@@ -270,7 +270,7 @@ function onTrakt(client: TraktClient, e: OutboxEntry): boolean | null {
   const w = e.late ? SAME_PLAY_MS : e.viaScrobble ? SCROBBLE_WINDOW_MS : EXACT_WINDOW_MS;
   const kind = e.item.type === 'movie' ? 'movies' : 'episodes';
   const q = `start_at=${encodeURIComponent(new Date(e.at - w).toISOString())}&end_at=${encodeURIComponent(new Date(e.at + w).toISOString())}&limit=1000`;
-  const r = client.request<any[]>('GET', `/sync/history/${kind}?${q}`);
+  const r = client.request<any[]>('GET', `/sync/history/${kind}?${q}`, undefined, { expect: 'array' });
   if (r.kind !== 'ok' || !Array.isArray(r.body)) return null;
   return r.body.some((h) => matchesTrakt(e.item, h));
 }

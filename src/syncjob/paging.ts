@@ -32,7 +32,7 @@ export function traktPage<T = any>(run: Run, paths: readonly string[], cur: Trak
     return { kind: 'done' };
   }
   const list = cur.i;
-  const r = run.call<T[]>('GET', `${paths[list]}?page=${cur.page}&limit=${ASK_LIMIT}${query ? `&${query}` : ''}`);
+  const r = run.call<T[]>('GET', `${paths[list]}?page=${cur.page}&limit=${ASK_LIMIT}${query ? `&${query}` : ''}`, undefined, { expect: 'array' });
   if (!r.ok) return { kind: 'stop', stop: r };
   const entries = Array.isArray(r.body) ? r.body : [];
   const pages = header(r.headers, 'x-pagination-page-count');
