@@ -156,7 +156,7 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
   if (now - at > DELAYED_STOP_MS) {
     const late = now - at > LATE_STOP_MS;
     eachEpisode(ev.item).forEach((item, i) => enqueue(host, userId, newEntry({ id: i ? `${ev.event_id}#${item.type === 'episode' ? item.number : i}` : ev.event_id, kind: 'watch', item, at, ...(late ? { late } : {}) }, now)));
-    const r = drainOutbox(host, ctx.client, userId, 5_000);
+    const r = drainOutbox(host, ctx.client, userId, 15_000); // one request (10 s) if it starts within 5 s
     return r.remaining ? { status: 'queued', detail: `a delayed watch, queued for Trakt with its own time: ${label(ev.item)}` } : { status: 'done', detail: `a delayed watch, recorded with its own time: ${label(ev.item)}` };
   }
   for (const item of rest) enqueue(host, userId, newEntry({ id: `${ev.event_id}#${item.type === 'episode' ? item.number : 0}`, kind: 'watch', item, at }, now));

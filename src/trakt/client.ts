@@ -66,6 +66,8 @@ export class TraktClient {
     const problems = profile.problems ?? {};
     const p = problems.locked ?? problems[areaOf(path)];
     if (!p || (p.status !== 420 && p.status !== 423 && p.status !== 426)) return null;
+    // A removal makes room: a full list (420) never holds it back.
+    if (p.status === 420 && path.endsWith('/remove')) return null;
     // Tried again now and then: the user may have gone VIP, made room, or been unlocked.
     // The next write either clears the problem or renews it.
     if (this.host.clockNow() - p.at > ACCOUNT_RETRY_MS) return null;
