@@ -45,6 +45,15 @@ const REGRESSIONS: Array<{ seed: number; invariant: string; why: string; events?
   { seed: 58, invariant: 'exclusion', why: 'the same for another user: an episode rating held back once, imported by a later sync that did not read Trakt again' },
   { seed: 268, invariant: 'ratings-converge', why: 'import only: a library rating later than Trakt\'s (held back: import writes no Trakt) was removed in the library, and Trakt\'s older rating came back (the item had never entered base)' },
   { seed: 1506, invariant: 'no-duplicate-play', why: 'a progress event whose call crashed was delivered again after its session\'s stop: it started the session anew at 80%, and the next item in that session ended it as a second watch' },
+  // Found with the hostile shapes of issue 19 (200 with HTML or cut JSON, pages without
+  // headers, answers just under the timeout) on the build before its fixes; all pass since
+  // a broken 2xx is a transient failure and list pages must be lists.
+  { seed: 11, hostile: true, invariant: 'stop-on-trakt', why: 'a broken 2xx answer was taken as data: a watch was dropped as delivered and a history page read as empty (a play never exported, another never imported)' },
+  { seed: 19, hostile: true, invariant: 'history-exported', why: 'a back-dated library play never reached Trakt after a history page answered 200 with something not a list' },
+  { seed: 23, hostile: true, invariant: 'ratings-converge', why: 'a ratings page answered 200 HTML or cut JSON read as an empty page: the merge took the unread ratings as removed on Trakt and removed them here' },
+  { seed: 31, hostile: true, invariant: 'ratings-converge', why: 'the same on both sides: a rating removed from the library and Trakt after a broken ratings page' },
+  { seed: 40, hostile: true, invariant: 'ratings-converge', why: 'a library rating never reached Trakt after a broken ratings page' },
+  { seed: 45, hostile: true, invariant: 'history-exported', why: 'a watched stop and a back-dated Trakt play lost to broken history answers taken as data' },
   { seed: 3, events: 'seed-3-no-duplicate-play.json', invariant: 'no-duplicate-play', why: 'a watched stop waiting in the outbox and the history export of the host\'s own play of it both reach Trakt' },
 ];
 const keyOf = (r: { seed: number; events?: string; hostile?: boolean }) => (r.events ? `${r.seed}:${r.events}` : r.hostile ? `${r.seed}:hostile` : String(r.seed));
