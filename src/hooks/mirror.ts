@@ -4,13 +4,11 @@ import type { HostApi } from '../host/api.js';
 import { RatingEventSchema, WatchlistEventSchema, type HookOutput } from '../schemas/events.js';
 import { parse } from '../schemas/validate.js';
 import { exportsToTrakt, isExcluded, type SyncDirection } from '../settings/settings.js';
-import { drainOutbox, enqueue, label, newEntry, type OutboxEntry } from '../outbox/outbox.js';
+import { drainOutbox, enqueue, label, markLibraryDirty, newEntry, type OutboxEntry } from '../outbox/outbox.js';
 import { markSeen, wasSeen } from '../events/seen.js';
 import { identifiable } from '../trakt/items.js';
 import { userContext, type UserContext } from './context.js';
 import { Matches } from '../match/match.js';
-import { keys } from '../state/keys.js';
-import { writeJson } from '../state/kv.js';
 
 
 function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: string): HookOutput {
@@ -18,15 +16,11 @@ function mirror(ctx: UserContext, eventId: string, entry: OutboxEntry, what: str
   if (wasSeen(host, userId, eventId, true)) return { status: 'done', detail: 'already handled' };
   enqueue(host, userId, entry);
   markSeen(host, userId, eventId, true);
-  const r = drainOutbox(host, ctx.client, userId, 8_000);
+  const r = drainOutbox(host, ctx.client, userId, 18_000); // one request (10 s) if it starts within 8 s
   const stillQueued = r.remaining > 0 && r.stoppedBy;
   return stillQueued ? { status: 'queued', detail: `${what} queued: ${r.stoppedBy}` } : { status: 'done', detail: what };
 }
 
-/** The library's list changed (a removal is visible only this way): the next sync reads it. */
-function markDirty(host: HostApi, userId: string, area: 'ratings' | 'watchlist'): void {
-  writeJson(host, keys.libraryDirty(userId, area), { at: host.clockNow() });
-}
 
 function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof identifiable>[0], area: string): HookOutput | null {
   if (!ctx.connected) return { status: 'ignored', detail: 'Trakt is not connected for this user' };
@@ -40,7 +34,7 @@ function precheck(ctx: UserContext, dir: SyncDirection, item: Parameters<typeof 
 export function ratingImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(RatingEventSchema, input, 'rating event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
-  markDirty(host, ev.user_id, 'ratings');
+  markLibraryDirty(host, ev.user_id, 'ratings');
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.areas.ratings, ev.item, 'ratings');
   if (skip) return skip;
@@ -54,7 +48,7 @@ export function ratingImpl(input: unknown, host: HostApi): HookOutput {
 export function watchlistImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(WatchlistEventSchema, input, 'watchlist event');
   ev.item = new Matches(host, ev.user_id).toTrakt(ev.item);
-  markDirty(host, ev.user_id, 'watchlist');
+  markLibraryDirty(host, ev.user_id, 'watchlist');
   const ctx = userContext(host, ev.user_id);
   const skip = precheck(ctx, ctx.user.areas.watchlist, ev.item, 'watchlist changes');
   if (skip) return skip;

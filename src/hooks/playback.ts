@@ -2,7 +2,7 @@
 // outbox entry written before Trakt is called, so the play survives any failure.
 import type { HostApi } from '../host/api.js';
 import { PlaybackEventSchema, type HookOutput, type PlaybackEvent } from '../schemas/events.js';
-import { parse } from '../schemas/validate.js';
+import { InputError, parse } from '../schemas/validate.js';
 import { isExcluded } from '../settings/settings.js';
 import { decide, extrapolate, sameItem, type Decision, type Session } from '../scrobble/machine.js';
 import { dropLive, pendingLive, queueLive, scrobbleCall } from '../scrobble/live.js';
@@ -26,10 +26,40 @@ const DELAYED_STOP_MS = 10_000;
 /** Silence from a playing session longer than this (hosts report every ~60 s): its progress is no longer extrapolated. */
 const SILENT_MS = 10 * 60_000;
 const LATE_STOP_MS = 3 * 3_600_000;
+/**
+ * An `occurred_at` further than this from the host's clock is refused (an error naming the
+ * field; the host's player and the host share its clock): a day ahead, a year behind.
+ */
+const AHEAD_MS = 86_400_000;
+const BEHIND_MS = 366 * 86_400_000;
+
+/** What a session's stop leaves for its later events: when (never after the host's clock), which item, where. */
+export interface StopMark { at: number; item?: PlaybackEvent['item']; positionMs?: number }
+
+/**
+ * Whether an event is one of the stopped item's own from before its stop (a progress whose
+ * call crashed, delivered again after the stop). Ordered by what the events say: another
+ * item, or a position past the stop, is never stale, whatever the clock says (it may have
+ * stepped back). A mark from before items were kept orders by time alone.
+ */
+export function staleForStop(mark: StopMark, ev: Pick<PlaybackEvent, 'item' | 'position_ms'>, occurred: number): boolean {
+  if (!(occurred <= mark.at)) return false;
+  if (!mark.item) return true;
+  return sameItem(mark.item, ev.item) && ev.position_ms <= (mark.positionMs ?? Infinity);
+}
+
+/** Refuses an `occurred_at` no clock correction explains (years off, a day ahead). */
+export function checkOccurredAt(occurredAt: string, now: number): number {
+  const t = Date.parse(occurredAt);
+  if (t - now > AHEAD_MS) throw new InputError('occurred_at', `invalid playback event: occurred_at: ${occurredAt} is more than a day ahead of the server's clock (${new Date(now).toISOString()})`);
+  if (now - t > BEHIND_MS) throw new InputError('occurred_at', `invalid playback event: occurred_at: ${occurredAt} is more than a year before the server's clock (${new Date(now).toISOString()})`);
+  return t;
+}
 
 /** The on_playback hook: runs the scrobble state machine, and stores a watched stop before Trakt is called. */
 export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   const ev = parse(PlaybackEventSchema, input, 'playback event');
+  const occurred = checkOccurredAt(ev.occurred_at, host.clockNow());
   const ctx = userContext(host, ev.user_id);
   if (!ctx.connected) return { status: 'ignored', detail: 'Trakt is not connected for this user' };
   if (!ctx.user.scrobble) return { status: 'ignored', detail: 'scrobbling is turned off' };
@@ -39,12 +69,11 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   if (wasSeen(host, ev.user_id, ev.event_id, ev.state === 'stop')) return { status: 'done', detail: 'already handled' };
 
   const sessKey = keys.session(ev.user_id, ev.session_id);
-  // A session's stop is remembered by its time: an event of that session from before it (a
-  // progress whose call crashed, delivered again after the stop) would start a second watch.
+  // A session's stop is remembered: an event of that item from before it (a progress whose
+  // call crashed, delivered again after the stop) would start a second watch.
   const stopKey = keys.sessionStop(ev.user_id, ev.session_id);
-  const occurred = Date.parse(ev.occurred_at);
-  const stoppedAt = readJson<{ at: number }>(host, stopKey).value?.at;
-  if (typeof stoppedAt === 'number' && occurred <= stoppedAt) return { status: 'ignored', detail: `this event (${ev.state}) is from before its session stopped` };
+  const mark = readJson<StopMark>(host, stopKey).value;
+  if (mark && typeof mark.at === 'number' && staleForStop(mark, ev, occurred)) return { status: 'ignored', detail: `this event (${ev.state}) is from before its session stopped` };
   const stored = readJson<Session>(host, sessKey);
   const now = host.clockNow();
   let session = stored.value;
@@ -69,7 +98,8 @@ export function playbackImpl(input: unknown, host: HostApi): HookOutput {
   if (stored.value?.unsent && !next?.unsent && !waiting) dropLive(host, ev.user_id, ev.session_id);
   if (next) writeJson(host, sessKey, { ...next, heardAt: now });
   else if (stored.version) deleteKey(host, sessKey);
-  if (ev.state === 'stop' && Number.isFinite(occurred)) writeJson(host, stopKey, { at: occurred });
+  // Never after the host's clock: a stop dated ahead must not hide the events that follow it.
+  if (ev.state === 'stop' && Number.isFinite(occurred)) writeJson(host, stopKey, { at: Math.min(occurred, now), item: ev.item, positionMs: ev.position_ms } satisfies StopMark);
   markSeen(host, ev.user_id, ev.event_id, d.watched);
   if (!ended) return out;
   return { status: ended.out.status === 'queued' || out.status === 'queued' ? 'queued' : out.status, detail: `previous item: ${ended.out.detail}; ${out.detail}` };
@@ -127,7 +157,7 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
   if (now - at > DELAYED_STOP_MS) {
     const late = now - at > LATE_STOP_MS;
     eachEpisode(ev.item).forEach((item, i) => enqueue(host, userId, newEntry({ id: i ? `${ev.event_id}#${item.type === 'episode' ? item.number : i}` : ev.event_id, kind: 'watch', item, at, ...(late ? { late } : {}) }, now)));
-    const r = drainOutbox(host, ctx.client, userId, 5_000);
+    const r = drainOutbox(host, ctx.client, userId, 15_000); // one request (10 s) if it starts within 5 s
     return r.remaining ? { status: 'queued', detail: `a delayed watch, queued for Trakt with its own time: ${label(ev.item)}` } : { status: 'done', detail: `a delayed watch, recorded with its own time: ${label(ev.item)}` };
   }
   for (const item of rest) enqueue(host, userId, newEntry({ id: `${ev.event_id}#${item.type === 'episode' ? item.number : 0}`, kind: 'watch', item, at }, now));

@@ -10,6 +10,7 @@ import { drainOutbox } from '../outbox/outbox.js';
 import { keys } from '../state/keys.js';
 import { listKeys, readJson } from '../state/kv.js';
 import { flushLive } from '../scrobble/live.js';
+import { sweepSessions } from '../scrobble/sweep.js';
 import { userContext } from './context.js';
 import { syncOnTick, syncWakeup } from './sync.js';
 import { syncWorkDue } from '../status/describe.js';
@@ -49,6 +50,7 @@ function interval(host: HostApi): HookOutput {
   for (const userId of users) {
     if (host.clockNow() - start > CALL_BUDGET_MS) break;
     visited++;
+    sweepSessions(host, userId); // abandoned sessions and old stop markers, a bounded slice
     const ctx = userContext(host, userId);
     if (!ctx.connected || ctx.profile.needsReconnect) continue;
     accessToken(host, ctx.server, userId); // renews the sign-in when due

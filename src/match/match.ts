@@ -61,7 +61,7 @@ export function lookupMatch(client: TraktClient, q: MatchQuery, item: MediaItem)
   const want = KIND_OF[item.type];
   if (q.by === 'search') {
     const type = want === 'season' ? 'show' : want;
-    const r = client.request<any[]>('GET', pathOf(TRAKT.search, { idType: q.idType, id: q.id }, `type=${type}`));
+    const r = client.request<any[]>('GET', pathOf(TRAKT.search, { idType: q.idType, id: q.id }, `type=${type}`), undefined, { expect: 'array' });
     if (r.kind !== 'ok') return { ok: false, message: r.kind === 'not_found' ? `Trakt knows no ${type} with ${q.idType} id ${q.id}.` : describeFailure(r) };
     const hit = (Array.isArray(r.body) ? r.body : []).find((x) => x?.type === type && x[type]?.ids);
     if (!hit) return { ok: false, message: `Trakt knows no ${type} with ${q.idType} id ${q.id}.` };
@@ -75,7 +75,7 @@ export function lookupMatch(client: TraktClient, q: MatchQuery, item: MediaItem)
   const path = q.kind === 'movies' ? pathOf(TRAKT.movie, { slug: q.slug })
     : want === 'episode' ? pathOf(TRAKT.episode, { slug: q.slug, season: q.season!, episode: q.episode! })
     : pathOf(TRAKT.show, { slug: q.slug });
-  const r = client.request<any>('GET', path);
+  const r = client.request<any>('GET', path, undefined, { expect: 'object' });
   if (r.kind !== 'ok') return { ok: false, message: r.kind === 'not_found' ? `Trakt has nothing at ${path.slice(1)}.` : describeFailure(r) };
   if (!r.body?.ids) return { ok: false, message: 'Trakt answered without ids.' };
   return { ok: true, ids: cleanTraktIds(r.body.ids), title: r.body.title ?? undefined };

@@ -143,3 +143,64 @@ describe('outbox backoff', () => {
     expect(trakt.log).toHaveLength(0);
   });
 });
+
+describe('outbox: issue 19 (findings 7, 8 and 5)', () => {
+  const slow = (host: { advance(ms: number): void }, body: unknown, status = 200, headers: Record<string, string> = {}) => () => {
+    host.advance(8_000); // every answer 8 s late
+    return json(status, body, headers);
+  };
+
+  it('with every answer 8 s late, no request starts that could end past the budget; wake-ups converge', () => {
+    const { host, trakt, client, userId } = connectedWorld();
+    for (const i of [1, 2, 3]) enqueue(host, userId, watch(`w${i}`, i, T0 - 3_600_000 + i, { maybeSent: true }));
+    trakt.fallback = (route) => { host.advance(8_000); return json(route.startsWith('GET') ? 200 : 201, route.startsWith('GET') ? [] : {}); };
+    for (let wake = 0; wake < 6 && entries(host, userId).length; wake++) {
+      const start = host.now;
+      const before = trakt.log.length;
+      drainOutbox(host, client, userId, 20_000);
+      // GET + POST of one entry (16 s): a third request could end at 26 s.
+      expect(host.now - start).toBeLessThanOrEqual(20_000);
+      expect(trakt.log.length - before).toBeLessThanOrEqual(2);
+      host.advance(60_000);
+    }
+    expect(entries(host, userId)).toHaveLength(0);
+    expect(trakt.routes().filter((r) => r === 'POST /sync/history')).toHaveLength(3);
+  });
+
+  it('a maybe-sent watch is looked up on every page of its window: a binge of 300 plays does not hide it', () => {
+    const { host, trakt, client, userId } = connectedWorld();
+    const at = T0 - 3_600_000;
+    enqueue(host, userId, watch('w', 7, at, { maybeSent: true }));
+    const others = Array.from({ length: 250 }, (_, i) => ({ type: 'movie', watched_at: new Date(at).toISOString(), movie: { ids: { tmdb: 1000 + i } } }));
+    trakt.answer('GET /sync/history/movies',
+      json(200, others, { 'X-Pagination-Page-Count': '2' }),
+      json(200, [{ type: 'movie', watched_at: new Date(at).toISOString(), movie: { ids: { tmdb: 7 } } }], { 'X-Pagination-Page-Count': '2' }));
+    expect(drainOutbox(host, client, userId)).toMatchObject({ delivered: 1, remaining: 0 });
+    expect(trakt.routes()).toEqual(['GET /sync/history/movies', 'GET /sync/history/movies']);
+    expect(new URL(trakt.log[1]!.req.url).searchParams.get('page')).toBe('2');
+  });
+
+  it('after a 420 on ratings, a removal (which makes room) still goes; adds wait', () => {
+    const { host, trakt, client, userId } = connectedWorld();
+    trakt.answer('POST /sync/ratings', json(420, {}));
+    enqueue(host, userId, newEntry({ id: 'add', kind: 'rating', item: movie(1), at: T0, rating: 8 }, T0));
+    drainOutbox(host, client, userId);
+    host.advance(60_000);
+    enqueue(host, userId, newEntry({ id: 'rm', kind: 'rating', item: movie(2), at: host.now, rating: null }, host.now));
+    const r = drainOutbox(host, client, userId);
+    expect(trakt.routes()).toEqual(['POST /sync/ratings', 'POST /sync/ratings/remove']);
+    expect(r.delivered).toBe(1);
+  });
+
+  it('a rating that could not go out within minutes is handed to the next sync\'s merge, not sent blindly later', () => {
+    const { host, trakt, client, userId } = connectedWorld();
+    host.kv.delete(keys.libraryDirty(userId, 'ratings'));
+    trakt.answer('POST /sync/ratings', json(503, {}));
+    enqueue(host, userId, newEntry({ id: 'r', kind: 'rating', item: movie(1), at: T0, rating: 8 }, T0));
+    expect(drainOutbox(host, client, userId)).toMatchObject({ delivered: 0, remaining: 1 });
+    host.advance(11 * 60_000);
+    expect(drainOutbox(host, client, userId)).toMatchObject({ delivered: 0, dropped: 1, remaining: 0 });
+    expect(trakt.routes()).toEqual(['POST /sync/ratings']);
+    expect(host.kv.get(keys.libraryDirty(userId, 'ratings'))).toBeDefined();
+  });
+});

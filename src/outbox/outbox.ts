@@ -12,6 +12,7 @@ import { sha256, utf8 } from '../codec/sha256.js';
 import { keys, scheduleNames } from '../state/keys.js';
 import { deleteKey, listKeys, readJson, update, writeJson } from '../state/kv.js';
 import type { TraktClient } from '../trakt/client.js';
+import { TIMEOUT_MS } from '../trakt/http.js';
 import { describeFailure, type TraktFailure } from '../trakt/errors.js';
 import { matchesTrakt, syncBody } from '../trakt/items.js';
 import { recordNotFound } from '../match/notfound.js';
@@ -58,6 +59,14 @@ const EXACT_WINDOW_MS = 60_000;
 /** Two plays of one item less than 24 h apart are one play (src/sync/README.md). */
 const SAME_PLAY_MS = 86_400_000;
 const BATCH = 50;
+/**
+ * A rating or watchlist change that could not go out this long after it happened is not
+ * sent blindly any more: Trakt's side may have changed meanwhile (another app, the web
+ * site), and only the sync's three-way merge knows both sides' times. It is handed over.
+ */
+export const HANDOFF_MS = 10 * 60_000;
+/** Pages of a maybe-sent watch's look-up, at most (a binge of 2,500 plays in its window). */
+const LOOKUP_PAGES = 10;
 
 /** The KV key of an outbox entry: ordered by time, then id. */
 export function entryKey(userId: string, at: number, id: string): string {
@@ -103,41 +112,62 @@ export function summarize(host: HostApi, userId: string): OutboxSummary {
   return { pending: ks.length, nextAt: first?.nextAt ?? null, oldestAt: first?.at ?? null, ...(first?.lastError ? { lastError: first.lastError } : {}) };
 }
 
-/** Remembers plays that reached Trakt through the plugin itself, for the sync engine. */
+/**
+ * Remembers plays that reached Trakt through the plugin itself, for the sync engine. The
+ * history sync takes the list at its start (and deletes it), so it holds only what came
+ * since; the newest 1,000 are kept (a bound on KV while the history sync is off). Losing
+ * older ones is safe, never a duplicate: the list only spares the sync work. A sync that
+ * finds Trakt's watched activity moved (as every delivery moves it) reads Trakt's window,
+ * and a play dated before that window shows as growth of Trakt's total count, which
+ * makes the sync read Trakt in full (src/syncjob/areas/history.ts countCheck).
+ */
 export function recordDelivered(host: HostApi, userId: string, plays: Array<{ item: MediaItem; at: number }>): void {
   if (!plays.length) return;
   update<Array<{ item: MediaItem; at: number }>>(host, keys.scrobbled(userId), (cur) => [...(cur ?? []), ...plays].slice(-1000));
 }
 
+/** The library's ratings or watchlist changed in a way the next sync's merge must look at. */
+export function markLibraryDirty(host: HostApi, userId: string, area: 'ratings' | 'watchlist'): void {
+  writeJson(host, keys.libraryDirty(userId, area), { at: host.clockNow() });
+}
+
+const AREA_OF = { rating: 'ratings', watchlist: 'watchlist' } as const;
+
 /** What one drain of the outbox did, and why it stopped if entries remain. */
 export interface DrainResult { delivered: number; dropped: number; remaining: number; stoppedBy?: string }
 
 /**
- * Delivers due entries in order until the first that cannot go now, or `budgetMs` of
- * host clock has passed. Schedules the next wake-up when entries remain.
+ * Delivers due entries in order until the first that cannot go now, or until the next
+ * request could not end (its timeout, 10 s) within `budgetMs` of host clock from the
+ * start: the budget is checked before each request, not only before each delivery.
+ * Schedules the next wake-up when entries remain.
  */
-export function drainOutbox(host: HostApi, client: TraktClient, userId: string, budgetMs = 15_000): DrainResult {
+export function drainOutbox(host: HostApi, client: TraktClient, userId: string, budgetMs = 20_000): DrainResult {
   const start = host.clockNow();
+  const fits = () => host.clockNow() - start + TIMEOUT_MS <= budgetMs;
   const result: DrainResult = { delivered: 0, dropped: 0, remaining: 0 };
   // A rating or watchlist change waiting from before the user stopped exporting that area
-  // is not sent any more (watches always are: they happened while scrobbling was on).
+  // is not sent any more (watches always are: they happened while scrobbling was on). One
+  // that waited past HANDOFF_MS (an outage, a 420/423 hold) goes to the next sync's merge.
   const { user } = loadSettings(host, userId);
   const exporting = { rating: exportsToTrakt(user.areas.ratings), watchlist: exportsToTrakt(user.areas.watchlist) };
   let ks = listKeys(host, keys.outboxPrefix(userId));
   for (const k of ks) {
     const e = readJson<OutboxEntry>(host, k).value;
-    if (e && e.kind !== 'watch' && !exporting[e.kind] && !e.inFlight) {
-      deleteKey(host, k);
-      result.dropped++;
-    }
+    if (!e || e.kind === 'watch' || e.leaseUntil > start) continue;
+    const stale = start - e.at > HANDOFF_MS;
+    if (exporting[e.kind] && !stale) continue;
+    if (exporting[e.kind]) markLibraryDirty(host, userId, AREA_OF[e.kind]);
+    deleteKey(host, k);
+    result.dropped++;
   }
   if (result.dropped) ks = listKeys(host, keys.outboxPrefix(userId));
   while (ks.length) {
     const now = host.clockNow();
-    if (now - start > budgetMs) { result.stoppedBy = 'time budget'; break; }
+    if (!fits()) { result.stoppedBy = 'time budget'; break; }
     const claimed = claim(host, ks, now);
     if (!claimed.length) { result.stoppedBy = 'not due'; break; }
-    const outcome = deliver(host, client, userId, claimed);
+    const outcome = deliver(host, client, userId, claimed, fits);
     result.delivered += outcome.delivered;
     result.dropped += outcome.dropped;
     if (outcome.failed) { result.stoppedBy = outcome.failed; break; }
@@ -152,9 +182,15 @@ export function drainOutbox(host: HostApi, client: TraktClient, userId: string, 
 /** Schedules the outbox wake-up for when its first entry is due (nothing when it is empty). */
 export function scheduleNext(host: HostApi, userId: string, ks = listKeys(host, keys.outboxPrefix(userId))): void {
   if (!ks.length) return;
-  const first = readJson<OutboxEntry>(host, ks[0]!).value;
   const now = host.clockNow();
-  const at = Math.max(now + 1_000, first ? Math.max(first.nextAt, first.leaseUntil) : now + 60_000);
+  // The earliest due of the first entries: a held rating does not hold the ones behind it.
+  let next = Infinity;
+  for (const k of ks.slice(0, BATCH)) {
+    const e = readJson<OutboxEntry>(host, k).value;
+    if (e) next = Math.min(next, Math.max(e.nextAt, e.leaseUntil));
+    if (e?.kind === 'watch') break;
+  }
+  const at = Math.max(now + 1_000, Number.isFinite(next) ? next : now + 60_000);
   host.scheduleSet(scheduleNames.outbox(userId), at, { user_id: userId, kind: 'outbox' });
 }
 
@@ -163,15 +199,23 @@ type Claimed = { key: string; entry: OutboxEntry; version: number };
 /**
  * Leases the first due entry, plus following entries of the same kind and operation that
  * can share one request (never an entry that may already have been sent: those are
- * verified one by one). Stops at the first entry that is not due: order is kept.
+ * verified one by one). A watch that is not due stops it: plays go in order. A rating or
+ * watchlist change that is not due holds only later changes of its own item (a 420 on
+ * adds must not hold the removals that make room).
  */
 function claim(host: HostApi, ks: string[], now: number): Claimed[] {
   const out: Claimed[] = [];
+  const held = new Set<string>();
   for (const key of ks) {
     const cur = readJson<OutboxEntry>(host, key);
     const e = cur.value;
     if (!e) continue;
-    if (e.nextAt > now || e.leaseUntil > now) break;
+    const item = `${e.kind}:${e.item.type}:${JSON.stringify(e.item.ids)}`;
+    if (e.nextAt > now || e.leaseUntil > now || held.has(item)) {
+      if (e.kind === 'watch') break;
+      held.add(item);
+      continue;
+    }
     // Found in flight with its lease gone: that call died mid-request.
     const maybeSent = e.maybeSent || e.inFlight;
     if (out.length) {
@@ -188,11 +232,12 @@ function claim(host: HostApi, ks: string[], now: number): Claimed[] {
   return out;
 }
 
-function deliver(host: HostApi, client: TraktClient, userId: string, batch: Claimed[]): { delivered: number; dropped: number; failed?: string } {
+function deliver(host: HostApi, client: TraktClient, userId: string, batch: Claimed[], fits: () => boolean): { delivered: number; dropped: number; failed?: string } {
   const head = batch[0]!.entry;
   const now = host.clockNow();
   if (head.kind === 'watch' && (head.maybeSent || head.late)) {
-    const found = onTrakt(client, head);
+    const found = onTrakt(client, head, fits);
+    if (found === 'later') return release(host, batch);
     if (found === null) return failAll(host, batch, { kind: 'unavailable', message: 'could not check Trakt history', sent: 'no' }, now);
     if (found) {
       markSeen(host, userId, head.id, true); // before the entry goes: a redelivery finds one or the other
@@ -201,6 +246,7 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
       return { delivered: 1, dropped: 0 };
     }
   }
+  if (!fits()) return release(host, batch); // the look-up took the time the POST needs
   const { path, body } = request(batch.map((c) => c.entry));
   const r = client.request('POST', path, body);
   if (r.kind === 'ok') {
@@ -231,6 +277,12 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
     return { delivered: 0, dropped: batch.length };
   }
   return failAll(host, batch, r, now);
+}
+
+/** Gives claimed entries back untried (no attempt counted): the call's time ran out before their request. */
+function release(host: HostApi, batch: Claimed[]) {
+  for (const c of batch) update<OutboxEntry>(host, c.key, (e) => (e ? { ...e, inFlight: false, leaseUntil: 0, attempts: Math.max(0, e.attempts - 1) } : undefined));
+  return { delivered: 0, dropped: 0, failed: 'time budget' };
 }
 
 function failAll(host: HostApi, batch: Claimed[], f: TraktFailure, now: number) {
@@ -274,14 +326,25 @@ function notFound(body: any, entries: OutboxEntry[]): Set<OutboxEntry> {
   return out;
 }
 
-/** Whether Trakt's history already has this play: true, false, or null (could not tell). */
-function onTrakt(client: TraktClient, e: OutboxEntry): boolean | null {
+/**
+ * Whether Trakt's history already has this play: true, false, null (could not tell), or
+ * 'later' (the call's time ran out between pages). Every page of the window is read: a
+ * binge of more than one page (250 plays) in it must not hide the play.
+ */
+function onTrakt(client: TraktClient, e: OutboxEntry, fits: () => boolean): boolean | null | 'later' {
   const w = e.late ? SAME_PLAY_MS : e.viaScrobble ? SCROBBLE_WINDOW_MS : EXACT_WINDOW_MS;
   const kind = e.item.type === 'movie' ? 'movies' : 'episodes';
   const q = `start_at=${encodeURIComponent(new Date(e.at - w).toISOString())}&end_at=${encodeURIComponent(new Date(e.at + w).toISOString())}&limit=1000`;
-  const r = client.request<any[]>('GET', `/sync/history/${kind}?${q}`);
-  if (r.kind !== 'ok' || !Array.isArray(r.body)) return null;
-  return r.body.some((h) => matchesTrakt(e.item, h));
+  for (let page = 1; page <= LOOKUP_PAGES; page++) {
+    if (page > 1 && !fits()) return 'later';
+    const r = client.request<any[]>('GET', `/sync/history/${kind}?${q}&page=${page}`, undefined, { expect: 'array' });
+    if (r.kind !== 'ok') return null;
+    if (r.body.some((h) => matchesTrakt(e.item, h))) return true;
+    const pages = parseInt(r.headers['x-pagination-page-count'] ?? '', 10);
+    // Without the header, a page as long as Trakt's largest may not be the last.
+    if (Number.isFinite(pages) ? page >= pages : r.body.length < 250) return false;
+  }
+  return null;
 }
 
 /** An item in words for messages and logs (title, year, or show and episode number). */

@@ -43,3 +43,19 @@ describe('rate limiter', () => {
     expect(noteSuccess(s).strikes).toBe(0);
   });
 });
+
+describe('rate limiter: the host clock steps back (issue 19, finding 6)', () => {
+  it('a write slot an hour ahead is a clock step, not a wait; a slot within its spacing still holds', () => {
+    const s = noteCall(emptyRate(), 'POST', T0);
+    expect(nextAllowed(s, 'POST', T0 - 3_600_000)).toBe(T0 - 3_600_000);
+    expect(nextAllowed(s, 'POST', T0 + 100)).toBe(T0 + LIMITS.writeSpacingMs);
+    expect(noteCall(s, 'POST', T0 - 3_600_000).writeAt).toBe(T0 - 3_600_000 + LIMITS.writeSpacingMs);
+  });
+
+  it('GETs counted on the old clock do not hold the new one back', () => {
+    let s = emptyRate();
+    for (let i = 0; i < LIMITS.getBudget; i++) s = noteCall(s, 'GET', T0 + i);
+    expect(nextAllowed(s, 'GET', T0 + 1_000)).toBeGreaterThan(T0 + 1_000);
+    expect(nextAllowed(s, 'GET', T0 - 3_600_000)).toBe(T0 - 3_600_000);
+  });
+});

@@ -39,8 +39,20 @@ function getsInWindow(s: RateState, now: number): number {
   return n;
 }
 
+/**
+ * The state as seen after the host's clock stepped back (an NTP correction): a write slot
+ * more than its spacing ahead, or GET buckets that start after now, were taken on the
+ * old clock, not by a limit; they are dropped rather than waited out for an hour.
+ */
+export function afterClockStep(s: RateState, now: number): RateState {
+  const writeAt = s.writeAt > now + LIMITS.writeSpacingMs ? 0 : s.writeAt;
+  const gets = s.gets.some(([start]) => start > now) ? s.gets.filter(([start]) => start <= now) : s.gets;
+  return writeAt === s.writeAt && gets === s.gets ? s : { ...s, writeAt, gets };
+}
+
 /** When a call of this method may go: `now` if it may go now. */
-export function nextAllowed(s: RateState, method: string, now: number): number {
+export function nextAllowed(state: RateState, method: string, now: number): number {
+  const s = afterClockStep(state, now);
   let at = Math.max(now, s.blockedUntil);
   if (isWrite(method)) return Math.max(at, s.writeAt);
   if (getsInWindow(s, at) < LIMITS.getBudget) return at;
@@ -54,7 +66,8 @@ export function nextAllowed(s: RateState, method: string, now: number): number {
 }
 
 /** The limiter after one call of this method is made now. */
-export function noteCall(s: RateState, method: string, now: number): RateState {
+export function noteCall(state: RateState, method: string, now: number): RateState {
+  const s = afterClockStep(state, now);
   if (isWrite(method)) return { ...s, writeAt: now + LIMITS.writeSpacingMs };
   const bucket = now - (now % LIMITS.bucketMs);
   const gets = s.gets.filter(([start]) => start + LIMITS.bucketMs > now - LIMITS.getWindowMs);

@@ -28,6 +28,8 @@ export const keys = {
   /** When a session last stopped (occurred_at, ms): its older events are ignored (hooks/playback.ts). */
   sessionStop: (userId: string, sessionId: string) => `${u(userId)}/sess/${userKey(sessionId)}/stop`,
   sessionPrefix: (userId: string) => `${u(userId)}/sess/`,
+  /** Where the interval tick's sweep of sessions and stop markers goes on (scrobble/sweep.ts). */
+  sweepCursor: (userId: string) => `${u(userId)}/sweep`,
   outboxPrefix: (userId: string) => `${u(userId)}/ob/`,
   refreshLock: (userId: string) => `${u(userId)}/lock/refresh`,
   device: (userId: string) => `${u(userId)}/device`,

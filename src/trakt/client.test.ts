@@ -123,3 +123,37 @@ describe('TraktClient: classification', () => {
     expect(areaOf('/users/settings')).toBe('account');
   });
 });
+
+describe('TraktClient: a broken 2xx is never data (issue 19, finding 0)', () => {
+  const page = (body: string) => ({ status: 200, headers: { 'content-type': 'text/html' }, body });
+  it.each([
+    ['a Cloudflare 1015 page', '<!DOCTYPE html><html><title>Error 1015</title>You are being rate limited</html>', 'array'],
+    ['a maintenance page', '<html><body>Trakt is down for maintenance</body></html>', 'any'],
+    ['JSON cut short', '[{"id":1,"watched_at":"2026-01-01T00:00:00.000Z"},{"id":2,"wat', 'array'],
+    ['an object where a list is asked for', '{"error":"nope"}', 'array'],
+    ['a list where an object is asked for', '[]', 'object'],
+    ['an empty body', '', 'any'],
+    ['null', 'null', 'any'],
+  ] as const)('%s on a GET is a transient failure that changes nothing', (_, body, expect_) => {
+    const { trakt, client } = connectedWorld();
+    trakt.answer('GET /sync/history/movies', page(body));
+    expect(client.request('GET', '/sync/history/movies', undefined, { expect: expect_ })).toMatchObject({ kind: 'unavailable', status: 200, sent: 'no' });
+  });
+
+  it('a write answered 2xx with HTML may have landed: sent unknown, so a play is verified before it is sent again', () => {
+    const { trakt, client } = connectedWorld();
+    trakt.answer('POST /sync/history', page('<html>maintenance</html>'));
+    expect(client.request('POST', '/sync/history', {})).toMatchObject({ kind: 'unavailable', sent: 'unknown' });
+  });
+
+  it('an empty 204 is fine for a DELETE only; a good list is data', () => {
+    const { host, trakt, client } = connectedWorld();
+    trakt.answer('DELETE /sync/playback/5', { status: 204, headers: {}, body: '' });
+    expect(client.request('DELETE', '/sync/playback/5').kind).toBe('ok');
+    host.advance(2_000);
+    trakt.answer('POST /sync/history', { status: 201, headers: {}, body: '' });
+    expect(client.request('POST', '/sync/history', {})).toMatchObject({ kind: 'unavailable', sent: 'unknown' });
+    trakt.answer('GET /sync/ratings/movies', json(200, [{ rating: 8 }]));
+    expect(client.request('GET', '/sync/ratings/movies', undefined, { expect: 'array' })).toMatchObject({ kind: 'ok', body: [{ rating: 8 }] });
+  });
+});

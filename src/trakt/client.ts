@@ -15,6 +15,34 @@ import { API, jsonBody, sendRaw } from './http.js';
 /** An HTTP method the Trakt client sends. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * The body a caller needs from a 2xx: a JSON array (a list, a page), a JSON object, any
+ * JSON value, or nothing at all (a DELETE, which Trakt answers 204). Anything else is a
+ * broken answer (a Cloudflare or maintenance page answered 200, JSON cut short): a
+ * transient failure, never data.
+ */
+export type Expect = 'array' | 'object' | 'any' | 'none';
+export interface RequestOptions { expect?: Expect }
+
+/** What a method's 2xx carries unless the caller says: Trakt answers DELETEs 204 and everything else with JSON. */
+const defaultExpect = (method: Method): Expect => (method === 'DELETE' ? 'none' : method === 'GET' ? 'any' : 'object');
+
+/** Why a 2xx body is not what the caller needs, or null when it is. */
+export function brokenBody(raw: string, expect: Expect): string | null {
+  if (expect === 'none') return null;
+  if (!raw) return 'an empty answer';
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return /^\s*</.test(raw) ? 'an HTML page instead of JSON' : 'JSON that does not parse (cut short?)';
+  }
+  if (v === null) return 'a null answer';
+  if (expect === 'array' && !Array.isArray(v)) return 'not the list asked for';
+  if (expect === 'object' && (typeof v !== 'object' || Array.isArray(v))) return 'not the object asked for';
+  return null;
+}
+
 /** A write refused for the account (420, 423, 426) is tried again after this long. */
 export const ACCOUNT_RETRY_MS = 6 * 3_600_000;
 
@@ -36,22 +64,25 @@ export class TraktClient {
     return nextAllowed(s, method, this.host.clockNow());
   }
 
-  /** Whether writes to this area (an areaOf name) are stopped by an account problem (423 all, 420/426 per area). */
-  blockedBy(area: string, profile = loadProfile(this.host, this.userId)): { status: 420 | 423 | 426; message: string } | null {
+  /** Whether writes to this area (an areaOf name; `path`, the write's own) are stopped by an account problem (423 all, 420/426 per area). */
+  blockedBy(area: string, profile = loadProfile(this.host, this.userId), path = ''): { status: 420 | 423 | 426; message: string } | null {
     const problems = profile.problems ?? {};
     const p = problems.locked ?? problems[area];
     if (!p || (p.status !== 420 && p.status !== 423 && p.status !== 426)) return null;
+    // A removal makes room: a full list (420) never holds it back.
+    if (p.status === 420 && path.endsWith('/remove')) return null;
     // Tried again now and then: the user may have gone VIP, made room, or been unlocked.
     // The next write either clears the problem or renews it.
     if (this.host.clockNow() - p.at > ACCOUNT_RETRY_MS) return null;
     return { status: p.status, message: p.message };
   }
 
-  request<T = any>(method: Method, path: string, body?: unknown): TraktResult<T> {
+  /** One call; `opts.expect` says what a 2xx body must be (else it is a transient failure). */
+  request<T = any>(method: Method, path: string, body?: unknown, opts: RequestOptions = {}): TraktResult<T> {
     const profile = loadProfile(this.host, this.userId);
     if (profile.needsReconnect) return { kind: 'reconnect', message: 'Trakt needs to be connected again.', sent: 'no' };
     if (method !== 'GET') {
-      const blocked = this.blockedBy(areaOf(path), profile);
+      const blocked = this.blockedBy(areaOf(path), profile, path);
       if (blocked) return { kind: 'account', status: blocked.status, message: blocked.message, sent: 'no' };
     }
     let tok = accessToken(this.host, this.server, this.userId);
@@ -73,7 +104,7 @@ export class TraktClient {
         tok = accessToken(this.host, this.server, this.userId, tok.token);
         continue;
       }
-      return this.classify<T>(method, path, status, headers, out.res);
+      return this.classify<T>(method, path, status, headers, out.res, opts.expect ?? defaultExpect(method));
     }
   }
 
@@ -94,8 +125,13 @@ export class TraktClient {
     return wait;
   }
 
-  private classify<T>(method: Method, path: string, status: number, headers: Record<string, string>, res: { body: string }): TraktResult<T> {
+  private classify<T>(method: Method, path: string, status: number, headers: Record<string, string>, res: { body: string }, expect: Expect): TraktResult<T> {
     const area = areaOf(path);
+    const broken = status >= 200 && status < 300 ? brokenBody(res.body, expect) : null;
+    if (broken) {
+      // Never data: a write answered so may still have landed (verify before resending).
+      return { kind: 'unavailable', status, message: `HTTP ${status} with ${broken}`, sent: method === 'GET' ? 'no' : 'unknown' };
+    }
     if (status >= 200 && status < 300) {
       this.updateRate((s) => noteSuccess(s));
       if (method !== 'GET') setProblem(this.host, this.userId, area, null);

@@ -43,6 +43,8 @@ describe('collection export', () => {
     expect(ep2.metadata).toMatchObject({ resolution: 'hd_1080p', audio: 'aac', audio_channels: '2.0', media_type: 'digital', hdr: null });
     // One batch: a sync body with movies and episodes (Trakt's top-level media fields).
     const posts = w.sim.requests.filter((r) => r.method === 'POST' && r.path === '/sync/collection');
+    // 3d false is sent as the library gives it, not left for Trakt to store as null (issue 19, finding 10).
+    expect(posts.flatMap((r: any) => r.body.movies ?? []).find((m: any) => m.ids.tmdb === MOVIES[0]!.ids.tmdb)).toMatchObject({ '3d': false });
     expect(posts).toHaveLength(1);
     const body = posts[0]!.body as any;
     expect(body.movies.find((m: any) => m.ids.tmdb === MOVIES[0]!.ids.tmdb)).toMatchObject({ collected_at: iso(added), resolution: 'uhd_4k', hdr: 'dolby_vision', audio: 'dolby_truehd', audio_channels: '7.1', media_type: 'bluray' });

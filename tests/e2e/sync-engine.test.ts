@@ -4,7 +4,7 @@
 // host against the simulator. (PLUGIN_DIST=<an older build> shows each one failing there.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { SHOW, episodeItem, makeWorld, movieItem, type World } from '../helpers/world.js';
-import { DAY, asItem, genMovies, syncToEnd } from '../helpers/sync.js';
+import { DAY, asItem, bigWorld as largeWorld, syncToEnd } from '../helpers/sync.js';
 
 let w: World;
 afterEach(async () => { await w?.close(); });
@@ -16,13 +16,9 @@ const gets = (prefix: string) => w.sim.requests.filter((r) => r.method === 'GET'
 const syncCalls = () => w.host.calls.filter((c: any) => c.export === 'on_tick' || c.export === 'on_action');
 
 async function bigWorld(n: number, userSettings: Record<string, unknown>, opts: Parameters<typeof makeWorld>[0] = {}) {
-  w = await makeWorld({ userSettings, ...opts, sim: { ...opts.sim } });
-  const movies = genMovies(n);
-  w.sim.seedCatalog({ movies });
-  w.host.library.seed({ movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
-  w.sim.setAccount('alice', { vip: true, limits: { ratings: 100_000, watchlist: 10_000 } });
-  await w.connect('alice');
-  return movies;
+  const made = await largeWorld(n, userSettings, opts);
+  w = made.w;
+  return made.movies;
 }
 
 describe('large lists finish (finding 1)', () => {

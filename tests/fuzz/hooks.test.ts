@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM helper without types
 import { fuzz, fuzzHost, runCase } from './harness.mjs';
+// @ts-expect-error plain ESM helper without types
+import { valid } from './arbitraries.mjs';
+import fc from 'fast-check';
 
 describe('hook fuzzing (real plugin.wasm, in-process host)', () => {
   let h: any;
@@ -27,4 +30,18 @@ describe('hook fuzzing (real plugin.wasm, in-process host)', () => {
     const fake = { ...h, host: { ...h.host, clock: h.host.clock, callExport: async () => { throw Object.assign(new Error('boom'), { name: 'PluginCallError', code: 'plugin_error' }); } } };
     expect(await runCase(fake, { hook: 'on_rating', input: {} })).toMatch(/names no field/);
   }, 60_000);
+
+  it('after 3,000 fuzzed playback events in two sessions (occurred_at anywhere in 2020-2030), a normal start in each is not ignored (issue 19, finding 6)', async () => {
+    const { host } = h;
+    for (const ev of fc.sample(valid.on_playback, { numRuns: 3_000, seed: 20261204 })) {
+      host.clock.set(host.clock.now() + 1_000);
+      const r = await host.tryDeliver('playback', ev);
+      if (!r.ok) expect(r.error.message).toMatch(/occurred_at/);
+    }
+    for (const session_id of ['s1', 's2']) {
+      host.clock.set(host.clock.now() + 2_500);
+      const out = await host.deliver('playback', { event_id: `after-${session_id}`, user_id: 'fz', session_id, state: 'start', position_ms: 0, duration_ms: 6_000_000, occurred_at: new Date(host.clock.now()).toISOString(), item: { type: 'movie', title: 'Inception', year: 2010, ids: { tmdb: 27205, imdb: 'tt1375666' } } });
+      expect(out.status, out.detail).not.toBe('ignored');
+    }
+  }, 600_000);
 });

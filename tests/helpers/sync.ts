@@ -1,5 +1,5 @@
 // Helpers for sync tests: large generated catalogs and running a sync to the end.
-import type { World } from './world.js';
+import { makeWorld, type World } from './world.js';
 
 export const DAY = 86_400_000;
 
@@ -23,4 +23,15 @@ export async function syncToEnd(w: World, userId: string, params: Record<string,
     await w.advance(2_500);
   }
   throw new Error('sync did not finish');
+}
+
+/** A connected alice (VIP, roomy limits) with n generated movies in the catalog and the library. */
+export async function bigWorld(n: number, userSettings: Record<string, unknown>, opts: Parameters<typeof makeWorld>[0] = {}) {
+  const w = await makeWorld({ userSettings, ...opts, sim: { ...opts.sim } });
+  const movies = genMovies(n);
+  w.sim.seedCatalog({ movies });
+  w.host.library.seed({ movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
+  w.sim.setAccount('alice', { vip: true, limits: { ratings: 100_000, watchlist: 10_000 } });
+  await w.connect('alice');
+  return { w, movies };
 }

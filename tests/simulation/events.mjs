@@ -3,7 +3,7 @@
 // printed, shrunk and replayed. Each area has a generator and an executor in AREAS: a new
 // area (collection, resume points, shows/seasons, double episodes) is one more entry.
 import { Rng } from './rng.mjs';
-import { faultProfile } from './faults.mjs';
+import { faultProfile, hostileKinds } from './faults.mjs';
 import { DAY, HOUR, MIN, widOfTrakt } from './world.mjs';
 
 const MODES = ['off', 'import', 'export', 'both'];
@@ -198,6 +198,31 @@ export const AREAS = {
     gen: (rng) => ({ kind: 'clock', ms: rng.pick([90_000, 20 * MIN, 2 * HOUR, 2 * DAY]) }),
     run: async (w, ev) => { w.faultCounts.clock_jump = (w.faultCounts.clock_jump ?? 0) + 1; w.jumpClock(ev.ms); },
   },
+  // Hostile shapes (issue 19): inserted from a stream of their own (generateScenario).
+  abandon: {
+    weight: 0, hostile: 'abandoned_session',
+    gen: (rng, c) => ({ kind: 'abandon', user: rng.pick(c.users), item: rng.pick(c.items), minutes: rng.int(1, 40) }),
+    run: async (w, ev) => {
+      // A player that crashed or a tab closed: the session is never stopped.
+      const it = w.catalog.items.get(ev.item);
+      const base = { user_id: ev.user, session_id: `lost-${w.now()}-${++eventSeq}`, duration_ms: it.runtimeMin * MIN, item: it.media };
+      await w.deliver('playback', { event_id: eid(w, 'start'), ...base, state: 'start', position_ms: 0, occurred_at: iso(w.now()) });
+      await w.advance(ev.minutes * MIN);
+      await w.deliver('playback', { event_id: eid(w, 'progress'), ...base, state: 'progress', position_ms: Math.round(Math.min(ev.minutes * MIN, it.runtimeMin * MIN * 0.5)), occurred_at: iso(w.now()) });
+    },
+  },
+  marked: {
+    weight: 0, hostile: 'marked_watched',
+    gen: (rng, c) => ({ kind: 'marked', user: rng.pick(c.users), item: rng.pick(c.items) }),
+    run: async (w, ev) => {
+      // Marked as watched in the library, now, without any playback (no scrobble explains it).
+      const u = w.users.get(ev.user);
+      const at = w.now();
+      if (!playTimes(u, ev.item).every((t) => Math.abs(t - at) > 3 * DAY)) return;
+      w.host.library.apply(ev.user, [{ op: 'add_play', item: w.catalog.items.get(ev.item).media, at_ms: at }]);
+      u.libPlays.push({ wid: ev.item, at, from: 'edit' });
+    },
+  },
   concurrent: {
     weight: 1,
     fault: 'tick_concurrent',
@@ -283,7 +308,7 @@ export function snapshotChanges(w, u, areas = ['ratings', 'watchlist']) {
 
 /**
  * A seed's scenario: setup and events. Pure function of the seed.
- * @param {number} seed @param {{ events?: number }} [o]
+ * @param {number} seed @param {{ events?: number, hostile?: boolean }} [o]
  */
 export function generateScenario(seed, o = {}) {
   const rng = new Rng(seed);
@@ -317,7 +342,7 @@ export function generateScenario(seed, o = {}) {
   const latencyMs = setupRng.pick([20, 80, 200, 500]);
   const evRng = rng.fork('events');
   const nEvents = o.events ?? evRng.int(15, 45);
-  const table = Object.entries(AREAS).filter(([, a]) => !a.fault || profile.other.has(a.fault)).map(([k, a]) => /** @type {[string, number]} */ ([k, a.weight]));
+  const table = Object.entries(AREAS).filter(([, a]) => !a.hostile && (!a.fault || profile.other.has(a.fault))).map(([k, a]) => /** @type {[string, number]} */ ([k, a.weight]));
   const events = [];
   const genCtx = { users: users.map((u) => u.id), items: null };
   for (let i = 0; i < nEvents; i++) {
@@ -325,6 +350,19 @@ export function generateScenario(seed, o = {}) {
     const ev = AREAS[area].gen(evRng, { ...genCtx, items: ITEM_PLACEHOLDER });
     ev.dt = evRng.pick([0, 0, 30_000, 2 * MIN, 10 * MIN, 40 * MIN]);
     events.push(ev);
+  }
+  // Hostile shapes (issue 19) from forks of their own: the rest of the scenario is the one
+  // the seed always had, and `hostile: false` gives it exactly (regression seeds).
+  if (o.hostile !== false) {
+    profile.kinds = [...profile.kinds, ...hostileKinds(rng.fork('hostile-faults'))];
+    if (profile.kinds.length && !profile.httpRate) profile.httpRate = 0.05;
+    const hRng = rng.fork('hostile-events');
+    const hostileAreas = Object.keys(AREAS).filter((k) => AREAS[k].hostile && hRng.chance(0.5));
+    for (let i = 0, n = hostileAreas.length ? hRng.int(1, 6) : 0; i < n; i++) {
+      const ev = AREAS[hRng.pick(hostileAreas)].gen(hRng, { ...genCtx, items: ITEM_PLACEHOLDER });
+      ev.dt = hRng.pick([0, 30_000, 10 * MIN]);
+      events.splice(hRng.int(0, events.length), 0, ev);
+    }
   }
   return { seed, users, catalog, profile: { ...profile, other: [...profile.other] }, tokenLifetimeSec, latencyMs, events, initialSeed: rng.fork('initial').next() };
 }

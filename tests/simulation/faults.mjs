@@ -20,10 +20,39 @@ export const HTTP_FAULTS = {
   'applied_hang': { writesOnly: true, spec: () => ({ apply: true, hang: true }) },
 };
 
+/**
+ * Hostile answers (issue 19), drawn from a stream of their own so the scenarios of the
+ * seeds run before them stay the same (`generateScenario(seed, { hostile: false })`):
+ * 200 with an HTML page (Cloudflare's 1015, a maintenance page) or with JSON cut short
+ * (with the pagination headers of a real page), a page without its pagination headers
+ * (`strip`: the world removes them from the real answer), an answer just under the 10 s
+ * timeout.
+ * @type {Record<string, { writesOnly?: boolean, getsOnly?: boolean, strip?: boolean, spec: (rng: import('./rng.mjs').Rng) => Spec }>}
+ */
+export const HOSTILE_FAULTS = {
+  'html200': { spec: (r) => ({ status: 200, headers: { 'content-type': 'text/html', server: 'cloudflare' }, body: r.pick(['<!DOCTYPE html><html><head><title>Error 1015</title></head><body>You are being rate limited</body></html>', '<html><body><h1>Trakt is down for scheduled maintenance</h1></body></html>']) }) },
+  'cut200': { spec: (r) => ({ status: 200, headers: { 'content-type': 'application/json', 'x-pagination-page': '1', 'x-pagination-limit': '250', 'x-pagination-page-count': String(r.int(2, 5)), 'x-pagination-item-count': String(r.int(251, 1200)) }, body: '[{"id":10,"watched_at":"2026-11-01T12:00:00.000Z","action":"scrobble","type":"movie","movie":{"title":"Cut sh' }) },
+  'noheaders': { getsOnly: true, strip: true, spec: () => ({}) },
+  'near_timeout': { spec: (r) => ({ delayMs: r.int(9_000, 9_900) }) },
+};
+
+/** Every HTTP fault kind, ordinary and hostile. */
+export const FAULT_SPECS = { ...HTTP_FAULTS, ...HOSTILE_FAULTS };
+
+/** The hostile kinds a seed adds to its profile (none for a fifth of the seeds). */
+export function hostileKinds(rng) {
+  if (rng.chance(0.2)) return [];
+  const kinds = Object.keys(HOSTILE_FAULTS).filter(() => rng.chance(0.5));
+  return kinds.length ? kinds : [rng.pick(Object.keys(HOSTILE_FAULTS))];
+}
+
 /** Faults that are not one HTTP answer. */
 export const OTHER_FAULTS = ['crash', 'redeliver_soon', 'redeliver_late', 'clock_jump', 'tick_concurrent', 'token_expiry'];
 
-export const ALL_FAULTS = [...Object.keys(HTTP_FAULTS), ...OTHER_FAULTS];
+/** Hostile shapes that are events of the world: sessions never stopped, plays marked in the library. */
+export const HOSTILE_OTHER = ['abandoned_session', 'marked_watched'];
+
+export const ALL_FAULTS = [...Object.keys(HTTP_FAULTS), ...OTHER_FAULTS, ...Object.keys(HOSTILE_FAULTS), ...HOSTILE_OTHER];
 
 /**
  * A run's fault profile, from its seed: which kinds are on and how often. A fifth of the

@@ -113,7 +113,7 @@ export async function settle(w) {
  *   tamper: changes the settled world before the end checks (tests that the checks can fail)
  */
 export async function runSeed(seed, o = {}) {
-  const sc = generateScenario(seed, { events: o.maxEvents });
+  const sc = generateScenario(seed, { events: o.maxEvents, hostile: o.hostile });
   if (o.events) sc.events = o.events;
   const rng = new Rng(seed);
   const catalog = makeCatalog(rng.fork('catalog'), sc.catalog);

@@ -7,7 +7,7 @@ import { RevengeHost } from '../../host-stubs/index.mjs';
 import { TraktSimulator } from '../../host-stubs/trakt-sim/index.mjs';
 import { handleRequest } from '../../host-stubs/trakt-sim/server.mjs';
 import { removeRatings, removeWatchlist } from '../../host-stubs/trakt-sim/sync.mjs';
-import { HTTP_FAULTS } from './faults.mjs';
+import { FAULT_SPECS } from './faults.mjs';
 
 export const DIST = fileURLToPath(new URL('../../dist', import.meta.url));
 export const CLIENT = { client_id: 'sim-client-id-0001', client_secret: 'sim-client-secret-do-not-leak-7f3a', redirect_uris: ['urn:ietf:wg:oauth:2.0:oob'] };
@@ -221,22 +221,19 @@ export class World {
     if (wu) this.#checkArea(wu, r);
     const p = this.profile;
     const tf = this.targetFault;
+    let strip = false;
     if (tf && tf.method === r.method && tf.path.test(r.path.split('?')[0]) && ++tf.seen === tf.nth) {
       // The fault matrix: exactly one fault, on the nth request of one operation.
-      this.sim.faults.inject({ method: r.method, path: r.path.split('?')[0], ...HTTP_FAULTS[tf.kind].spec(this.rng) });
-      this.faultCounts[tf.kind] = (this.faultCounts[tf.kind] ?? 0) + 1;
+      strip = this.#inject(r, tf.kind);
     } else if (this.faultsOn && p.httpRate && this.rng.chance(p.httpRate)) {
       const isWrite = r.method !== 'GET';
-      const kinds = p.kinds.filter((k) => isWrite || !HTTP_FAULTS[k].writesOnly);
-      if (kinds.length) {
-        const kind = this.rng.pick(kinds);
-        const path = r.path.split('?')[0];
-        this.sim.faults.inject({ method: r.method, path, ...HTTP_FAULTS[kind].spec(this.rng) });
-        this.faultCounts[kind] = (this.faultCounts[kind] ?? 0) + 1;
-      }
+      const kinds = p.kinds.filter((k) => (isWrite ? !FAULT_SPECS[k].getsOnly : !FAULT_SPECS[k].writesOnly));
+      if (kinds.length) strip = this.#inject(r, this.rng.pick(kinds));
     }
     const answer = handleRequest(this.sim, { method: r.method, url: r.path, headers: r.headers, body: r.body });
     this.sim.faults.clear();
+    // A page without its pagination headers (a proxy that drops them).
+    if (strip) for (const h of Object.keys(answer.headers ?? {})) if (h.startsWith('x-pagination-')) delete answer.headers[h];
     // OAuth bodies carry secrets: not kept, not even in this diagnostic log.
     this.httpLog.push({ at: this.now(), export: call?.export, user: call?.userId, owner, method: r.method, path: r.path, body: /^\/oauth\//.test(r.path) ? '<oauth>' : r.body, status: answer.hang ? 'hang' : answer.status });
     if (wu && r.method === 'GET' && answer.status === 200) {
@@ -244,6 +241,15 @@ export class World {
       if (area) this.pendingReads.push({ user: wu.id, side: 'T', area, at: this.now() });
     }
     return answer;
+  }
+
+  /** Injects one fault of `kind` in front of the simulator for this request; true when the world strips the answer's headers instead. */
+  #inject(r, kind) {
+    const f = FAULT_SPECS[kind];
+    this.faultCounts[kind] = (this.faultCounts[kind] ?? 0) + 1;
+    if (f.strip) return true;
+    this.sim.faults.inject({ method: r.method, path: r.path.split('?')[0], ...f.spec(this.rng) });
+    return false;
   }
 
   /** Areas: off is never read; import or off never written; scrobble off sends no scrobble. */

@@ -50,7 +50,7 @@ export function traktPage<T = any>(run: Run, paths: readonly string[], cur: Trak
     return { kind: 'done' };
   }
   const list = cur.i;
-  const r = run.call<T[]>('GET', `${paths[list]}?page=${cur.page}&limit=${ASK_LIMIT}${query ? `&${query}` : ''}`);
+  const r = run.call<T[]>('GET', `${paths[list]}?page=${cur.page}&limit=${ASK_LIMIT}${query ? `&${query}` : ''}`, undefined, { expect: 'array' });
   if (!r.ok) return { kind: 'stop', stop: r };
   if (!Array.isArray(r.body)) return unreadable(`Trakt answered ${paths[list]} with something that is not a list`);
   const entries = r.body;

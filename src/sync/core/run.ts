@@ -3,7 +3,7 @@
 // starting new work when its budget is spent and leaves the rest to a wake-up, so a slow
 // Trakt, a slow NAS or a huge library never runs into the host's 30 s limit.
 import type { HostApi } from '../../host/api.js';
-import type { TraktClient } from '../../trakt/client.js';
+import type { RequestOptions, TraktClient } from '../../trakt/client.js';
 import type { TraktFailure } from '../../trakt/errors.js';
 import { writeJson } from '../../state/kv.js';
 import { jobKey, type AreaJob, type SyncJob } from './job.js';
@@ -79,7 +79,7 @@ export class Run {
    * A Trakt request inside this call's budget. GETs go while there is time; a write goes
    * once per call and only when the limiter's write slot (plus slack) is free.
    */
-  call<T = any>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): CallOk<T> | CallStop {
+  call<T = any>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts?: RequestOptions): CallOk<T> | CallStop {
     if (!this.hasTime()) return { ok: false, f: null };
     if (method !== 'GET') {
       const at = this.client.nextAllowed(method);
@@ -88,7 +88,7 @@ export class Run {
         return { ok: false, f: null };
       }
     }
-    const r = this.client.request<T>(method, path, body);
+    const r = this.client.request<T>(method, path, body, opts);
     this.job.requests++;
     this.units++;
     if (method !== 'GET') {

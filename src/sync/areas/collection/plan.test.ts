@@ -30,7 +30,7 @@ describe('planCollection', () => {
   it('a first full sync sends every file with its known media fields and collected_at to the second', () => {
     const p = plan(emptyCollectionState(), { local: [file(movie(1), T0 + 1_234, { ...UHD, '3d': false }), file(ep(2), T0)], full: true });
     expect(p.add.map((a) => [itemKey(a.item), a.at_ms, a.media])).toEqual([
-      [itemKey(movie(1)), T0 + 1_000, UHD],
+      [itemKey(movie(1)), T0 + 1_000, { ...UHD, '3d': false }],
       [itemKey(ep(2)), T0, {}],
     ]);
     expect(p.remove).toEqual([]);
@@ -110,8 +110,10 @@ describe('collection state', () => {
     expect(() => loadCollection(saveCollection(st).replace(/./g, '!'))).toThrow(StateError);
   });
 
-  it('cleanMedia keeps only Trakt\'s fields, known values, 3d only when true', () => {
+  it('cleanMedia keeps only Trakt\'s fields and known values, 3d false included (issue 19, finding 10)', () => {
     expect(cleanMedia({ resolution: 'uhd_4k', hdr: null, '3d': true, codec: 'hevc' })).toEqual({ resolution: 'uhd_4k', '3d': true });
+    expect(cleanMedia({ resolution: 'uhd_4k', '3d': false })).toEqual({ resolution: 'uhd_4k', '3d': false });
+    expect(cleanMedia({ resolution: 'uhd_4k', '3d': null })).toEqual({ resolution: 'uhd_4k' });
     expect(cleanMedia(null)).toEqual({});
   });
 });

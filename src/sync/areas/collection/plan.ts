@@ -65,14 +65,14 @@ export const emptyCollectionState = (): CollectionState => ({ items: new ItemInd
 /** Trakt keeps collected_at to the second. */
 const toSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
-/** The media fields that are known (Trakt's null, and 3d false, mean unknown / not 3D). */
+/** The media fields that are known, as the library gives them (Trakt's null means unknown; 3d false is known: not 3D). */
 export function cleanMedia(m: unknown): Media {
   const out: Media = {};
   if (!m || typeof m !== 'object') return out;
   const o = m as Record<string, unknown>;
   for (const k of MEDIA_FIELDS) {
     const v = o[k];
-    if (k === '3d') { if (v === true) out[k] = true; }
+    if (k === '3d') { if (typeof v === 'boolean') out[k] = v; }
     else if (typeof v === 'string' && v) out[k] = v;
   }
   return out;
@@ -81,7 +81,9 @@ export function cleanMedia(m: unknown): Media {
 /** FNV-1a of the known media fields: equal media, equal hash. */
 export function mediaHash(m: Media): number {
   let h = 0x811c9dc5;
-  const s = MEDIA_FIELDS.map((k) => String(m[k] ?? '')).join('|');
+  // 3d false hashes as unknown: Trakt answers null or false for "not 3D" alike, and a
+  // record saved before false was kept stays equal (no resend of every file).
+  const s = MEDIA_FIELDS.map((k) => (k === '3d' ? (m[k] === true ? 'true' : '') : String(m[k] ?? ''))).join('|');
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
