@@ -2,6 +2,7 @@
 import { HostError } from '../errors.mjs';
 import { resolve } from './ids.mjs';
 import { MAX_CHANGES, OPS, isObject, isValidProgress, isValidRating, optInt } from './values.mjs';
+import { applyPlaylistOp, isPlaylistOp } from './playlists.mjs';
 import { userState } from './queries.mjs';
 import { persist as save } from './persistence.mjs';
 
@@ -12,17 +13,18 @@ import { persist as save } from './persistence.mjs';
  * item and the same at_ms is not added twice; adding a watchlist entry that is there
  * keeps the first one; a change that alters nothing is not recorded as a change.
  * @param {string} userId @param {unknown} changes
- * @param {{ persist?: boolean, changedMs?: number }} [o] `changedMs`: record the changes
- *   at this time instead of now (restoring a persisted library)
- * @returns {Array<{ ok: boolean, error?: 'not_in_library'|'invalid' }>}
+ * @param {{ persist?: boolean, changedMs?: number, plugin?: string }} [o] `changedMs`: record the changes
+ *   at this time instead of now (restoring a persisted library); `plugin`: the calling
+ *   plugin's id (library_apply), which may change only the playlists it created
+ * @returns {Array<import('./playlists.mjs').ApplyResult>}
  */
-export function apply(lib, userId, changes, { persist = true, changedMs = undefined } = {}) {
+export function apply(lib, userId, changes, { persist = true, changedMs = undefined, plugin = undefined } = {}) {
   const s = userState(lib, userId);
   if (!Array.isArray(changes)) throw new HostError('invalid', 'changes must be an array');
   if (changes.length > MAX_CHANGES) throw new HostError('invalid', `changes has ${changes.length} entries, over the limit of ${MAX_CHANGES}`);
   const results = changes.map((c) => {
     try {
-      return applyOne(lib, s, c, changedMs ?? lib.now());
+      return isPlaylistOp(c) ? applyPlaylistOp(lib, s, /** @type {any} */ (c), changedMs ?? lib.now(), plugin) : applyOne(lib, s, c, changedMs ?? lib.now());
     } catch (e) {
       if (e instanceof HostError && e.code === 'invalid') return { ok: false, error: /** @type {const} */ ('invalid') };
       throw e;
@@ -39,6 +41,8 @@ function applyOne(lib, s, c, changed) {
   const playable = isObject(c.item) && (c.item.type === 'movie' || c.item.type === 'episode');
   // shows and seasons are rated and listed, never played or paused
   if (/^(add_play|remove_play|set_progress|remove_progress)$/.test(c.op) && !playable) throw new HostError('invalid', 'item: plays and resume points are of movies and episodes');
+  // favorites are of movies and shows (section 6.2)
+  if (/_favorite$/.test(c.op) && !(isObject(c.item) && (c.item.type === 'movie' || c.item.type === 'show'))) throw new HostError('invalid', 'item: favorites are of movies and shows');
   const local = resolve(lib, c.item);
   let at = optInt(c.at_ms, 'at_ms');
   if (c.op === 'set_rating' && !isValidRating(c.rating)) throw new HostError('invalid', 'rating');
@@ -62,11 +66,16 @@ function applyOne(lib, s, c, changed) {
     case 'remove_rating':
       s.ratings.delete(local.key);
       break;
+    // the watchlist and favorites: a set of items, the first at_ms kept
     case 'add_watchlist':
-      if (!s.watchlist.has(local.key)) s.watchlist.set(local.key, stamp());
+    case 'add_favorite': {
+      const set = c.op === 'add_watchlist' ? s.watchlist : s.favorites;
+      if (!set.has(local.key)) set.set(local.key, stamp());
       break;
+    }
     case 'remove_watchlist':
-      s.watchlist.delete(local.key);
+    case 'remove_favorite':
+      (c.op === 'remove_watchlist' ? s.watchlist : s.favorites).delete(local.key);
       break;
     case 'set_progress': {
       // the later at_ms wins; an equal one replaces a different progress

@@ -5,12 +5,13 @@
 // queries, apply, persistence; this file holds the items and the test and demo helpers.
 import { HostError } from '../errors.mjs';
 import { apply, check } from './apply.mjs';
+import { countFile, emit } from './events.mjs';
 import { IdIndex, mediaItem, normIds, resolve, showOf } from './ids.mjs';
 import { load, persist, toJSON } from './persistence.mjs';
 import { pruneRemoved, query, state } from './queries.mjs';
 import { normMedia } from './values.mjs';
 
-export { MAX_CHANGES, MAX_QUERY_LIMIT, DEFAULT_QUERY_LIMIT, KINDS, OPS, REMOVED_KEEP_MS, MEDIA_VALUES, isValidRating, isValidProgress } from './values.mjs';
+export { MAX_CHANGES, MAX_QUERY_LIMIT, DEFAULT_QUERY_LIMIT, KINDS, OPS, REMOVED_KEEP_MS, MEDIA_VALUES, MAX_PLAYLIST_ITEMS, isValidRating, isValidProgress } from './values.mjs';
 
 /**
  * @typedef {import('./values.mjs').Ids} Ids @typedef {import('./values.mjs').Media} Media
@@ -53,6 +54,12 @@ export class Library {
     this.removed = new Map();
     /** @type {Map<string, UserState>} */
     this.state_ = new Map();
+    /** files per show and season key (a show or season is in the library while it has one) @type {Map<string, number>} */
+    this.fileCounts = new Map();
+    /** the last playlist number given (ids "pl1", "pl2", ...) */
+    this.playlistSeq = 0;
+    /** told of every change a scan makes (the host's on_library) @type {Set<(changes: import('./events.mjs').LibraryChange[]) => void>} */
+    this.listeners = new Set();
     load(this);
   }
 
@@ -67,7 +74,10 @@ export class Library {
    *   ratings?: Array<{ user_id, item: MediaItem, rating, at_ms }>,
    *   watchlist?: Array<{ user_id, item: MediaItem, at_ms }>,
    *   progress?: Array<{ user_id, item: MediaItem, progress, at_ms }>,
-   *   collection_removed?: Array<{ item: MediaItem, at_ms }> }
+   *   collection_removed?: Array<{ item: MediaItem, at_ms }>,
+   *   favorites?: Array<{ user_id, item: MediaItem, at_ms }>,
+   *   playlists?: Array<{ user_id, id?, name, description?, created_by?, source?, items: MediaItem[], at_ms? }>,
+   *   playlists_removed?: Array<{ user_id, id, at_ms }> }
    * ```
    * Every movie and episode is a file of the library (a collection entry, added at
    * `added_ms`, default now) unless it says `file: false`. State entries are applied like
@@ -89,6 +99,18 @@ export class Library {
     apply(doc.ratings, 'set_rating');
     apply(doc.watchlist, 'add_watchlist');
     apply(doc.progress, 'set_progress');
+    apply(doc.favorites, 'add_favorite');
+    for (const p of doc.playlists ?? []) {
+      const [r] = this.apply(p.user_id, [{ ...p, op: 'create_playlist', playlist_id: p.id }], { persist: false, changedMs: p.changed_ms });
+      if (!r.ok || r.skipped) throw new Error(`library seed: playlist ${JSON.stringify(p.name)}: ${r.error ?? `${r.skipped} items not in the library`}`);
+      const n = /^pl(\d+)$/.exec(String(r.playlist_id));
+      if (n) this.playlistSeq = Math.max(this.playlistSeq, Number(n[1]));
+    }
+    for (const p of doc.playlists_removed ?? []) {
+      this.#user(p.user_id).playlistsRemoved.set(p.id, { at_ms: p.at_ms, seq: ++this.seq, changed_ms: p.changed_ms ?? p.at_ms });
+      const n = /^pl(\d+)$/.exec(String(p.id));
+      if (n) this.playlistSeq = Math.max(this.playlistSeq, Number(n[1]));
+    }
     for (const r of doc.collection_removed ?? []) {
       const local = this.resolve(r.item);
       if (!local) throw new Error(`library seed: removed collection entry ${JSON.stringify(r.item)} is not in the library`);
@@ -103,7 +125,7 @@ export class Library {
     if (typeof id !== 'string' || !id) throw new Error('a library user needs a non-empty string id');
     if (!this.users.has(id)) {
       this.users.set(id, name === undefined ? { id } : { id, name });
-      this.state_.set(id, { plays: [], ratings: new Map(), watchlist: new Map(), progress: new Map() });
+      this.state_.set(id, { plays: [], ratings: new Map(), watchlist: new Map(), progress: new Map(), favorites: new Map(), playlists: new Map(), playlistsRemoved: new Map() });
     }
     persist(this);
     return this;
@@ -112,6 +134,13 @@ export class Library {
   /** @param {string} id */
   hasUser(id) {
     return this.users.has(id);
+  }
+
+  /** @param {unknown} id */
+  #user(id) {
+    const s = this.state_.get(/** @type {string} */ (id));
+    if (!s) throw new Error(`library seed: no user ${JSON.stringify(id)}`);
+    return s;
   }
 
   #key(prefix) {
@@ -127,6 +156,7 @@ export class Library {
     /** @type {Stamp & { media?: Media }} */
     const f = { at_ms: added, seq: ++this.seq, changed_ms: doc.changed_ms ?? this.now() };
     if (media) f.media = media;
+    if (!this.files.has(key)) countFile(this, /** @type {LocalItem} */ (this.items.get(key)), 1, added);
     this.files.set(key, f);
     this.removed.delete(key);
   }
@@ -252,6 +282,36 @@ export class Library {
    *   replaced file keeps its first time unless given)
    */
   addFile(item, { media, at_ms } = {}) {
+    const { added, changes } = this.#putFile(item, { media, at_ms });
+    persist(this);
+    emit(this, changes);
+    return added;
+  }
+
+  /**
+   * A library scan: many files added (and some removed) at once, as one batch of
+   * changes for on_library (the host splits it into events of at most 1,000).
+   * @param {Array<any | { item: any, media?: Media, at_ms?: number }>} added MediaItems, or `{ item, media?, at_ms? }`
+   * @param {{ removed?: unknown[] }} [o]
+   * @returns {Array<Record<string, any>>} the added items as MediaItems
+   */
+  scan(added, { removed = [] } = {}) {
+    /** @type {import('./events.mjs').LibraryChange[]} */
+    const changes = [];
+    const items = added.map((a) => {
+      const wrapped = a && typeof a === 'object' && 'item' in a;
+      const r = this.#putFile(wrapped ? a.item : a, wrapped ? a : {});
+      changes.push(...r.changes);
+      return r.added;
+    });
+    for (const it of removed) changes.push(...this.#dropFile(it, {}));
+    persist(this);
+    emit(this, changes);
+    return items;
+  }
+
+  /** @param {any} item @param {{ media?: Media, at_ms?: number }} o */
+  #putFile(item, { media, at_ms }) {
     let local = this.resolve(item);
     if (local && local.type !== 'movie' && local.type !== 'episode') throw new Error('addFile: files are movies and episodes');
     if (!local) {
@@ -266,10 +326,11 @@ export class Library {
     /** @type {Stamp & { media?: Media }} */
     const f = { at_ms: at_ms ?? had?.at_ms ?? this.now(), seq: ++this.seq, changed_ms: this.now() };
     if (m) f.media = m;
+    // a replaced file (new media info) is no new item: no event
+    const changes = had ? [] : countFile(this, local, 1, f.at_ms);
     this.files.set(local.key, f);
     this.removed.delete(local.key);
-    persist(this);
-    return mediaItem(local);
+    return { added: mediaItem(local), changes };
   }
 
   /**
@@ -279,14 +340,53 @@ export class Library {
    * @returns {boolean} false when the library held no such file
    */
   removeFile(item, { at_ms } = {}) {
+    const changes = this.#dropFile(item, { at_ms });
+    if (!changes.length) return false;
+    persist(this);
+    emit(this, changes);
+    return true;
+  }
+
+  /** @param {unknown} item @param {{ at_ms?: number }} o */
+  #dropFile(item, { at_ms }) {
     const local = this.resolve(item);
-    if (!local || !this.files.has(local.key)) return false;
+    if (!local || !this.files.has(local.key)) return [];
     this.files.delete(local.key);
     const at = at_ms ?? this.now();
     this.removed.set(local.key, { at_ms: at, seq: ++this.seq, changed_ms: this.now() });
     pruneRemoved(this);
-    persist(this);
-    return true;
+    return countFile(this, local, -1, at);
+  }
+
+  /**
+   * Listens to the changes scans make (addFile, removeFile, scan): the host's on_library.
+   * @param {(changes: import('./events.mjs').LibraryChange[]) => void} fn @returns {() => void} unsubscribe
+   */
+  onChange(fn) {
+    this.listeners.add(fn);
+    return () => { this.listeners.delete(fn); };
+  }
+
+  // ---------- what a user does with favorites and playlists (tests, the demo) ----------
+
+  /**
+   * The user marks (on) or unmarks a movie or show as a favorite. Throws on a bad item.
+   * @param {string} userId @param {unknown} item @param {boolean} on @param {{ at_ms?: number }} [o]
+   */
+  favorite(userId, item, on, { at_ms } = {}) {
+    check(this.apply(userId, [{ op: on ? 'add_favorite' : 'remove_favorite', item, at_ms }]), 'favorite');
+    return this;
+  }
+
+  /**
+   * The user makes, edits or deletes a playlist of their own (no `created_by`: no plugin
+   * may change it). Returns the op's result (`playlist_id`, `skipped`); throws on failure.
+   * @param {string} userId @param {'create_playlist'|'update_playlist'|'delete_playlist'} op @param {Record<string, unknown>} fields
+   */
+  editPlaylist(userId, op, fields) {
+    const results = this.apply(userId, [{ ...fields, op }]);
+    check(results, op);
+    return results[0];
   }
 
   /** A user's whole state, oldest first (tests, the demo; queries.mjs). @param {string} userId */

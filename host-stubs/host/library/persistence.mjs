@@ -27,13 +27,19 @@ export function toJSON(lib) {
     shows.push({ title: it.title, year: it.year, ids: it.ids, seasons, episodes });
   }
   /** @type {Record<string, any[]>} */
-  const state = { history: [], ratings: [], watchlist: [], progress: [] };
+  const state = { history: [], ratings: [], watchlist: [], progress: [], favorites: [], playlists: [], playlists_removed: [] };
   for (const id of lib.users.keys()) {
-    for (const kind of /** @type {const} */ (['history', 'ratings', 'watchlist', 'progress'])) {
+    for (const kind of /** @type {const} */ (['history', 'ratings', 'watchlist', 'progress', 'favorites'])) {
       // in change order, so a restored library replays the changes as they happened
       const list = rows(lib, id, kind).sort((a, b) => a.changed_ms - b.changed_ms || a.seq - b.seq);
       state[kind].push(...list.map((r) => ({ user_id: id, ...r.entry(), changed_ms: r.changed_ms })));
     }
+    const s = /** @type {import('./values.mjs').UserState} */ (lib.state_.get(id));
+    for (const pl of s.playlists.values()) {
+      const { seq: _seq, items, ...rest } = pl;
+      state.playlists.push({ user_id: id, ...rest, items: items.map((k) => mediaItem(/** @type {LocalItem} */ (lib.items.get(k)))) });
+    }
+    for (const [pid, r] of s.playlistsRemoved) state.playlists_removed.push({ user_id: id, id: pid, at_ms: r.at_ms, changed_ms: r.changed_ms });
   }
   const removed = [...lib.removed].map(([key, r]) => ({ item: mediaItem(/** @type {LocalItem} */ (lib.items.get(key))), at_ms: r.at_ms, changed_ms: r.changed_ms }));
   return { users: [...lib.users.values()], movies, shows, ...state, collection_removed: removed };

@@ -1,7 +1,8 @@
 // library_query: the three orders and their cursors, and a user's whole state (tests).
 import { HostError } from '../errors.mjs';
 import { mediaItem } from './ids.mjs';
-import { DEFAULT_QUERY_LIMIT, KINDS, MAX_QUERY_LIMIT, REMOVED_KEEP_MS, present } from './values.mjs';
+import { playlistEntry } from './playlists.mjs';
+import { DEFAULT_QUERY_LIMIT, KINDS, MAX_QUERY_LIMIT, REMOVABLE_KINDS, REMOVED_KEEP_MS, present } from './values.mjs';
 
 /** @typedef {import('./index.mjs').Library} Library @typedef {import('./values.mjs').Stamp} Stamp
  * @typedef {import('./values.mjs').LibraryEntry} LibraryEntry @typedef {import('./values.mjs').LocalItem} LocalItem
@@ -22,6 +23,7 @@ export function userState(lib, userId) {
 export function pruneRemoved(lib) {
   const cutoff = lib.now() - REMOVED_KEEP_MS;
   for (const [k, r] of lib.removed) if (r.at_ms < cutoff) lib.removed.delete(k);
+  for (const s of lib.state_.values()) for (const [id, r] of s.playlistsRemoved) if (r.at_ms < cutoff) s.playlistsRemoved.delete(id);
 }
 
 /**
@@ -40,6 +42,9 @@ export function rows(lib, userId, kind) {
     case 'progress': return [...s.progress].map(([key, p]) => row(p, () => ({ item: item(key), at_ms: p.at_ms, progress: p.progress })));
     case 'collection': return [...lib.files].map(([key, f]) => row(f, () => (f.media ? { item: item(key), at_ms: f.at_ms, media: { ...f.media } } : { item: item(key), at_ms: f.at_ms })));
     case 'collection_removed': return [...lib.removed].map(([key, r]) => row(r, () => ({ item: item(key), at_ms: r.at_ms })));
+    case 'favorites': return [...s.favorites].map(([key, f]) => row(f, () => ({ item: item(key), at_ms: f.at_ms })));
+    case 'playlists': return [...s.playlists.values()].map((pl) => row(pl, () => /** @type {any} */ (playlistEntry(lib, pl, item))));
+    case 'playlists_removed': return [...s.playlistsRemoved].map(([id, r]) => row(r, () => /** @type {any} */ ({ playlist: { id }, at_ms: r.at_ms })));
     default: throw new Error(`no kind ${kind}`);
   }
 }
@@ -57,6 +62,7 @@ function entries(lib, userId, kind) {
  *   change (time, then sequence). An entry changed while a plugin pages moves behind
  *   the cursor, so it is read again later and never skipped;
  * - kind collection with removed_since_ms: removals (`{ item, at_ms: when removed }`)
+ *   (kind playlists: deleted playlists, `{ playlist: { id }, at_ms: when deleted }`)
  *   by removal time.
  * @param {string} userId
  * @param {unknown} kind
@@ -69,7 +75,7 @@ export function query(lib, userId, kind, { since_ms, changed_since_ms, removed_s
     if (present(v) && !Number.isSafeInteger(v)) throw new HostError('invalid', `${name} must be an integer`);
   }
   if (present(removed_since_ms)) {
-    if (kind !== 'collection') throw new HostError('invalid', 'removed_since_ms is only for kind "collection"');
+    if (!REMOVABLE_KINDS.includes(/** @type {any} */ (kind))) throw new HostError('invalid', 'removed_since_ms is only for kinds "collection" and "playlists"');
     if (present(since_ms) || present(changed_since_ms)) throw new HostError('invalid', 'removed_since_ms does not combine with since_ms or changed_since_ms');
   }
   let n = DEFAULT_QUERY_LIMIT;
@@ -98,7 +104,7 @@ export function query(lib, userId, kind, { since_ms, changed_since_ms, removed_s
   if (mode === 'r') {
     userState(lib, userId);
     pruneRemoved(lib);
-    list = rows(lib, userId, 'collection_removed').filter((r) => r.at_ms >= /** @type {number} */ (removed_since_ms));
+    list = rows(lib, userId, `${kind}_removed`).filter((r) => r.at_ms >= /** @type {number} */ (removed_since_ms));
   } else {
     list = rows(lib, userId, kind);
     if (present(since_ms)) list = list.filter((r) => r.at_ms >= /** @type {number} */ (since_ms));
@@ -127,5 +133,8 @@ export function query(lib, userId, kind, { since_ms, changed_since_ms, removed_s
  */
 export function state(lib, userId) {
   const of = (kind) => entries(lib, userId, kind).map((r) => r.entry());
-  return { history: of('history'), ratings: of('ratings'), watchlist: of('watchlist'), progress: of('progress'), collection: of('collection') };
+  return {
+    history: of('history'), ratings: of('ratings'), watchlist: of('watchlist'), progress: of('progress'), collection: of('collection'),
+    favorites: of('favorites'), playlists: of('playlists'),
+  };
 }

@@ -4,9 +4,14 @@ import { HostError } from '../errors.mjs';
 export const MAX_CHANGES = 1000;
 export const MAX_QUERY_LIMIT = 1000;
 export const DEFAULT_QUERY_LIMIT = 100;
-export const KINDS = /** @type {const} */ (['history', 'ratings', 'watchlist', 'collection', 'progress']);
-export const OPS = /** @type {const} */ (['add_play', 'remove_play', 'set_rating', 'remove_rating', 'add_watchlist', 'remove_watchlist', 'set_progress', 'remove_progress']);
-/** How long a removed collection entry is listed by removed_since_ms (the contract: at least 90 days). */
+export const KINDS = /** @type {const} */ (['history', 'ratings', 'watchlist', 'collection', 'progress', 'favorites', 'playlists']);
+/** The kinds whose deletions `removed_since_ms` lists. */
+export const REMOVABLE_KINDS = /** @type {const} */ (['collection', 'playlists']);
+export const OPS = /** @type {const} */ (['add_play', 'remove_play', 'set_rating', 'remove_rating', 'add_watchlist', 'remove_watchlist', 'set_progress', 'remove_progress',
+  'add_favorite', 'remove_favorite', 'create_playlist', 'update_playlist', 'delete_playlist']);
+/** The contract's limit on one playlist (section 6.3). */
+export const MAX_PLAYLIST_ITEMS = 5000;
+/** How long a removed collection entry or playlist is listed by removed_since_ms (the contract: at least 90 days). */
 export const REMOVED_KEEP_MS = 90 * 24 * 3600 * 1000;
 
 /** Trakt's collection vocabularies (the values `POST /sync/collection` accepts). */
@@ -66,6 +71,8 @@ export function normMedia(m, at) {
  * @typedef {Movie|Show|Season|Episode} LocalItem
  * @typedef {{ item: object, at_ms: number, rating?: number, progress?: number, media?: Media }} LibraryEntry
  * @typedef {{ at_ms: number, seq: number, changed_ms: number }} Stamp   seq: the change sequence; changed_ms: host time of the change
+ * @typedef {Stamp & { id: string, name: string, description?: string, created_by?: string, source?: string, items: string[] }} Playlist  items: local keys in order
  * @typedef {{ plays: Array<Stamp & { key: string }>, ratings: Map<string, Stamp & { rating: number }>,
- *   watchlist: Map<string, Stamp>, progress: Map<string, Stamp & { progress: number }> }} UserState
+ *   watchlist: Map<string, Stamp>, progress: Map<string, Stamp & { progress: number }>,
+ *   favorites: Map<string, Stamp>, playlists: Map<string, Playlist>, playlistsRemoved: Map<string, Stamp> }} UserState
  */
