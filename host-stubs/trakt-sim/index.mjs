@@ -21,7 +21,8 @@ import { resolveBody, addPlay, setRating, addToWatchlist, collect } from './sync
  *   deviceIntervalSec?: number,
  * }} SimOptions
  * @typedef {{ at: number, method: string, path: string, query: Record<string, string>,
- *   headers: Record<string, string>, body: any, status: number|null, user?: string }} RecordedRequest
+ *   headers: Record<string, string>, body: any, status: number|null, user?: string, host?: string }} RecordedRequest
+ *   host: which of Trakt's hosts it was meant for (api.trakt.tv, trakt.tv, auth.trakt.tv), when the request said
  * @typedef {{ watchlist?: number, ratings?: number, history?: number, lists?: number, list_items?: number,
  *   favorites?: number, collection?: number, notes?: number, search_recent?: number }} Limits
  */
@@ -80,6 +81,15 @@ export class TraktSimulator {
     this.port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
     this.origin = `http://127.0.0.1:${this.port}`;
     return { port: this.port, origin: this.origin };
+  }
+
+  /**
+   * The origin map for a stub host: Trakt's three hosts (API, website, OAuth) routed to
+   * this simulator. @returns {Record<string, string>}
+   */
+  origins() {
+    if (!this.origin) throw new Error('origins(): start() the simulator first');
+    return { 'https://api.trakt.tv': this.origin, 'https://trakt.tv': this.origin, 'https://auth.trakt.tv': this.origin };
   }
 
   /** Close the server and every connection, hanging requests included. */
