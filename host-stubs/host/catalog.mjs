@@ -150,7 +150,7 @@ function checkEntry(e, i, base) {
     if (typeof e[k] !== 'string' || !e[k]) problems.push(`${at}.${k} must be a non-empty string`);
   }
   if (typeof e.sha256 === 'string' && !SHA256.test(e.sha256)) problems.push(`${at}.sha256 must be 64 hex digits (the manifest file's hash)`);
-  if ('apiRevision' in e && e.apiRevision !== 1 && e.apiRevision !== 2) problems.push(`${at}.apiRevision must be 1 or 2`);
+  if ('apiRevision' in e && ![1, 2, 3].includes(e.apiRevision)) problems.push(`${at}.apiRevision must be 1, 2 or 3`);
   let manifestUrl = '';
   if (typeof e.manifest === 'string') {
     try {

@@ -45,6 +45,8 @@ export interface RecordedRequest {
   /** null while a hanging request is open */
   status: number | null;
   user?: string;
+  /** which of Trakt's hosts it was meant for (api.trakt.tv, trakt.tv, auth.trakt.tv): X-Forwarded-Host, or the in-process URL's host; absent when the request named none */
+  host?: string;
 }
 
 export interface TokenResponse {
@@ -125,6 +127,8 @@ export class TraktSimulator {
   now(): number;
 
   start(): Promise<{ port: number; origin: string }>;
+  /** a stub host's origin map: https://api.trakt.tv, https://trakt.tv and https://auth.trakt.tv routed to this simulator (after start) */
+  origins(): Record<string, string>;
   stop(): Promise<void>;
 
   addClient(client: { client_id: string; client_secret: string; redirect_uris?: string[]; name?: string }): this;
