@@ -19,6 +19,7 @@
 import { json, empty, error } from './http.mjs';
 import { Faults } from './faults.mjs';
 import * as sync from './sync.mjs';
+import * as lists from './lists.mjs';
 import { scrobble } from './scrobble.mjs';
 
 /** Body fields never kept in sim.requests (snapshots must not hold secrets). */
@@ -68,6 +69,20 @@ const ROUTES = [
   route('POST', '/scrobble/start', 'api', (c) => scrobble('start', c), 'required'),
   route('POST', '/scrobble/pause', 'api', (c) => scrobble('pause', c), 'required'),
   route('POST', '/scrobble/stop', 'api', (c) => scrobble('stop', c), 'required'),
+  route('POST', '/sync/favorites/remove', 'api', lists.removeFavorites, 'required'),
+  route('GET', '/sync/favorites/:type?/:sort_by?/:sort_how?', 'api', lists.getFavorites, 'required'),
+  route('POST', '/sync/favorites', 'api', lists.addFavorites, 'required'),
+  route('GET', '/users/likes/lists', 'api', lists.getLikedLists, 'required'),
+  route('GET', '/users/:user/lists', 'api', lists.getLists, 'required'),
+  route('POST', '/users/:user/lists', 'api', lists.postList, 'required'),
+  route('POST', '/users/:user/lists/:id/items/remove', 'api', lists.removeListItems, 'required'),
+  route('POST', '/users/:user/lists/:id/items/reorder', 'api', lists.reorderListItems, 'required'),
+  route('GET', '/users/:user/lists/:id/items/:type?', 'api', lists.getListItems, 'required'),
+  route('POST', '/users/:user/lists/:id/items', 'api', lists.addListItems, 'required'),
+  route('GET', '/users/:user/lists/:id', 'api', lists.getList, 'required'),
+  route('PUT', '/users/:user/lists/:id', 'api', lists.putList, 'required'),
+  route('DELETE', '/users/:user/lists/:id', 'api', lists.deleteList, 'required'),
+  route('GET', '/users/:user/watched/:type', 'api', sync.getWatched, 'required'),
   route('GET', '/users/settings', 'api', sync.getSettings, 'required'),
   route('GET', '/users/me', 'api', sync.getMe, 'required'),
   route('GET', '/search/:id_type/:id', 'api', sync.searchById, 'optional'),
@@ -168,6 +183,7 @@ function parseForLog(raw, ct) {
  * @returns {{ status: number, headers: Record<string, string>, body: string }}
  */
 export function serialize(r) {
+  if (/** @type {any} */ (r).raw) return { status: r.status, headers: { ...r.headers }, body: r.body }; // already on the wire (an altered answer)
   const headers = { ...(r.headers ?? {}) };
   let payload = '';
   if (r.body !== undefined) {
@@ -270,13 +286,14 @@ export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHead
     if (fault.apply) serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec, host, search: url.searchParams });
     return { response: Faults.response(fault), hang: true };
   }
-  const slowOnly = fault && !fault.apply && fault.status === undefined && fault.delayMs;
-  if (fault && !fault.apply && !slowOnly) {
+  // No status: the real answer, slow (delayMs) or altered (truncate, dropPagination)
+  const passThrough = fault && !fault.apply && fault.status === undefined && (fault.delayMs || fault.truncate || fault.dropPagination);
+  if (fault && !fault.apply && !passThrough) {
     const r = Faults.response(fault);
     rec.status = r.status;
     return { response: r };
   }
-  // No status: a slow answer (delayMs only). apply: the write happens, the answer is the fault.
+  // apply: the write happens, the answer is the fault.
   const real = serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec, host, search: url.searchParams });
   if (fault?.apply) {
     const r = Faults.response(fault);
@@ -284,6 +301,7 @@ export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHead
     return { response: r, delayMs: fault.delayMs };
   }
   rec.status = real.status;
+  if (fault?.truncate || fault?.dropPagination) return { response: { ...Faults.alter(fault, serialize(real)), raw: true }, delayMs: fault.delayMs };
   return { response: real, delayMs: fault?.delayMs };
 }
 
