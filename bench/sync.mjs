@@ -40,8 +40,8 @@ function flakyFetch(rate, seed = 42) {
 async function world(n, hostOpts = {}) {
   let host;
   const sim = new TraktSimulator({ clock: () => host.clock.now() });
-  const { origin } = await sim.start();
-  host = await RevengeHost.load(new URL('../dist', import.meta.url).pathname, { startMs: Date.UTC(2026, 10, 1), origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'b'.repeat(64), ...hostOpts });
+  await sim.start();
+  host = await RevengeHost.load(new URL('../dist', import.meta.url).pathname, { startMs: Date.UTC(2026, 10, 1), origins: sim.origins(), secretKey: 'b'.repeat(64), ...hostOpts });
   const distinct = Math.round(n * 1.5);
   const movies = genMovies(Math.max(distinct, RATINGS + 1_000) + 10);
   sim.addClient(CLIENT);

@@ -37,8 +37,8 @@ async function main() {
 
   if (!real) {
     sim = new TraktSimulator({ deviceIntervalSec: 1 });
-    const { origin } = await sim.start();
-    origins = { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin };
+    await sim.start();
+    origins = sim.origins();
     sim.addClient({ ...client, redirect_uris: ['http://localhost/api/v1/plugins/trakt/callback'] });
     sim.addUser({ username: USER });
     sim.seedCatalog({
@@ -52,7 +52,7 @@ async function main() {
     });
     // Something watched on another device, to show import.
     sim.seedHistory(USER, [{ movie: { ids: { tmdb: 949 } }, watched_at: Date.now() - 3 * 86_400_000 }]);
-    say(`Trakt simulator on ${origin} (api.trakt.tv and trakt.tv are routed there).`);
+    say(`Trakt simulator on ${sim.origin} (api.trakt.tv, auth.trakt.tv and trakt.tv are routed there).`);
   } else {
     say('Talking to the real api.trakt.tv.');
   }

@@ -150,7 +150,7 @@ function checkEntry(e, i, base) {
     if (typeof e[k] !== 'string' || !e[k]) problems.push(`${at}.${k} must be a non-empty string`);
   }
   if (typeof e.sha256 === 'string' && !SHA256.test(e.sha256)) problems.push(`${at}.sha256 must be 64 hex digits (the manifest file's hash)`);
-  if ('apiRevision' in e && e.apiRevision !== 1 && e.apiRevision !== 2) problems.push(`${at}.apiRevision must be 1 or 2`);
+  if ('apiRevision' in e && ![1, 2, 3].includes(e.apiRevision)) problems.push(`${at}.apiRevision must be 1, 2 or 3`);
   let manifestUrl = '';
   if (typeof e.manifest === 'string') {
     try {
@@ -165,7 +165,7 @@ function checkEntry(e, i, base) {
 
 /**
  * @typedef {{ id: string, name: string, description: string, version: string, api: string,
- *   apiRevision?: 1|2, homepage: string, manifest: string, sha256: string, manifestUrl: string }} CatalogEntry
+ *   apiRevision?: 1|2|3, homepage: string, manifest: string, sha256: string, manifestUrl: string }} CatalogEntry
  */
 
 /**
@@ -201,7 +201,7 @@ export async function fetchCatalog(url, o = {}) {
  * the manifest's URL) against `wasm.sha256`. Throws CatalogError, ManifestError or
  * PackageError naming the problem; nothing is installed by this.
  * @param {CatalogEntry} entry
- * @param {{ origins?: Record<string,string>, fetch?: typeof fetch, revision?: 1|2 }} [o]
+ * @param {{ origins?: Record<string,string>, fetch?: typeof fetch, revision?: 1|2|3 }} [o]
  * @returns {Promise<{ manifest: any, wasm: Uint8Array, manifestUrl: string, wasmUrl: string }>}
  */
 export async function fetchPackage(entry, o = {}) {

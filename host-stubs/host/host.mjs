@@ -9,6 +9,7 @@ import { HostError, PackageError, PluginCallError, callFailure, readRequest } fr
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpSend } from './http.mjs';
 import { KvStore, checkString } from './kv.mjs';
 import { Library } from './library.mjs';
+import { LibraryEventQueue } from './library-events.mjs';
 import { HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, HOST_REVISION, compileSchema, grantedFunctions, validateManifest } from './manifest.mjs';
 import { compareSemver, permissionGrowth } from './catalog.mjs';
 import { HostClock, ScheduleStore } from './scheduler.mjs';
@@ -144,7 +145,7 @@ function itemProblem(item) {
 
 /**
  * @typedef {{
- *   revision?: 1|2,
+ *   revision?: 1|2|3,
  *   dataDir?: string|null, secretKey?: string|Uint8Array, env?: NodeJS.ProcessEnv,
  *   startMs?: number, callTimeoutMs?: number, httpTimeoutMs?: number, maxHttpResponseBytes?: number,
  *   origins?: Record<string, string>, fetch?: typeof fetch, library?: Library,
@@ -202,6 +203,9 @@ export class RevengeHost {
     this.manifest = null;
     /** @type {Promise<void>|null} a running plugin_upgraded call that other calls wait for */
     this.upgrading = null;
+    /** on_library events waiting for delivery (revision 3), made at each install @type {LibraryEventQueue|null} */
+    this.libraryEvents = null;
+    this.stopLibraryEvents = this.library.onChange((changes) => this.libraryEvents?.push(changes));
   }
 
   /**
@@ -301,6 +305,24 @@ export class RevengeHost {
         ON CONFLICT(plugin, name) DO UPDATE SET value = excluded.value`),
       del: this.db.prepare('DELETE FROM host_state WHERE plugin = ? AND name = ?'),
     };
+    const id = manifest.id;
+    this.libraryEvents = new LibraryEventQueue({
+      wanted: () => !!this.manifest?.hooks.includes('library') && !this.closed,
+      load: () => /** @type {{ value: string }|undefined} */ (this.stateQ.get.get(id, 'library_events'))?.value ?? null,
+      save: (v) => (v === null ? this.stateQ.del.run(id, 'library_events') : this.stateQ.put.run(id, 'library_events', v)),
+      deliver: (event) => this.#deliver('library', event, {}),
+    });
+  }
+
+  /**
+   * Delivers the pending on_library events (revision 3): what addFile, removeFile and
+   * scan changed, in events of at most 1,000 changes. One that fails stays pending (same
+   * event_id) for the next flush; every advance() flushes first.
+   * @returns {Promise<import('./library-events.mjs').LibraryDelivery[]>}
+   */
+  async flushLibraryEvents() {
+    this.#requireLoaded();
+    return this.libraryEvents ? this.libraryEvents.flush() : [];
   }
 
   #requireLoaded() {
@@ -369,7 +391,7 @@ export class RevengeHost {
       library_apply: (r) => {
         checkString(r.user_id, 'user_id');
         if (!Array.isArray(r.changes)) throw new HostError('invalid', 'changes must be an array');
-        return { results: this.library.apply(r.user_id, r.changes) };
+        return { results: this.library.apply(r.user_id, r.changes, { plugin: this.pluginId }) };
       },
       http_send: (r) => this.#httpDelay(r) ?? httpSend(r, {
         allowedHosts: this.manifest?.permissions.http?.allowedHosts ?? [],
@@ -577,10 +599,10 @@ export class RevengeHost {
 
   /**
    * Delivers an event to a hook on a fresh instance: `playback`, `rating`, `watchlist`,
-   * `tick` or `action`. Calls for the same `event.user_id` run one at a time. Returns the
+   * `favorite`, `library`, `tick` or `action`. Calls for the same `event.user_id` run one at a time. Returns the
    * parsed output; throws PluginCallError (code plugin_error with the plugin's message,
    * timeout, bad_output, ...). Delivering the same event again is just another call.
-   * @param {'playback'|'rating'|'watchlist'|'tick'|'action'} hook
+   * @param {'playback'|'rating'|'watchlist'|'favorite'|'library'|'tick'|'action'} hook
    * @param {any} event a JSON value (or a string passed as is)
    * @param {{ timeoutMs?: number, validateOutput?: boolean }} [opts]
    */
@@ -603,7 +625,7 @@ export class RevengeHost {
    * `afterHostCalls` host-function calls run (their effects stay, like a durable store
    * after a crash); when the plugin makes the next one, that call does not run and the
    * instance dies. If the plugin makes no further host call the call just completes.
-   * @param {'playback'|'rating'|'watchlist'|'tick'|'action'} hook
+   * @param {'playback'|'rating'|'watchlist'|'favorite'|'library'|'tick'|'action'} hook
    * @param {any} event
    * @param {{ afterHostCalls: number, timeoutMs?: number }} opts
    * @returns {Promise<{ crashed: boolean, hostCalls: number, output?: any, error?: PluginCallError }>}
@@ -881,6 +903,7 @@ export class RevengeHost {
   async advanceTo(target) {
     this.#requireLoaded();
     if (this.clock.mode !== 'manual') throw new Error('the clock runs in real time; advance() is for the manual clock');
+    await this.flushLibraryEvents();
     const results = [];
     let sameMs = 0;
     for (;;) {
@@ -907,6 +930,7 @@ export class RevengeHost {
     this.clock.mode = 'real';
     if (this.intervalMs) this.nextIntervalAt = this.clock.now() + this.intervalMs;
     const loop = async () => {
+      await this.flushLibraryEvents();
       for (;;) {
         if (this.closed || !this.realTimer) return;
         const due = this.#nextDue(this.clock.now());
@@ -931,6 +955,7 @@ export class RevengeHost {
   async close() {
     if (this.closed) return;
     this.closed = true;
+    this.stopLibraryEvents();
     if (this.realTimer) clearInterval(this.realTimer);
     this.realTimer = null;
     for (const kill of this.running) kill('closed');

@@ -67,7 +67,12 @@ export async function httpSend(req, { allowedHosts, origins = {}, signal, defaul
 
   let target = url.href;
   const routed = origins[url.origin];
-  if (routed) target = new URL(`${url.pathname}${url.search}`, routed).href;
+  if (routed) {
+    target = new URL(`${url.pathname}${url.search}`, routed).href;
+    // like a reverse proxy: the local server learns which host the plugin asked for
+    // (the Trakt simulator serves api.trakt.tv, trakt.tv and auth.trakt.tv on one port)
+    headers.set('x-forwarded-host', url.host);
+  }
 
   const controller = new AbortController();
   let timedOut = false;

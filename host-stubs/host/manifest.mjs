@@ -3,10 +3,13 @@ import Ajv from 'ajv';
 import { ManifestError } from './errors.mjs';
 
 export { ALWAYS_LINKED, HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, PERMISSION_FUNCTIONS, RESERVED_ACTIONS, grantedFunctions } from './contract.mjs';
-import { HOOK_EXPORTS, PERMISSION_FUNCTIONS, RESERVED_ACTIONS } from './contract.mjs';
+import { HOOK_EXPORTS, HOOK_REVISION, PERMISSION_FUNCTIONS, RESERVED_ACTIONS } from './contract.mjs';
 
-/** The contract revision this host implements (section 5 = revision 2). */
-export const HOST_REVISION = 2;
+/** Hooks added by contract revision 3 (section 6): a host of an earlier revision refuses them. */
+export const REVISION3_HOOKS = Object.freeze(Object.keys(HOOK_REVISION).filter((h) => HOOK_REVISION[h] === 3));
+
+/** The contract revision this host implements (section 5 = revision 2, section 6 = revision 3). */
+export const HOST_REVISION = 3;
 
 const TOP_LEVEL = ['$schema', 'id', 'name', 'description', 'author', 'license', 'homepage', 'version', 'api', 'apiRevision', 'wasm', 'hooks', 'tick', 'permissions', 'settings', 'actions'];
 const REQUIRED = ['id', 'name', 'description', 'author', 'license', 'homepage', 'version', 'api', 'wasm', 'hooks', 'permissions'];
@@ -148,11 +151,12 @@ function checkPermission(name, perm, problems) {
 /**
  * Validates a manifest against contract section 2. Throws a ManifestError listing every
  * problem; returns a normalised copy (`actions` defaulted to [], `settings` to {}).
- * `revision` is the contract revision the host implements: 2 (section 5) by default; 1
- * emulates a host from before revision 2 (no item actions, no params forms, and a package
- * that says `apiRevision: 2` is refused with a message naming the revision).
+ * `revision` is the contract revision the host implements: 3 (section 6) by default; 2
+ * emulates a host without section 6 (no hooks library and favorite, and `apiRevision: 3`
+ * refused with a message naming the revision); 1 a host from before revision 2 (no item
+ * actions, no params forms, and `apiRevision: 2` refused likewise).
  * @param {any} manifest parsed plugin.manifest.json
- * @param {{ revision?: 1|2 }} [o]
+ * @param {{ revision?: 1|2|3 }} [o]
  * @returns {Manifest}
  */
 export function validateManifest(manifest, { revision = HOST_REVISION } = {}) {
@@ -171,7 +175,7 @@ export function validateManifest(manifest, { revision = HOST_REVISION } = {}) {
   if ('version' in m && (typeof m.version !== 'string' || !SEMVER.test(m.version))) problems.push(`version must be a semver string like "1.2.3" (got ${describe(m.version)})`);
   if ('api' in m && m.api !== '1') problems.push(`api must be the string "1" (got ${describe(m.api)})`);
   if ('apiRevision' in m) {
-    if (m.apiRevision !== 1 && m.apiRevision !== 2) problems.push(`apiRevision must be 1 or 2 (got ${describe(m.apiRevision)})`);
+    if (m.apiRevision !== 1 && m.apiRevision !== 2 && m.apiRevision !== 3) problems.push(`apiRevision must be 1, 2 or 3 (got ${describe(m.apiRevision)})`);
     else if (m.apiRevision > revision) problems.push(`apiRevision ${m.apiRevision} is not implemented by this host: it implements contract revision ${revision}; the package needs a host with revision ${m.apiRevision}`);
   }
 
@@ -193,6 +197,7 @@ export function validateManifest(manifest, { revision = HOST_REVISION } = {}) {
       hooks = m.hooks;
       m.hooks.forEach((h, i) => {
         if (!Object.hasOwn(HOOK_EXPORTS, h)) problems.push(`hooks[${i}] must be one of ${Object.keys(HOOK_EXPORTS).join(', ')} (got ${describe(h)})`);
+        else if (revision < 3 && REVISION3_HOOKS.includes(h)) problems.push(`hooks[${i}] "${h}" is contract revision 3; this host implements revision ${revision}`);
         else if (m.hooks.indexOf(h) !== i) problems.push(`hooks[${i}] repeats "${h}"`);
       });
     }
@@ -260,7 +265,7 @@ export function validateManifest(manifest, { revision = HOST_REVISION } = {}) {
  * @typedef {{ schema: Record<string, any>, uiSchema?: Record<string, any> }} Form
  * @typedef {{
  *   id: string, name: string, description: string, author: string, license: string, homepage: string,
- *   version: string, api: '1', apiRevision?: 1|2, wasm: { path: string, sha256: string },
+ *   version: string, api: '1', apiRevision?: 1|2|3, wasm: { path: string, sha256: string },
  *   hooks: Array<keyof typeof HOOK_EXPORTS>, tick?: { intervalSeconds: number },
  *   permissions: {
  *     http?: { reason: string, allowedHosts: string[] }, kv?: { reason: string, maxBytes: number },

@@ -6,12 +6,28 @@
 // then answers with the fault (a write that landed but whose answer was a 5xx, or a hang
 // after the write); `delayMs` without a status is a slow but real answer (over a socket the
 // answer waits; in process the caller advances its virtual clock).
+// Broken answers Trakt's edge really sends (issue 19): `html` answers 200 (or `status`)
+// with an HTML page (Cloudflare's 1015 "rate limited" or a maintenance page) and changes
+// nothing; `truncate` serves the real answer with its body cut short (the request was
+// handled; a JSON client cannot parse it); `dropPagination` serves the real answer
+// without its X-Pagination-* headers; `underTimeoutMs: T` serves the real answer after
+// T - 1 ms (just inside a client's timeout of T).
 
 /**
  * @typedef {{ method?: string, path: string|RegExp, count?: number, status?: number,
- *   headers?: Record<string, string>, body?: string, hang?: boolean, apply?: boolean, delayMs?: number }} FaultSpec
+ *   headers?: Record<string, string>, body?: string, hang?: boolean, apply?: boolean, delayMs?: number,
+ *   html?: 'cloudflare_1015'|'maintenance', truncate?: boolean, dropPagination?: boolean, underTimeoutMs?: number }} FaultSpec
  * @typedef {FaultSpec & { remaining: number, hits: number }} Fault
  */
+
+/** The HTML pages a 200 may carry instead of JSON. */
+export const HTML_PAGES = Object.freeze({
+  cloudflare_1015: '<!DOCTYPE html><html lang="en-US"><head><title>Access denied | api.trakt.tv used Cloudflare to restrict access</title></head>'
+    + '<body><div id="cf-wrapper"><h1><span>Error</span><span>1015</span></h1><h2>You are being rate limited</h2>'
+    + '<p>The owner of this website (api.trakt.tv) has banned you temporarily from accessing this website.</p></div></body></html>',
+  maintenance: '<!DOCTYPE html><html><head><title>Trakt is down for scheduled maintenance</title></head>'
+    + '<body><h1>We\'ll be right back</h1><p>Trakt is undergoing scheduled maintenance. Please check back soon.</p></body></html>',
+});
 
 export class Faults {
   constructor() {
@@ -32,7 +48,16 @@ export class Faults {
     if (spec.delayMs !== undefined && !(Number.isInteger(spec.delayMs) && spec.delayMs >= 0)) {
       throw new Error('injectFault: delayMs must be an integer >= 0');
     }
+    if (spec.html !== undefined && !(spec.html in HTML_PAGES)) throw new Error(`injectFault: html must be one of ${Object.keys(HTML_PAGES).join(', ')}`);
+    if (spec.underTimeoutMs !== undefined && !(Number.isInteger(spec.underTimeoutMs) && spec.underTimeoutMs >= 2)) {
+      throw new Error('injectFault: underTimeoutMs must be an integer >= 2');
+    }
+    if ((spec.truncate || spec.dropPagination) && (spec.status !== undefined || spec.html || spec.hang)) {
+      throw new Error('injectFault: truncate and dropPagination change the real answer; they take no status, html or hang');
+    }
     const fault = { ...spec, method: spec.method?.toUpperCase(), remaining: count, hits: 0 };
+    if (spec.html) fault.status ??= 200;
+    if (spec.underTimeoutMs !== undefined) fault.delayMs = spec.underTimeoutMs - 1;
     this.list.push(fault);
     return fault;
   }
@@ -69,7 +94,21 @@ export class Faults {
     const headers = {};
     if (status === 420) headers['x-upgrade-url'] = 'https://trakt.tv/vip';
     if (status === 423) { headers['x-account-locked'] = 'true'; headers['x-account-deactivated'] = 'false'; }
+    if (f.html) headers['content-type'] = 'text/html; charset=UTF-8';
     for (const [k, v] of Object.entries(f.headers ?? {})) headers[k.toLowerCase()] = String(v);
-    return { status, headers, body: f.body ?? '' };
+    return { status, headers, body: f.body ?? (f.html ? HTML_PAGES[f.html] : '') };
+  }
+
+  /**
+   * The real answer changed as a `truncate` or `dropPagination` fault says (wire form).
+   * @param {Fault} f @param {{ status: number, headers: Record<string, string>, body: string }} w
+   */
+  static alter(f, w) {
+    const headers = { ...w.headers };
+    if (f.dropPagination) for (const k of Object.keys(headers)) if (k.startsWith('x-pagination-')) delete headers[k];
+    let body = w.body;
+    if (f.truncate) body = body.slice(0, Math.max(1, Math.floor(body.length / 2)));
+    headers['content-length'] = String(Buffer.byteLength(body));
+    return { status: w.status, headers, body };
   }
 }

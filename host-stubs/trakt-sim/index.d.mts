@@ -45,6 +45,8 @@ export interface RecordedRequest {
   /** null while a hanging request is open */
   status: number | null;
   user?: string;
+  /** which of Trakt's hosts it was meant for (api.trakt.tv, trakt.tv, auth.trakt.tv): X-Forwarded-Host, or the in-process URL's host; absent when the request named none */
+  host?: string;
 }
 
 export interface TokenResponse {
@@ -63,6 +65,27 @@ export interface FaultSpec {
   body?: string;
   /** never answer until stop() */
   hang?: boolean;
+  /** the request reaches Trakt (a write lands); only the answer is the fault */
+  apply?: boolean;
+  /** a slow answer: this many ms late (no status: the real answer) */
+  delayMs?: number;
+  /** 200 (or `status`) with an HTML page instead of JSON; changes nothing */
+  html?: 'cloudflare_1015' | 'maintenance';
+  /** the real answer with its body cut short */
+  truncate?: boolean;
+  /** the real answer without its X-Pagination-* headers */
+  dropPagination?: boolean;
+  /** the real answer, `underTimeoutMs - 1` ms late (just inside a client's timeout) */
+  underTimeoutMs?: number;
+}
+
+/** A list seed: its items as for seedWatchlist. */
+export interface ListSeed {
+  name: string;
+  description?: string;
+  privacy?: 'private' | 'link' | 'friends' | 'public';
+  items?: SeedEntry[] | Record<string, unknown>;
+  updated_at?: string | number;
 }
 
 /** A seed entry: one media reference plus attributes (timestamps as ISO string or ms). */
@@ -125,6 +148,8 @@ export class TraktSimulator {
   now(): number;
 
   start(): Promise<{ port: number; origin: string }>;
+  /** a stub host's origin map: https://api.trakt.tv, https://trakt.tv and https://auth.trakt.tv routed to this simulator (after start) */
+  origins(): Record<string, string>;
   stop(): Promise<void>;
 
   addClient(client: { client_id: string; client_secret: string; redirect_uris?: string[]; name?: string }): this;
@@ -160,6 +185,18 @@ export class TraktSimulator {
   watching(username: string): TraktItem | null;
   lastActivities(username: string): Record<string, any>;
   playsOf(username: string, ref: SeedEntry): number;
+
+  /** favorites (movies and shows) in the order given; returns GET /sync/favorites items */
+  seedFavorites(username: string, entries: SeedEntry[] | Record<string, unknown>): TraktItem[];
+  /** a personal list with its items in rank order; returns the list as GET /users/me/lists shows it */
+  seedList(username: string, spec: ListSeed): TraktItem;
+  /** `username` likes `owner`'s list (trakt id or slug) */
+  likeList(username: string, owner: string, listId: number | string, o?: { liked_at?: string | number }): this;
+  favorites(username: string): TraktItem[];
+  lists(username: string): TraktItem[];
+  listItems(owner: string, listId: number | string): TraktItem[];
+  likedLists(username: string): TraktItem[];
+  limits(username: string): Required<Limits>;
 }
 
 export default TraktSimulator;

@@ -8,6 +8,7 @@ import { Faults } from './faults.mjs';
 import { RateLimiter } from './ratelimit.mjs';
 import { createHandler } from './server.mjs';
 import { resolveBody, addPlay, setRating, addToWatchlist, collect } from './sync.mjs';
+import { addFavorite, addToList, createList, likeList, renderList, renderListed } from './lists.mjs';
 
 /**
  * @typedef {{
@@ -21,7 +22,8 @@ import { resolveBody, addPlay, setRating, addToWatchlist, collect } from './sync
  *   deviceIntervalSec?: number,
  * }} SimOptions
  * @typedef {{ at: number, method: string, path: string, query: Record<string, string>,
- *   headers: Record<string, string>, body: any, status: number|null, user?: string }} RecordedRequest
+ *   headers: Record<string, string>, body: any, status: number|null, user?: string, host?: string }} RecordedRequest
+ *   host: which of Trakt's hosts it was meant for (api.trakt.tv, trakt.tv, auth.trakt.tv), when the request said
  * @typedef {{ watchlist?: number, ratings?: number, history?: number, lists?: number, list_items?: number,
  *   favorites?: number, collection?: number, notes?: number, search_recent?: number }} Limits
  */
@@ -54,7 +56,7 @@ export class TraktSimulator {
     /** responses held open by `hang` faults, ended by stop() @type {Set<import('node:http').ServerResponse>} */
     this.hanging = new Set();
     /** @type {Record<string, number>} */
-    this.seqs = { history: 1_000_000_000, list: 500_000_000, playback: 700_000_000 };
+    this.seqs = { history: 1_000_000_000, list: 500_000_000, playback: 700_000_000, userList: 20_000_000 };
     /** @type {import('node:http').Server|null} */
     this.server = null;
     /** @type {number|null} */ this.port = null;
@@ -80,6 +82,15 @@ export class TraktSimulator {
     this.port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
     this.origin = `http://127.0.0.1:${this.port}`;
     return { port: this.port, origin: this.origin };
+  }
+
+  /**
+   * The origin map for a stub host: Trakt's three hosts (API, website, OAuth) routed to
+   * this simulator. @returns {Record<string, string>}
+   */
+  origins() {
+    if (!this.origin) throw new Error('origins(): start() the simulator first');
+    return { 'https://api.trakt.tv': this.origin, 'https://trakt.tv': this.origin, 'https://auth.trakt.tv': this.origin };
   }
 
   /** Close the server and every connection, hanging requests included. */
@@ -305,7 +316,79 @@ export class TraktSimulator {
     return this.playback(username);
   }
 
+  /**
+   * Favorites (movies and shows), in the order given.
+   * @param {string} username @param {any} entries [{movie|show, listed_at?, notes?}] or a sync body
+   * @returns {any[]} as GET /sync/favorites items
+   */
+  seedFavorites(username, entries) {
+    const u = this.#user(username);
+    for (const { item, attrs } of this.#resolveSeed(entries, 'items')) {
+      if (item.kind !== 'movie' && item.kind !== 'show') throw new Error('seedFavorites: favorites are movies and shows');
+      addFavorite(this, u, item, this.#time(attrs.listed_at), attrs.notes);
+    }
+    return this.favorites(username);
+  }
+
+  /**
+   * A personal list of the user with its items in rank order (limits are not checked: a
+   * seed may make an account that is over them). `updated_at` (ISO or ms) defaults to now.
+   * @param {string} username
+   * @param {{ name: string, description?: string, privacy?: 'private'|'link'|'friends'|'public', items?: any[], updated_at?: string|number }} spec
+   *   items: [{movie|show|season|episode(+show), listed_at?, notes?}] or a sync body
+   * @returns {any} the list as GET /users/me/lists answers it
+   */
+  seedList(username, spec) {
+    const u = this.#user(username);
+    if (!spec?.name) throw new Error('seedList: name is required');
+    const list = createList(this, u, spec);
+    for (const { item, attrs } of this.#resolveSeed(spec.items ?? [], 'items')) addToList(this, list, item, this.#time(attrs.listed_at), attrs.notes);
+    if (spec.updated_at !== undefined) list.updatedAt = toSecond(this.#time(spec.updated_at));
+    return renderList(list);
+  }
+
+  /** `username` likes `owner`'s list (by trakt id or slug). @param {string} username @param {string} owner @param {number|string} listId @param {{ liked_at?: string|number }} [o] */
+  likeList(username, owner, listId, { liked_at } = {}) {
+    const u = this.#user(username);
+    const list = this.#list(owner, listId);
+    likeList(this, u, list, this.#time(liked_at));
+    return this;
+  }
+
+  /** @param {string} owner @param {number|string} listId */
+  #list(owner, listId) {
+    const list = [...this.#user(owner).lists.values()].find((l) => String(l.ids.trakt) === String(listId) || l.ids.slug === String(listId));
+    if (!list) throw new Error(`no list ${listId} of ${owner}`);
+    return list;
+  }
+
   // ---------- inspection (plain objects, the same shapes the API returns) ----------
+
+  /** The favorites in rank order, as GET /sync/favorites items. */
+  favorites(username) {
+    return [...this.#user(username).favorites.values()].sort((a, b) => a.rank - b.rank).map(renderListed);
+  }
+
+  /** The user's personal lists, as GET /users/me/lists. */
+  lists(username) {
+    return [...this.#user(username).lists.values()].sort((a, b) => a.ids.trakt - b.ids.trakt).map(renderList);
+  }
+
+  /** One list's items in rank order, as GET /users/{owner}/lists/{id}/items. */
+  listItems(owner, listId) {
+    return [...this.#list(owner, listId).items.values()].sort((a, b) => a.rank - b.rank).map(renderListed);
+  }
+
+  /** The lists the user liked, as GET /users/likes/lists. */
+  likedLists(username) {
+    return [...this.#user(username).likedLists].sort((a, b) => b[1].likedAt - a[1].likedAt)
+      .map(([id, like]) => ({ liked_at: iso(like.likedAt), type: 'list', list: renderList(/** @type {any} */ (like.owner.lists.get(id))) }));
+  }
+
+  /** As GET /users/settings `limits`, for the account's kind and overrides. */
+  limits(username) {
+    return this.#user(username).limits;
+  }
 
   /** All plays, newest first, as GET /sync/history items. */
   history(username) {

@@ -135,7 +135,7 @@ export class OAuth {
     this.devices.set(d.device_code, d);
     this.devicesByUserCode.set(d.user_code, d);
     return json(200, {
-      device_code: d.device_code, user_code: d.user_code, verification_url: 'https://trakt.tv/activate',
+      device_code: d.device_code, user_code: d.user_code, verification_url: 'https://auth.trakt.tv/activate',
       expires_in: this.opts.options.deviceExpiresInSec, interval: d.interval,
     });
   }

@@ -1,5 +1,12 @@
 // HTTP front: recording, fault injection, Trakt's request checks, routing.
-// api.trakt.tv and trakt.tv map to this one server; their paths do not overlap.
+// api.trakt.tv, trakt.tv and auth.trakt.tv map to this one server. The host a request
+// was meant for comes from X-Forwarded-Host (the stub host's origin map sets it) or, in
+// process, from the absolute URL. Since Trakt's 2026 contract OAuth lives on its own host:
+// the OAuth endpoints and the authorize and activate pages are served on auth.trakt.tv;
+// on api.trakt.tv they answer 404 with an empty body (Trakt's answer for any path it does
+// not route); on trakt.tv the two pages redirect (301) to auth.trakt.tv. API paths answer
+// 404 on the other hosts. A request that names no host (a test talking to the socket
+// directly, an in-process caller passing a bare path) is served on every route.
 //
 // Order of checks for an API call (the first failing one answers):
 //   injected fault -> body size (400) -> route (404 / 405)
@@ -12,6 +19,7 @@
 import { json, empty, error } from './http.mjs';
 import { Faults } from './faults.mjs';
 import * as sync from './sync.mjs';
+import * as lists from './lists.mjs';
 import { scrobble } from './scrobble.mjs';
 
 /** Body fields never kept in sim.requests (snapshots must not hold secrets). */
@@ -61,6 +69,20 @@ const ROUTES = [
   route('POST', '/scrobble/start', 'api', (c) => scrobble('start', c), 'required'),
   route('POST', '/scrobble/pause', 'api', (c) => scrobble('pause', c), 'required'),
   route('POST', '/scrobble/stop', 'api', (c) => scrobble('stop', c), 'required'),
+  route('POST', '/sync/favorites/remove', 'api', lists.removeFavorites, 'required'),
+  route('GET', '/sync/favorites/:type?/:sort_by?/:sort_how?', 'api', lists.getFavorites, 'required'),
+  route('POST', '/sync/favorites', 'api', lists.addFavorites, 'required'),
+  route('GET', '/users/likes/lists', 'api', lists.getLikedLists, 'required'),
+  route('GET', '/users/:user/lists', 'api', lists.getLists, 'required'),
+  route('POST', '/users/:user/lists', 'api', lists.postList, 'required'),
+  route('POST', '/users/:user/lists/:id/items/remove', 'api', lists.removeListItems, 'required'),
+  route('POST', '/users/:user/lists/:id/items/reorder', 'api', lists.reorderListItems, 'required'),
+  route('GET', '/users/:user/lists/:id/items/:type?', 'api', lists.getListItems, 'required'),
+  route('POST', '/users/:user/lists/:id/items', 'api', lists.addListItems, 'required'),
+  route('GET', '/users/:user/lists/:id', 'api', lists.getList, 'required'),
+  route('PUT', '/users/:user/lists/:id', 'api', lists.putList, 'required'),
+  route('DELETE', '/users/:user/lists/:id', 'api', lists.deleteList, 'required'),
+  route('GET', '/users/:user/watched/:type', 'api', sync.getWatched, 'required'),
   route('GET', '/users/settings', 'api', sync.getSettings, 'required'),
   route('GET', '/users/me', 'api', sync.getMe, 'required'),
   route('GET', '/search/:id_type/:id', 'api', sync.searchById, 'optional'),
@@ -69,6 +91,33 @@ const ROUTES = [
   route('GET', '/shows/:id/seasons', 'api', sync.getSeasons, 'optional'),
   route('GET', '/shows/:id/seasons/:season/episodes/:episode', 'api', sync.getEpisode, 'optional'),
 ];
+
+/** The hosts Trakt serves. */
+export const HOSTS = Object.freeze({ api: 'api.trakt.tv', site: 'trakt.tv', auth: 'auth.trakt.tv' });
+
+/**
+ * Whether a route is served on the host a request names, else the answer that host gives.
+ * @param {Route} r @param {string|undefined} host lower-case, no port; undefined: any
+ * @param {string} method @param {string} path @param {URLSearchParams} search
+ * @returns {import('./http.mjs').SimResponse|null} null: served
+ */
+function wrongHost(r, host, method, path, search) {
+  if (host === undefined) return null;
+  if (r.kind === 'api') return host === HOSTS.api ? null : empty(404);
+  if (host === HOSTS.auth) return null;
+  if (host === HOSTS.site && r.kind === 'page' && method === 'GET') {
+    const q = search.toString();
+    return { status: 301, headers: { location: `https://${HOSTS.auth}${path}${q ? `?${q}` : ''}` }, body: undefined };
+  }
+  return empty(404);
+}
+
+/** The host a socket request was meant for (X-Forwarded-Host), lower-case without port. @param {Record<string, any>} headers */
+export function forwardedHost(headers) {
+  const h = headers['x-forwarded-host'];
+  const v = (Array.isArray(h) ? h[0] : h)?.split(',')[0]?.trim().toLowerCase();
+  return v ? v.replace(/:\d+$/, '') : undefined;
+}
 
 /** @param {string} method @param {string} path */
 function match(method, path) {
@@ -134,6 +183,7 @@ function parseForLog(raw, ct) {
  * @returns {{ status: number, headers: Record<string, string>, body: string }}
  */
 export function serialize(r) {
+  if (/** @type {any} */ (r).raw) return { status: r.status, headers: { ...r.headers }, body: r.body }; // already on the wire (an altered answer)
   const headers = { ...(r.headers ?? {}) };
   let payload = '';
   if (r.body !== undefined) {
@@ -172,7 +222,7 @@ export function createHandler(sim) {
 /** The HTTP server's path: read the body, dispatch, write the answer (or hold it open). */
 async function serveSocket(sim, req, res) {
   const { raw, tooLarge, size } = await readBody(req, sim.options.maxBodyBytes);
-  const out = dispatch(sim, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, raw, tooLarge, size });
+  const out = dispatch(sim, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, raw, tooLarge, size, host: forwardedHost(req.headers) });
   if (out.hang) { sim.hanging.add(res); res.on('close', () => sim.hanging.delete(res)); return; }
   if (out.delayMs) await new Promise((r) => setTimeout(r, out.delayMs));
   send(res, out.response);
@@ -180,7 +230,8 @@ async function serveSocket(sim, req, res) {
 
 /**
  * The in-process path (deterministic simulation): one request, answered synchronously,
- * by the same dispatch as the HTTP server. `url` may be a path or an absolute URL;
+ * by the same dispatch as the HTTP server. `url` may be a path or an absolute URL (whose
+ * host decides which of Trakt's hosts answers; a bare path is served on every route);
  * header names are matched case-insensitively. `hang` means no answer ever comes (the
  * caller models its timeout); `delayMs` means the answer comes that much later (the
  * state change happened on arrival).
@@ -190,6 +241,7 @@ async function serveSocket(sim, req, res) {
  */
 export function handleRequest(sim, req) {
   const u = new URL(req.url ?? req.path ?? '/', 'http://127.0.0.1');
+  const host = /^https?:\/\//i.test(req.url ?? '') ? u.hostname.toLowerCase() : undefined;
   /** @type {Record<string, string>} */
   const headers = {};
   for (const [k, v] of Object.entries(req.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -200,7 +252,7 @@ export function handleRequest(sim, req) {
   if (raw && !headers['content-length']) headers['content-length'] = String(size);
   let out;
   try {
-    out = dispatch(sim, { method: req.method, url: `${u.pathname}${u.search}`, headers, raw, tooLarge, size });
+    out = dispatch(sim, { method: req.method, url: `${u.pathname}${u.search}`, headers, raw, tooLarge, size, host: host ?? forwardedHost(headers) });
   } catch (e) {
     out = { response: error(500, 'simulator_error', String(/** @type {any} */ (e)?.stack ?? e)) };
   }
@@ -211,10 +263,11 @@ export function handleRequest(sim, req) {
 /**
  * Every check and the route, shared by both paths. Records the request in sim.requests.
  * @param {any} sim
- * @param {{ method: string, url: string, headers: Record<string, any>, raw: string, tooLarge: boolean, size: number }} req
+ * @param {{ method: string, url: string, headers: Record<string, any>, raw: string, tooLarge: boolean, size: number, host?: string }} req
+ *   `host`: which of Trakt's hosts the request was meant for (undefined: any)
  * @returns {{ response: import('./http.mjs').SimResponse, hang?: boolean, delayMs?: number }}
  */
-export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHeaders, raw, tooLarge, size }) {
+export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHeaders, raw, tooLarge, size, host }) {
   const url = new URL(rawUrl, 'http://127.0.0.1');
   const method = rawMethod.toUpperCase();
   const path = url.pathname;
@@ -222,7 +275,7 @@ export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHead
   const rec = {
     at: sim.now(), method, path, query: Object.fromEntries(url.searchParams),
     headers: redactHeaders(reqHeaders), body: null, status: /** @type {number|null} */ (null),
-    user: /** @type {string|undefined} */ (undefined),
+    user: /** @type {string|undefined} */ (undefined), host,
   };
   sim.requests.push(rec);
   rec.body = tooLarge ? `<${size} bytes>` : redactBody(parseForLog(raw, ct));
@@ -230,32 +283,36 @@ export function dispatch(sim, { method: rawMethod, url: rawUrl, headers: reqHead
   const fault = sim.faults.take(method, path);
   if (fault?.hang) {
     // An applied hang: the request reaches Trakt and is handled, only the answer is lost.
-    if (fault.apply) serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec });
+    if (fault.apply) serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec, host, search: url.searchParams });
     return { response: Faults.response(fault), hang: true };
   }
-  const slowOnly = fault && !fault.apply && fault.status === undefined && fault.delayMs;
-  if (fault && !fault.apply && !slowOnly) {
+  // No status: the real answer, slow (delayMs) or altered (truncate, dropPagination)
+  const passThrough = fault && !fault.apply && fault.status === undefined && (fault.delayMs || fault.truncate || fault.dropPagination);
+  if (fault && !fault.apply && !passThrough) {
     const r = Faults.response(fault);
     rec.status = r.status;
     return { response: r };
   }
-  // No status: a slow answer (delayMs only). apply: the write happens, the answer is the fault.
-  const real = serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec });
+  // apply: the write happens, the answer is the fault.
+  const real = serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec, host, search: url.searchParams });
   if (fault?.apply) {
     const r = Faults.response(fault);
     rec.status = r.status;
     return { response: r, delayMs: fault.delayMs };
   }
   rec.status = real.status;
+  if (fault?.truncate || fault?.dropPagination) return { response: { ...Faults.alter(fault, serialize(real)), raw: true }, delayMs: fault.delayMs };
   return { response: real, delayMs: fault?.delayMs };
 }
 
 /** The request checks and the endpoint. @returns {import('./http.mjs').SimResponse} */
-function serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec }) {
+function serve(sim, { method, path, ct, raw, tooLarge, reqHeaders, rec, host, search }) {
   if (tooLarge) return error(400, 'invalid_request', `request body over ${sim.options.maxBodyBytes} bytes`);
 
   const { route: r, params, pathKnown } = match(method, path);
   if (!r) return empty(pathKnown ? 405 : 404);
+  const elsewhere = wrongHost(r, host, method, path, search);
+  if (elsewhere) return elsewhere;
 
   // ---- body ----
   let body = {};

@@ -186,9 +186,12 @@ export const itemKey = (/** @type {Entity} */ item) => `${item.kind}:${item.ids.
  * Free account limits, 2026 (Trakt: history 100K, ratings 10K, watchlist 250, list items
  * 250, library/collection 1K; lists, favorites, notes and recent searches as before).
  */
-export const FREE_LIMITS = Object.freeze({ watchlist: 250, ratings: 10_000, history: 100_000, lists: 2, list_items: 250, favorites: 50, collection: 1_000, notes: 100, search_recent: 5 });
-/** VIP limits, 2026 (history 100K, ratings 20K, watchlist 5K, list items 5K, library 100K). */
-export const VIP_LIMITS = Object.freeze({ watchlist: 5_000, ratings: 20_000, history: 100_000, lists: 1_000, list_items: 5_000, favorites: 1_000, collection: 100_000, notes: 5_000, search_recent: 100 });
+export const FREE_LIMITS = Object.freeze({ watchlist: 250, ratings: 10_000, history: 100_000, lists: 5, list_items: 250, favorites: 50, collection: 1_000, notes: 100, search_recent: 5 });
+/**
+ * VIP limits, 2026 (history 100K, ratings 20K, watchlist 5K, 100 lists of 5K items,
+ * library 100K; favorites stay small for everyone).
+ */
+export const VIP_LIMITS = Object.freeze({ watchlist: 5_000, ratings: 20_000, history: 100_000, lists: 100, list_items: 5_000, favorites: 50, collection: 100_000, notes: 5_000, search_recent: 100 });
 
 /** The collection's media fields (Trakt's `metadata`), in Trakt's order, and their vocabularies. */
 export const MEDIA_FIELDS = Object.freeze({
@@ -245,6 +248,12 @@ export class UserState {
     this.playback = new Map();
     /** @type {Map<string, CollectedItem>} */
     this.collection = new Map();
+    /** favorites in rank order @type {Map<string, {id: number, item: Entity, listedAt: number, notes: string|null, rank: number}>} */
+    this.favorites = new Map();
+    /** personal lists by trakt id @type {Map<number, import('./lists.mjs').TraktList>} */
+    this.lists = new Map();
+    /** lists this user liked: list trakt id -> owner, when @type {Map<number, { owner: UserState, likedAt: number }>} */
+    this.likedLists = new Map();
     /** scrobble repeat windows: item key -> {watchedAt, expiresAt} @type {Map<string, {watchedAt:number, expiresAt:number}>} */
     this.scrobbleWindows = new Map();
     /** @type {null | {item: Movie|Episode, progress: number, startedAt: number, action: string, id: number}} */

@@ -129,20 +129,29 @@ export function setRating(sim, user, item, rating, ratedAt) {
   user.touch(areaOf(item.kind), 'rated_at', sim.now());
 }
 
+/**
+ * Appends an item at the end of a ranked list (the watchlist, favorites, a personal list).
+ * @param {any} sim @param {Map<string, any>} list @returns {boolean} false when already listed
+ */
+export function appendRanked(sim, list, item, listedAt, notes) {
+  const key = itemKey(item);
+  if (list.has(key)) return false;
+  list.set(key, { id: sim.nextId('list'), rank: list.size + 1, item, listedAt: toSecond(listedAt), notes: notes ?? null });
+  return true;
+}
+
 /** @returns {boolean} false when the item was already listed */
 export function addToWatchlist(sim, user, item, listedAt, notes) {
-  const key = itemKey(item);
-  if (user.watchlist.has(key)) return false;
-  user.watchlist.set(key, { id: sim.nextId('list'), rank: user.watchlist.size + 1, item, listedAt: toSecond(listedAt), notes: notes ?? null });
+  if (!appendRanked(sim, user.watchlist, item, listedAt, notes)) return false;
   user.touch(areaOf(item.kind), 'watchlisted_at', sim.now());
   user.touch('watchlist', 'updated_at', sim.now());
   return true;
 }
 
-/** @param {UserState} user */
-function rerank(user) {
+/** Renumbers a ranked list 1..n in its current order (after removals). @param {Map<string, { rank: number }>} list */
+export function rerank(list) {
   let rank = 1;
-  for (const w of [...user.watchlist.values()].sort((a, b) => a.rank - b.rank)) w.rank = rank++;
+  for (const w of [...list.values()].sort((a, b) => a.rank - b.rank)) w.rank = rank++;
 }
 
 // ---------- pagination ----------
@@ -362,7 +371,7 @@ export function removeWatchlist(/** @type {Ctx} */ c) {
     c.user.touch(area, 'watchlisted_at', c.now);
     c.user.touch('watchlist', 'updated_at', c.now);
   });
-  rerank(c.user);
+  rerank(c.user.watchlist);
   return json(200, { deleted, not_found: notFound, list: listInfo(c.user) });
 }
 
@@ -607,4 +616,62 @@ export function getEpisode(/** @type {Ctx} */ c) {
   const s = /** @type {any} */ (byIdOrSlug(c, 'show', c.params.id));
   const ep = s?.seasons.get(Number(c.params.season))?.episodes.get(Number(c.params.episode));
   return ep ? json(200, renderEpisode(ep)) : empty(404);
+}
+
+// ---------- watched (every play of an item in one entry) ----------
+
+/**
+ * GET /users/{id}/watched/{movies|shows}[?extended=min]: every play of an item in one
+ * entry, paginated by item (ordered by trakt id). `extended=min` answers Trakt's 2026
+ * minimal form: movies `{ "<trakt id>": [watched_at, ...] }`, shows
+ * `{ "<trakt id>": { "<season>": { "<episode>": [watched_at, ...] } } }`, watched_at
+ * newest first. Without it: `[{ plays, last_watched_at, last_updated_at, movie | show (+ seasons) }]`.
+ * Only the caller's own (`me` or their slug); anyone else's is 404 here.
+ */
+export function getWatched(/** @type {Ctx} */ c) {
+  const { user, type } = c.params;
+  const who = String(user).toLowerCase();
+  if (who !== 'me' && who !== c.user.username.toLowerCase()) return empty(404);
+  if (type !== 'movies' && type !== 'shows') return empty(404);
+  const min = String(c.query.extended ?? '').split(',').includes('min');
+  /** @type {Map<number, { entity: any, plays: any[] }>} */
+  const byId = new Map();
+  for (const h of c.user.sortedHistory()) {
+    if ((type === 'movies') !== (h.item.kind === 'movie')) continue;
+    const entity = h.item.kind === 'movie' ? h.item : /** @type {any} */ (h.item).show;
+    const e = byId.get(entity.ids.trakt) ?? { entity, plays: [] };
+    e.plays.push(h);
+    byId.set(entity.ids.trakt, e);
+  }
+  const entries = [...byId.values()].sort((a, b) => a.entity.ids.trakt - b.entity.ids.trakt);
+  const p = paginate(entries, c.query, c.sim.options.maxPageLimit, true);
+  if (min) {
+    /** @type {Record<string, any>} */
+    const out = {};
+    for (const e of p.items) {
+      if (type === 'movies') { out[e.entity.ids.trakt] = e.plays.map((h) => iso(h.watchedAt)); continue; }
+      /** @type {Record<string, Record<string, string[]>>} */
+      const seasons = {};
+      for (const h of e.plays) ((seasons[h.item.season] ??= {})[h.item.number] ??= []).push(iso(h.watchedAt));
+      out[e.entity.ids.trakt] = seasons;
+    }
+    return json(200, out, p.headers);
+  }
+  return json(200, p.items.map((e) => {
+    const base = { plays: e.plays.length, last_watched_at: iso(e.plays[0].watchedAt), last_updated_at: iso(e.plays[0].watchedAt) };
+    if (type === 'movies') return { ...base, movie: renderMovie(e.entity) };
+    /** @type {Map<number, Map<number, any[]>>} */
+    const seasons = new Map();
+    for (const h of e.plays) {
+      const s = seasons.get(h.item.season) ?? new Map();
+      seasons.set(h.item.season, s);
+      s.set(h.item.number, [...(s.get(h.item.number) ?? []), h]);
+    }
+    return {
+      ...base, reset_at: null, show: renderShow(e.entity),
+      seasons: [...seasons].sort((a, b) => a[0] - b[0]).map(([number, eps]) => ({
+        number, episodes: [...eps].sort((a, b) => a[0] - b[0]).map(([n, hs]) => ({ number: n, plays: hs.length, last_watched_at: iso(hs[0].watchedAt) })),
+      })),
+    };
+  }), p.headers);
 }

@@ -1,6 +1,7 @@
-// Connecting a user: the device flow (a code to type at trakt.tv/activate, polled by
-// scheduled wake-ups at Trakt's interval) and the authorization-code flow with PKCE
-// (S256) and a single-use `state` bound to the user, finished by `oauth_callback`.
+// Connecting a user: the device flow (a code to type at the verification_url Trakt gives,
+// auth.trakt.tv/activate, polled by scheduled wake-ups at Trakt's interval) and the
+// authorization-code flow with PKCE (S256) and a single-use `state` bound to the user,
+// finished by `oauth_callback`. Every OAuth request goes to auth.trakt.tv.
 import type { HostApi } from '../host/api.js';
 import { encodeBase64 } from '../codec/base64.js';
 import { sha256, utf8 } from '../codec/sha256.js';
@@ -8,7 +9,7 @@ import type { ServerSettings } from '../settings/settings.js';
 import { keys, scheduleNames, secretKeys } from '../state/keys.js';
 import { deleteKey, readJson, update, writeJson } from '../state/kv.js';
 import { updateProfile } from '../state/profile.js';
-import { API, SITE, jsonBody, sendRaw } from '../trakt/http.js';
+import { AUTH, jsonBody, sendRaw } from '../trakt/http.js';
 import { storeTokens, tokensFromResponse } from './tokens.js';
 
 /** A device-flow sign-in in progress or ended, as KV keeps it for status and the polls (the device code itself is a secret). */
@@ -20,6 +21,12 @@ export interface DeviceState {
   interval_ms: number;
   message?: string;
 }
+
+/**
+ * Slack added to every device poll's time: a poll scheduled exactly `interval` after the
+ * last one can arrive a few ms early by Trakt's clock and get 429 "slow down".
+ */
+export const POLL_SLACK_MS = 1_000;
 
 const hexToBytes = (hex: string) => Uint8Array.from(hex.match(/../g)!.map((b) => parseInt(b, 16)));
 
@@ -37,23 +44,23 @@ export type StartResult = { ok: true; data: Record<string, unknown> } | { ok: fa
 
 /** Starts Trakt's device flow: asks for a code, keeps the device code secret and schedules the first poll. */
 export function startDeviceFlow(host: HostApi, server: ServerSettings, userId: string): StartResult {
-  const out = sendRaw(host, server, 'POST', `${API}/oauth/device/code`, { client_id: server.clientId });
+  const out = sendRaw(host, server, 'POST', `${AUTH}/oauth/device/code`, { client_id: server.clientId });
   if (!out.ok) return { ok: false, message: `Could not reach Trakt (${out.code}). Try again in a moment.` };
   const b = jsonBody(out.res);
   if (out.res.status !== 200 || !b || typeof b.device_code !== 'string' || typeof b.user_code !== 'string') {
     return { ok: false, message: out.res.status === 403 || out.res.status === 401 ? 'Trakt refused the client ID: ask the admin to check the plugin settings.' : `Trakt did not start the sign-in (HTTP ${out.res.status}).` };
   }
-  const now = host.clockNow();
+  const now = host.clockNow(); // read after the answer: the first poll counts from it
   const state: DeviceState = {
     status: 'pending',
     user_code: b.user_code,
-    verification_url: typeof b.verification_url === 'string' ? b.verification_url : `${SITE}/activate`,
+    verification_url: typeof b.verification_url === 'string' && b.verification_url.startsWith('https://') ? b.verification_url : `${AUTH}/activate`,
     expires_at: now + (Number(b.expires_in) > 0 ? Number(b.expires_in) : 600) * 1000,
     interval_ms: (Number(b.interval) > 0 ? Number(b.interval) : 5) * 1000,
   };
   host.secretSet(secretKeys.deviceCode(userId), b.device_code);
   writeJson(host, keys.device(userId), state);
-  host.scheduleSet(scheduleNames.devicePoll(userId), now + state.interval_ms, { user_id: userId, kind: 'device' });
+  host.scheduleSet(scheduleNames.devicePoll(userId), now + state.interval_ms + POLL_SLACK_MS, { user_id: userId, kind: 'device' });
   return { ok: true, data: { user_code: state.user_code, verification_url: state.verification_url, expires_at: new Date(state.expires_at).toISOString() } };
 }
 
@@ -78,10 +85,11 @@ export function pollDevice(host: HostApi, server: ServerSettings, userId: string
   if (now >= st.expires_at) return finish('expired', FINAL[410]![1]);
   const again = (intervalMs: number, why: string) => {
     if (intervalMs !== st.interval_ms) writeJson(host, keys.device(userId), { ...st, interval_ms: intervalMs });
-    host.scheduleSet(scheduleNames.devicePoll(userId), Math.min(now + intervalMs, st.expires_at), { user_id: userId, kind: 'device' });
+    // from the time of the answer, not of the request, plus slack (issue 19 item 8)
+    host.scheduleSet(scheduleNames.devicePoll(userId), Math.min(host.clockNow() + intervalMs + POLL_SLACK_MS, st.expires_at), { user_id: userId, kind: 'device' });
     return why;
   };
-  const out = sendRaw(host, server, 'POST', `${API}/oauth/device/token`, { code, client_id: server.clientId, client_secret: server.clientSecret });
+  const out = sendRaw(host, server, 'POST', `${AUTH}/oauth/device/token`, { code, client_id: server.clientId, client_secret: server.clientSecret });
   if (!out.ok) return again(st.interval_ms * 2, `poll failed (${out.code}); retrying`);
   const status = out.res.status;
   if (status === 200) {
@@ -118,7 +126,7 @@ export function startBrowserFlow(host: HostApi, server: ServerSettings, userId: 
     ['response_type', 'code'], ['client_id', server.clientId], ['redirect_uri', server.redirectUri],
     ['state', state], ['code_challenge', challenge], ['code_challenge_method', 'S256'],
   ].map(([k, v]) => `${k}=${encodeURIComponent(v!)}`).join('&');
-  return { ok: true, data: { authorize_url: `${SITE}/oauth/authorize?${q}`, expires_at: new Date(now + AUTH_TTL_MS).toISOString() } };
+  return { ok: true, data: { authorize_url: `${AUTH}/oauth/authorize?${q}`, expires_at: new Date(now + AUTH_TTL_MS).toISOString() } };
 }
 
 /** Finishes the browser sign-in from the host's callback: checks the state, trades the code for tokens. */
@@ -137,7 +145,7 @@ export function finishBrowserFlow(host: HostApi, server: ServerSettings, callerI
   if (host.clockNow() > pending.value.expires_at || !verifier) return { ok: false, message: 'This sign-in link expired; start again from your settings.' };
   if (typeof params.error === 'string') return { ok: false, message: params.error === 'access_denied' ? 'The sign-in was declined on Trakt.' : `Trakt did not sign you in (${params.error}).` };
   if (typeof params.code !== 'string' || !params.code) return { ok: false, message: 'Trakt sent no authorization code.' };
-  const out = sendRaw(host, server, 'POST', `${API}/oauth/token`, {
+  const out = sendRaw(host, server, 'POST', `${AUTH}/oauth/token`, {
     code: params.code, client_id: server.clientId, client_secret: server.clientSecret,
     redirect_uri: server.redirectUri, grant_type: 'authorization_code', code_verifier: verifier,
   });

@@ -4,14 +4,14 @@ import type { HostApi } from '../host/api.js';
 import type { ServerSettings } from '../settings/settings.js';
 import { keys, scheduleNames, secretKeys } from '../state/keys.js';
 import { deleteKey, listKeys } from '../state/kv.js';
-import { API, sendRaw } from '../trakt/http.js';
+import { AUTH, sendRaw } from '../trakt/http.js';
 import { loadTokens } from './tokens.js';
 
 /** Revokes the user's token at Trakt (POST /oauth/revoke): true when Trakt said 2xx. */
 export function revokeAtTrakt(host: HostApi, server: ServerSettings, userId: string): boolean {
   const t = loadTokens(host, userId);
   if (!t || !server.clientId) return false;
-  const out = sendRaw(host, server, 'POST', `${API}/oauth/revoke`, { token: t.access_token, client_id: server.clientId, client_secret: server.clientSecret });
+  const out = sendRaw(host, server, 'POST', `${AUTH}/oauth/revoke`, { token: t.access_token, client_id: server.clientId, client_secret: server.clientSecret });
   return out.ok && out.res.status >= 200 && out.res.status < 300;
 }
 

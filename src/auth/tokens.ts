@@ -7,7 +7,7 @@ import type { ServerSettings } from '../settings/settings.js';
 import { keys, secretKeys } from '../state/keys.js';
 import { deleteKey, readJson, writeJson } from '../state/kv.js';
 import { updateProfile } from '../state/profile.js';
-import { API, jsonBody, sendRaw } from '../trakt/http.js';
+import { AUTH, jsonBody, sendRaw } from '../trakt/http.js';
 
 /** A user's Trakt token pair with when it expires and when to renew it (host clock), kept only as a secret. */
 export interface Tokens {
@@ -81,7 +81,7 @@ export function accessToken(host: HostApi, server: ServerSettings, userId: strin
     if (!fresh) return { ok: false, kind: 'reconnect', message: 'Trakt is not connected for this user.' };
     if (fresh.refresh_token !== t.refresh_token) return { ok: true, token: fresh.access_token };
 
-    const out = sendRaw(host, server, 'POST', `${API}/oauth/token`, {
+    const out = sendRaw(host, server, 'POST', `${AUTH}/oauth/token`, {
       refresh_token: fresh.refresh_token,
       client_id: server.clientId,
       client_secret: server.clientSecret,

@@ -14,7 +14,7 @@ const PACKAGE = {
   "license": "MIT",
   "homepage": "https://trakt.tv",
   "api": "1",
-  "apiRevision": 2,
+  "apiRevision": 3,
   "tick": {
     "intervalSeconds": 900
   },
@@ -22,7 +22,7 @@ const PACKAGE = {
     "http": {
       "allowedHosts": [
         "api.trakt.tv",
-        "trakt.tv"
+        "auth.trakt.tv"
       ],
       "reason": "Talks to the Trakt API to scrobble, sync and sign users in."
     },

@@ -42,7 +42,8 @@ export function actionImpl(input: unknown, host: HostApi): ActionOutput {
       // Presentation (contract 5.3): the code large, the link in a new tab, and the page
       // asks for `status` again until the sign-in is done.
       const url = String(browser ? r.data.authorize_url : r.data.verification_url);
-      const show = { ...(browser ? {} : { code: String(r.data.user_code) }), ...(url.startsWith('https://') ? { link: { url, label: browser ? 'Sign in at Trakt' : 'Open trakt.tv/activate' } } : {}) };
+      // the device flow's link and its words are the verification_url Trakt returned
+      const show = { ...(browser ? {} : { code: String(r.data.user_code) }), ...(url.startsWith('https://') ? { link: { url, label: browser ? 'Sign in at Trakt' : `Open ${url.slice('https://'.length)}` } } : {}) };
       return { ok: true, message, data: r.data, show, refresh_s: STATUS_REFRESH_S };
     }
     case 'oauth_callback': {

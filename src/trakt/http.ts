@@ -6,7 +6,8 @@ import type { ServerSettings } from '../settings/settings.js';
 import { USER_AGENT } from '../version.js';
 
 export const API = 'https://api.trakt.tv';
-export const SITE = 'https://trakt.tv';
+/** Trakt's OAuth host: every OAuth request and the authorize page (Trakt's 2026 contract). */
+export const AUTH = 'https://auth.trakt.tv';
 /** Well inside the host's 30 s call limit, so a hook can still queue its work after one. */
 export const TIMEOUT_MS = 10_000;
 

@@ -11,7 +11,7 @@ const HOUR = 3_600_000;
 
 async function startDevice(userId = 'alice') {
   const out = await w.host.action('connect', { userId });
-  expect(out).toMatchObject({ ok: true, data: { user_code: expect.any(String), verification_url: 'https://trakt.tv/activate', expires_at: expect.any(String) } });
+  expect(out).toMatchObject({ ok: true, data: { user_code: expect.any(String), verification_url: 'https://auth.trakt.tv/activate', expires_at: expect.any(String) } });
   return out.data.user_code as string;
 }
 const status = async (userId = 'alice') => w.host.action('status', { userId });
@@ -24,9 +24,9 @@ describe('device flow', () => {
     expect((await status()).data.connection).toBe('pending');
     await w.advance(12_000);
     expect(polls().map((p) => p.status)).toEqual([400, 400]);
-    expect(polls()[1]!.at - polls()[0]!.at).toBe(5_000);
+    expect(polls()[1]!.at - polls()[0]!.at).toBe(6_000); // Trakt's 5 s and 1 s of slack
     w.sim.approveDevice(code, 'alice');
-    await w.advance(5_000);
+    await w.advance(6_000);
     expect((await status()).data.connection).toBe('connected');
     expect(polls()).toHaveLength(3);
     await w.advance(60_000);
@@ -57,7 +57,7 @@ describe('device flow', () => {
     w.sim.injectFault({ path: '/oauth/device/token', status: 429, count: 1 });
     await w.advance(20_000);
     const at = polls().map((p) => p.at);
-    expect(at[1]! - at[0]!).toBe(10_000); // 5 s, then 5 s more after "slow down"
+    expect(at[1]! - at[0]!).toBe(11_000); // 5 s, then 5 s more after "slow down", and 1 s of slack
     await w.advance(60_000);
     expect((await status()).message).toMatch(/expired/);
   });
@@ -69,7 +69,7 @@ describe('authorization-code flow', () => {
     const out = await w.host.action('connect', { userId: 'alice', params: { method: 'browser' } });
     expect(out.ok).toBe(true);
     const url = new URL(out.data.authorize_url);
-    expect(url.origin + url.pathname).toBe('https://trakt.tv/oauth/authorize');
+    expect(url.origin + url.pathname).toBe('https://auth.trakt.tv/oauth/authorize');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const state = url.searchParams.get('state')!;
     const back = new URL(w.sim.authorize({

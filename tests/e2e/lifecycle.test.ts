@@ -27,11 +27,11 @@ afterEach(async () => {
 async function previousRelease() {
   let host!: RevengeHost;
   const sim = new TraktSimulator({ clock: () => host.clock.now() });
-  const { origin } = await sim.start();
+  await sim.start();
   open.push({ close: () => sim.stop() });
   const { wasm, manifest } = builtPlugin();
   host = await RevengeHost.load({ manifest: { ...manifest, version: fixture.release }, wasm }, {
-    startMs: fixture.clock_ms, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'd'.repeat(64),
+    startMs: fixture.clock_ms, origins: sim.origins(), secretKey: 'd'.repeat(64),
   });
   open.push(host);
   for (const [k, v] of Object.entries(fixture.kv as Record<string, string>)) host.kv.set(k, v);
@@ -123,7 +123,7 @@ describe('presentation fields', () => {
     const { host, sim } = await previousRelease();
     sim.addUser({ username: 'bob' });
     const c = await host.action('connect', { userId: 'bob' });
-    expect(c.show).toEqual({ code: c.data.user_code, link: { url: c.data.verification_url, label: 'Open trakt.tv/activate' } });
+    expect(c.show).toEqual({ code: c.data.user_code, link: { url: c.data.verification_url, label: 'Open auth.trakt.tv/activate' } });
     expect(c.refresh_s).toBeGreaterThanOrEqual(1);
     const pending = await host.action('status', { userId: 'bob' });
     expect(pending.data.connection).toBe('pending');

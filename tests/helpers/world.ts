@@ -45,10 +45,10 @@ export interface World {
 export async function makeWorld(opts: { users?: string[]; sim?: ConstructorParameters<typeof TraktSimulator>[0]; userSettings?: Record<string, unknown>; host?: Record<string, unknown>; tickIntervalSeconds?: number } = {}): Promise<World> {
   let host!: RevengeHost;
   const sim = new TraktSimulator({ clock: () => host.clock.now(), ...opts.sim });
-  const { origin } = await sim.start();
+  await sim.start();
   const built = opts.tickIntervalSeconds ? builtPlugin() : null;
   const pkg = built ? { ...built, manifest: { ...built.manifest, tick: { intervalSeconds: opts.tickIntervalSeconds } } } : DIST;
-  host = await RevengeHost.load(pkg, { startMs: START, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, secretKey: 'a'.repeat(64), ...opts.host });
+  host = await RevengeHost.load(pkg, { startMs: START, origins: sim.origins(), secretKey: 'a'.repeat(64), ...opts.host });
   sim.addClient(CLIENT);
   sim.seedCatalog({ movies: MOVIES, shows: [SHOW] });
   const users = opts.users ?? ['alice'];

@@ -39,9 +39,9 @@ describe('apiRevision', () => {
   const built = () => JSON.parse(readFileSync(PLUGIN_MANIFEST, 'utf8'));
   it('a host of revision 1 refuses apiRevision 2 with a message naming the revision, and loads a revision-1 package', async () => {
     const m = built();
-    // The shipped plugin uses item actions (revision 2) and says so.
-    expect(m.apiRevision).toBe(2);
-    expect(() => validateManifest(m, { revision: 1 })).toThrow(/apiRevision 2 is not implemented by this host: it implements contract revision 1/);
+    // The shipped plugin uses item actions (revision 2 or later) and says so.
+    expect(m.apiRevision).toBeGreaterThanOrEqual(2);
+    expect(() => validateManifest(m, { revision: 1 })).toThrow(new RegExp(`apiRevision ${m.apiRevision} is not implemented by this host: it implements contract revision 1`));
     // The same module as a revision-1 package (no apiRevision, no item actions) loads there.
     const { apiRevision: _drop, ...rest } = m;
     const without = { ...rest, actions: m.actions.filter((a: any) => a.scope !== 'item') };
@@ -54,11 +54,12 @@ describe('apiRevision', () => {
     expect((await host.deliver('action', { action: 'status' })).ok).toBe(true);
     await expect(RevengeHost.load({ manifest: { ...without, apiRevision: 2 }, wasm }, { revision: 1 })).rejects.toThrow(/revision 2/);
   });
-  it('revision 2 takes apiRevision 1 or 2 and nothing else', () => {
+  it('revision 3 takes apiRevision 1, 2 or 3 and nothing else', () => {
     const m = built();
     expect(() => validateManifest({ ...m, apiRevision: 2 })).not.toThrow();
-    expect(() => validateManifest({ ...m, apiRevision: 3 })).toThrow(/apiRevision must be 1 or 2 \(got 3\)/);
-    expect(() => validateManifest({ ...m, apiRevision: '2' })).toThrow(/apiRevision must be 1 or 2/);
+    expect(() => validateManifest({ ...m, apiRevision: 3 })).not.toThrow();
+    expect(() => validateManifest({ ...m, apiRevision: 4 })).toThrow(/apiRevision must be 1, 2 or 3 \(got 4\)/);
+    expect(() => validateManifest({ ...m, apiRevision: '2' })).toThrow(/apiRevision must be 1, 2 or 3/);
   });
   it('item scope and params forms are revision 2; lifecycle action ids are reserved', () => {
     const wasm = suite.wasm();

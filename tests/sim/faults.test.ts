@@ -79,3 +79,61 @@ describe('injectFault', () => {
     expect(() => env.sim.injectFault({ path: '/x', count: 0 })).toThrow(/count/);
   });
 });
+
+describe('broken answers (issue 19): HTML with 200, JSON cut short, pages without headers, answers just inside a timeout', () => {
+  // @ts-ignore: plain ESM with JSDoc types
+  const inProcess = async () => (await import('../../host-stubs/trakt-sim/server.mjs')).handleRequest;
+  const headers = () => ({ 'content-type': 'application/json', 'trakt-api-version': '2', 'trakt-api-key': 'client-abc', 'user-agent': 't', authorization: `Bearer ${env.token}` });
+
+  it('a Cloudflare 1015 or maintenance page with status 200 and text/html, changing nothing', async () => {
+    env.sim.injectFault({ path: '/sync/history/movies', html: 'cloudflare_1015' });
+    const r = await env.call('/sync/history/movies');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(r.text).toMatch(/Error.*1015.*You are being rate limited/s);
+    env.sim.injectFault({ path: '/sync/history', method: 'POST', html: 'maintenance' });
+    const w = await env.call('/sync/history', { body: play });
+    expect([w.status, /scheduled maintenance/.test(w.text)]).toEqual([200, true]);
+    expect(env.sim.history('alice')).toHaveLength(0);
+    expect(() => env.sim.injectFault({ path: '/x', html: 'nope' as any })).toThrow(/html must be one of/);
+  });
+
+  it('JSON cut short: the request is handled, the body does not parse', async () => {
+    env.sim.seedHistory('alice', [{ movie: { ids: { trakt: 1 } } }, { movie: { ids: { trakt: 2 } } }]);
+    env.sim.injectFault({ path: '/sync/history/movies', truncate: true });
+    const r = await env.call('/sync/history/movies');
+    expect(r.status).toBe(200);
+    expect(() => JSON.parse(r.text)).toThrow();
+    expect(r.headers.get('x-pagination-item-count')).toBe('2');
+    expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(r.text));
+    // a write is applied, only its answer is cut
+    env.sim.injectFault({ path: '/sync/history', method: 'POST', truncate: true });
+    const w = await env.call('/sync/history', { body: play });
+    expect(w.status).toBe(201);
+    expect(() => JSON.parse(w.text)).toThrow();
+    expect(env.sim.history('alice')).toHaveLength(3);
+    expect(() => env.sim.injectFault({ path: '/x', truncate: true, status: 500 })).toThrow(/take no status/);
+  });
+
+  it('a page without pagination headers', async () => {
+    env.sim.seedHistory('alice', [{ movie: { ids: { trakt: 1 } } }]);
+    env.sim.injectFault({ path: '/sync/history/movies', dropPagination: true });
+    const r = await env.call('/sync/history/movies?page=1&limit=10');
+    expect(r.status).toBe(200);
+    expect(r.body).toHaveLength(1);
+    expect([...r.headers.keys()].filter((k) => k.startsWith('x-pagination'))).toEqual([]);
+    expect((await env.call('/sync/history/movies')).headers.get('x-pagination-page-count')).toBe('1');
+  });
+
+  it('an answer delayed to just under a given timeout (in process: delayMs = timeout - 1)', async () => {
+    const handle = await inProcess();
+    env.sim.injectFault({ path: '/sync/last_activities', underTimeoutMs: 10_000 });
+    const a = handle(env.sim, { method: 'GET', url: 'https://api.trakt.tv/sync/last_activities', headers: headers() });
+    expect(a).toMatchObject({ status: 200, delayMs: 9_999 });
+    expect(JSON.parse(a.body).all).toEqual(expect.any(String));
+    // the same fault kinds in process
+    env.sim.injectFault({ path: '/sync/last_activities', truncate: true });
+    expect(() => JSON.parse(handle(env.sim, { method: 'GET', url: '/sync/last_activities', headers: headers() }).body)).toThrow();
+    expect(() => env.sim.injectFault({ path: '/x', underTimeoutMs: 1 })).toThrow(/underTimeoutMs/);
+  });
+});

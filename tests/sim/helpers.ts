@@ -46,7 +46,12 @@ export interface CallInit {
   /** access token; null sends no Authorization header; default: alice's token */
   token?: string | null;
   headers?: Record<string, string>;
+  /** which of Trakt's hosts (X-Forwarded-Host, as the stub host sends it); default auth.trakt.tv for OAuth paths, else api.trakt.tv; null: none */
+  host?: string | null;
 }
+
+/** The host a path lives on since Trakt's 2026 contract. */
+export const hostFor = (path: string) => (/^\/(oauth|activate)(\/|\?|$)/.test(path) ? 'auth.trakt.tv' : 'api.trakt.tv');
 
 export async function setup(opts: Record<string, unknown> = {}) {
   const clock = { now: T0 };
@@ -66,6 +71,8 @@ export async function setup(opts: Record<string, unknown> = {}) {
     };
     const tok = init.token === undefined ? token : init.token;
     if (tok !== null) headers.authorization = `Bearer ${tok}`;
+    const host = init.host === undefined ? hostFor(path) : init.host;
+    if (host !== null) headers['x-forwarded-host'] = host;
     Object.assign(headers, init.headers ?? {});
     const method = init.method ?? (init.body !== undefined ? 'POST' : 'GET');
     const res = await fetch(origin + path, {
@@ -81,8 +88,8 @@ export async function setup(opts: Record<string, unknown> = {}) {
   }
 
   /** POST to an OAuth endpoint: JSON body, no API headers. */
-  async function oauth(path: string, body: unknown): Promise<ApiResult> {
-    return call(path, { body, token: null, headers: {} });
+  async function oauth(path: string, body: unknown, host?: string | null): Promise<ApiResult> {
+    return call(path, { body, token: null, headers: {}, host });
   }
 
   return {

@@ -26,7 +26,7 @@ describe('device flow', () => {
 
   it('issues codes in Trakt\'s shape', async () => {
     const c = await newCode();
-    expect(c).toMatchObject({ verification_url: 'https://trakt.tv/activate', expires_in: 600, interval: 5 });
+    expect(c).toMatchObject({ verification_url: 'https://auth.trakt.tv/activate', expires_in: 600, interval: 5 });
     expect(c.user_code).toMatch(/^[A-Z2-9]{8}$/);
     expect(c.device_code).toMatch(/^[0-9a-f]{64}$/);
     expect((await env.oauth('/oauth/device/code', { client_id: 'unknown' })).status).toBe(401);
@@ -205,5 +205,59 @@ describe('refresh and revoke', () => {
     const r = await env.oauth('/oauth/token', { grant_type: 'password', ...creds });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('unsupported_grant_type');
+  });
+});
+
+describe('OAuth on its own host (Trakt, 2026)', () => {
+  const t = () => env.sim.issueToken('alice');
+
+  it('serves every OAuth endpoint and both pages on auth.trakt.tv', async () => {
+    const code = await env.oauth('/oauth/device/code', { client_id: CLIENT.client_id }, 'auth.trakt.tv');
+    expect(code.status).toBe(200);
+    expect(code.body.verification_url).toBe('https://auth.trakt.tv/activate');
+    expect((await env.oauth('/oauth/device/token', { code: code.body.device_code, ...creds }, 'auth.trakt.tv')).status).toBe(400);
+    const refreshed = await env.oauth('/oauth/token', { grant_type: 'refresh_token', refresh_token: t().refresh_token, ...creds }, 'auth.trakt.tv');
+    expect(refreshed.status).toBe(200);
+    expect((await env.oauth('/oauth/revoke', { token: refreshed.body.access_token, ...creds }, 'auth.trakt.tv')).status).toBe(200);
+    const q = new URLSearchParams({ response_type: 'code', client_id: CLIENT.client_id, redirect_uri: REDIRECT, state: 's' });
+    expect((await env.call(`/oauth/authorize?${q}`, { token: null, host: 'auth.trakt.tv' })).status).toBe(200);
+    expect((await env.call('/activate', { token: null, host: 'auth.trakt.tv' })).status).toBe(200);
+    expect(env.sim.requests.every((r: any) => r.host === 'auth.trakt.tv')).toBe(true);
+  });
+
+  it('answers OAuth on api.trakt.tv with 404 and an empty body, changing nothing', async () => {
+    const tok = t();
+    for (const [path, body] of [
+      ['/oauth/device/code', { client_id: CLIENT.client_id }],
+      ['/oauth/device/token', { code: 'x', ...creds }],
+      ['/oauth/token', { grant_type: 'refresh_token', refresh_token: tok.refresh_token, ...creds }],
+      ['/oauth/revoke', { token: tok.access_token, ...creds }],
+    ] as const) {
+      const r = await env.oauth(path, body, 'api.trakt.tv');
+      expect([path, r.status, r.text]).toEqual([path, 404, '']);
+    }
+    expect((await env.call('/oauth/authorize?response_type=code', { token: null, host: 'api.trakt.tv' })).status).toBe(404);
+    // the refresh and the revoke did not happen: the token pair is still the live one
+    expect(env.sim.tokensOf('alice').find((x: any) => x.refresh_token === tok.refresh_token)?.status).toBe('active');
+    expect(env.sim.oauth.devices.size).toBe(0);
+  });
+
+  it('redirects the old trakt.tv pages to auth.trakt.tv; API paths live only on api.trakt.tv', async () => {
+    const r = await env.call('/activate?code=ABCD', { token: null, host: 'trakt.tv' });
+    expect(r.status).toBe(301);
+    expect(r.headers.get('location')).toBe('https://auth.trakt.tv/activate?code=ABCD');
+    expect((await env.oauth('/oauth/token', { grant_type: 'refresh_token', refresh_token: 'x', ...creds }, 'trakt.tv')).status).toBe(404);
+    expect((await env.call('/users/settings', { host: 'auth.trakt.tv' })).status).toBe(404);
+    expect((await env.call('/users/settings', { host: 'api.trakt.tv' })).status).toBe(200);
+  });
+
+  it('the stub host forwards the host it was asked for, so a routed origin reaches the right one', async () => {
+    // @ts-ignore: plain ESM with JSDoc types
+    const { httpSend } = await import('../../host-stubs/host/http.mjs');
+    const send = (url: string, body: object) => httpSend({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, { allowedHosts: ['api.trakt.tv', 'auth.trakt.tv'], origins: env.sim.origins() });
+    expect((await send('https://api.trakt.tv/oauth/device/code', { client_id: CLIENT.client_id })).status).toBe(404);
+    const ok = await send('https://auth.trakt.tv/oauth/device/code', { client_id: CLIENT.client_id });
+    expect(ok.status).toBe(200);
+    expect(env.sim.requests.slice(-2).map((r: any) => r.host)).toEqual(['api.trakt.tv', 'auth.trakt.tv']);
   });
 });

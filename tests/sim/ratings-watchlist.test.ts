@@ -123,7 +123,7 @@ describe('users/settings and last_activities', () => {
     expect(s.body.user).toMatchObject({ username: 'alice', vip: false, ids: { slug: 'alice' } });
     // Trakt's 2026 free limits
     expect(s.body.limits.watchlist.item_count).toBe(250);
-    expect(s.body.limits.list).toEqual({ count: 2, item_count: 250 });
+    expect(s.body.limits.list).toEqual({ count: 5, item_count: 250 }); // late 2026: 5 lists of 250
     const la = await env.call('/sync/last_activities');
     expect(la.status).toBe(200);
     expect(la.body.all).toBe(iso(T0));
