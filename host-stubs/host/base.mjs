@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { openDatabase } from './db.mjs';
+import { isPostgresUrl, openPostgres, pgLibraryStore, userLocks } from '../pg/stores.mjs';
 import { HostError, PluginCallError } from './errors.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_RESPONSE_BYTES, httpSend } from './http.mjs';
 import { checkString } from './kv.mjs';
@@ -31,6 +32,7 @@ export function record(list, item) {
  *   dataDir?: string|null, secretKey?: string|Uint8Array, env?: NodeJS.ProcessEnv,
  *   startMs?: number, callTimeoutMs?: number, httpTimeoutMs?: number, maxHttpResponseBytes?: number,
  *   origins?: Record<string, string>, fetch?: typeof fetch, library?: Library,
+ *   db?: string, node?: string,
  *   echoLogs?: boolean, validateOutput?: boolean, pollMs?: number, wasiWarnings?: boolean,
  *   httpDelayMs?: number | ((req: any) => number),
  *   runInWorker?: boolean, inProcessHttp?: import('./inprocess.mjs').InProcessHttp,
@@ -77,12 +79,20 @@ export class HostBase {
     /** https origin -> local base URL, e.g. { 'https://api.trakt.tv': 'http://127.0.0.1:8123' } */
     this.origins = { ...(options.origins ?? {}) };
     const { key, source } = loadSecretKey({ secretKey: options.secretKey, dataDir: options.dataDir, env: options.env });
-    this.db = openDatabase(options.dataDir);
+    // `db: 'postgres://...'`: the stores, wake-ups and library in PostgreSQL, shared by every
+    // host (node) on that database; else SQLite in dataDir (or in memory).
+    this.pgUrl = isPostgresUrl(options.db) ? /** @type {string} */ (options.db) : null;
+    this.db = this.pgUrl ? openPostgres(this.pgUrl) : openDatabase(options.dataDir);
+    /** This node's name (wake-up leases name their holder). */
+    this.node = options.node ?? randomUUID().slice(0, 8);
+    this.userLocks = this.pgUrl ? userLocks(this.pgUrl) : null;
+    this.libraryStore = this.pgUrl && !options.library ? pgLibraryStore(/** @type {any} */ (this.db)) : null;
     this.secretKeySource = source;
     this.secretStore = new SecretStore(this.db, key);
     this.library = options.library ?? new Library({
       now: () => this.clock.now(),
-      file: options.dataDir ? join(options.dataDir, 'library.json') : null,
+      file: options.dataDir && !this.pgUrl ? join(options.dataDir, 'library.json') : null,
+      store: this.libraryStore,
     });
     /** @type {LogEntry[]} */
     this.logs = [];
@@ -105,6 +115,12 @@ export class HostBase {
     this.manifest = null;
     /** @type {Promise<void>|null} a running plugin_upgraded call that other calls wait for */
     this.upgrading = null;
+  }
+
+  /** On PostgreSQL: the library again from the database when another node changed it. */
+  _freshLibrary() {
+    const store = this.libraryStore;
+    if (store && store.version() !== this.library.storeVersion) this.library = new Library({ now: () => this.clock.now(), store });
   }
 
   _requireLoaded() {
@@ -168,11 +184,14 @@ export class HostBase {
       clock_now: () => ({ now_ms: this.clock.now() }),
       library_query: (r) => {
         checkString(r.user_id, 'user_id');
+        this._freshLibrary();
         return this.library.query(r.user_id, r.kind, { since_ms: r.since_ms, changed_since_ms: r.changed_since_ms, removed_since_ms: r.removed_since_ms, cursor: r.cursor, limit: r.limit });
       },
       library_apply: (r) => {
         checkString(r.user_id, 'user_id');
         if (!Array.isArray(r.changes)) throw new HostError('invalid', 'changes must be an array');
+        // On PostgreSQL: read, change and save in one transaction, again from a fresh read when another node saved first.
+        if (this.libraryStore) return this.db.transaction(() => { this._freshLibrary(); return { results: this.library.apply(r.user_id, r.changes) }; })();
         return { results: this.library.apply(r.user_id, r.changes) };
       },
       http_send: (r) => this._httpDelay(r) ?? httpSend(r, {

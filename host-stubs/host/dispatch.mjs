@@ -195,7 +195,7 @@ export class Dispatch extends Invocation {
 
   /** @returns {{ kind: 'wakeup'|'interval', at_ms: number, wakeup?: import('./scheduler.mjs').Wakeup } | null} */
   _nextDue(upTo) {
-    const w = this.schedules?.next() ?? null;
+    const w = this.schedules?.next(this.clock.now()) ?? null;
     const iv = this.nextIntervalAt;
     /** @type {{ kind: 'wakeup'|'interval', at_ms: number, wakeup?: any } | null} */
     let best = null;
@@ -206,6 +206,8 @@ export class Dispatch extends Invocation {
 
   /** @returns {Promise<TickResult>} */
   async _runTick(due) {
+    // On PostgreSQL a wake-up runs on the node that claims it (another may have it already).
+    if (due.kind === 'wakeup' && this.schedules.claim && !this.schedules.claim(due.wakeup, this.clock.now())) return null;
     /** @type {Record<string, unknown>} */
     const input = { now_ms: this.clock.now(), reason: due.kind };
     if (due.kind === 'interval') this.nextIntervalAt = /** @type {number} */ (this.nextIntervalAt) + /** @type {number} */ (this.intervalMs);
@@ -255,7 +257,8 @@ export class Dispatch extends Invocation {
       this.clock.set(due.at_ms);
       sameMs = this.clock.now() === before ? sameMs + 1 : 0;
       if (sameMs > 100) throw new Error(`advance: over 100 ticks due at ${before} without the clock moving; does the plugin keep scheduling wake-ups in the past?`);
-      results.push(await this._runTick(due));
+      const r = await this._runTick(due);
+      if (r) results.push(r);
     }
     this.clock.set(target);
     return results;

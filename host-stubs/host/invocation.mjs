@@ -83,7 +83,10 @@ export class Invocation extends HostBase {
     if (!opts.lifecycle) await this._finishUpgrade();
     const text = typeof input === 'string' ? input : JSON.stringify(input);
     const task = () => this._invoke(exportName, text, opts);
-    return opts.userId ? this.queue.run(`user:${opts.userId}`, task) : task();
+    if (!opts.userId) return task();
+    const locks = this.userLocks;
+    // On PostgreSQL the user's calls are one at a time across nodes too (an advisory lock).
+    return this.queue.run(`user:${opts.userId}`, locks ? () => locks.run(`${this.pluginId}/${opts.userId}`, task) : task);
   }
 
   /**

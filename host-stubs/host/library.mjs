@@ -138,11 +138,16 @@ export class Library {
   /**
    * @param {{ now?: () => number, file?: string|null }} [options] `now`: the host clock
    *   (default `at_ms` of changes without one, and the time every change is recorded at);
-   *   `file`: JSON file to persist to
+   *   `file`: JSON file to persist to; `store`: a database to persist to instead (PostgreSQL,
+   *   host-stubs/pg/stores.mjs: the whole document with a version, shared by nodes)
    */
-  constructor({ now = Date.now, file = null } = {}) {
+  constructor({ now = Date.now, file = null, store = null } = {}) {
     this.now = now;
     this.file = file;
+    /** @type {{ load: () => { version: number, doc: any } | null, save: (doc: any) => number } | null} */
+    this.store = store;
+    /** The stored document's version this library was read at or last saved. */
+    this.storeVersion = 0;
     /** the change sequence: every change that alters an entry takes the next number */
     this.seq = 0;
     /** @type {Map<string, { id: string, name?: string }>} */
@@ -162,6 +167,11 @@ export class Library {
     /** @type {Map<string, UserState>} */
     this.state_ = new Map();
     if (file && existsSync(file)) this.#restore(JSON.parse(readFileSync(file, 'utf8')));
+    const stored = store?.load();
+    if (stored) {
+      this.#restore(stored.doc);
+      this.storeVersion = stored.version;
+    }
   }
 
   /**
@@ -674,12 +684,16 @@ export class Library {
 
   #restore(doc) {
     const file = this.file;
+    const store = this.store;
     this.file = null;
+    this.store = null;
     this.seed(doc);
     this.file = file;
+    this.store = store;
   }
 
   #persist() {
+    if (this.store) this.storeVersion = this.store.save(this.toJSON());
     if (!this.file) return;
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.toJSON()));

@@ -7,6 +7,7 @@ import { KvStore } from './kv.mjs';
 import { HOOK_EXPORTS, HOST_FUNCTION_PERMISSION, grantedFunctions, validateManifest } from './manifest.mjs';
 import { compareSemver, permissionGrowth } from './catalog.mjs';
 import { ScheduleStore } from './scheduler.mjs';
+import { PgScheduleStore } from '../pg/stores.mjs';
 import { SettingsStore } from './settings.mjs';
 import { checkModule, clampMemory, sha256Hex } from './wasm.mjs';
 import { Dispatch, hookOutputProblem } from './dispatch.mjs';
@@ -82,7 +83,7 @@ export class Lifecycle extends Dispatch {
     this.kv = new KvStore(this.db, manifest.id, manifest.permissions.kv?.maxBytes ?? 0);
     this.secrets = this.secretStore.forPlugin(manifest.id);
     this.settings = new SettingsStore(this.db, this.secretStore, manifest.id, manifest.settings);
-    this.schedules = new ScheduleStore(this.db, manifest.id);
+    this.schedules = this.pgUrl ? new PgScheduleStore(/** @type {any} */ (this.db), manifest.id, this.node) : new ScheduleStore(this.db, manifest.id);
     if (!(keepInterval && interval === this.intervalMs && this.nextIntervalAt !== null)) {
       this.nextIntervalAt = interval ? this.clock.now() + interval : null;
     }
@@ -228,5 +229,6 @@ export class Lifecycle extends Dispatch {
     await this.realLoop;
     await Promise.all([...this.inflight, ...this.queue.tails.values()]);
     this.db.close();
+    await this.userLocks?.close();
   }
 }
