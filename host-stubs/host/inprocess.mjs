@@ -69,6 +69,7 @@ function httpInProcess(host, r) {
  */
 export async function invokeInProcess(host, exportName, input, { timeoutMs, crashAfterHostCalls, rec }) {
   const started = host.clock.now();
+  const wallStart = performance.now();
   /** @type {import('./hostcall.mjs').GuardCtx} */
   const ctx = {
     exportName, hostCalls: 0, crashAfter: crashAfterHostCalls, dead: false,
@@ -132,6 +133,7 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
   } finally {
     rec.hostCalls = ctx.hostCalls;
     rec.virtual_ms = host.clock.now() - started;
+    rec.wall_ms = Math.round(performance.now() - wallStart);
     try {
       const inst = plugin ? await plugin.getInstance() : null;
       const mem = /** @type {any} */ (inst?.exports.memory);
