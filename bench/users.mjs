@@ -113,6 +113,7 @@ export async function benchUsers() {
   const plays = Number(process.env.BENCH_HEAVY_PLAYS ?? 3000);
   const heavy = Math.min(10, users);
   const rows = [await run('1 node, SQLite', { nodes: 1, users, heavy, plays })];
+  console.log(`(done: ${rows[0].join(' | ')})`); // a long run shows its first row early
   const cluster = await testCluster();
   if (cluster) {
     const db = await freshDatabase(cluster.url, `bench_users_${process.pid}`);
