@@ -6,7 +6,7 @@
 // time), the time from an interval tick until the last due user was served, users served
 // per interval, Trakt requests per user in an idle interval, and playback hook calls per
 // second per node with p50/p99 of one call (wall time).
-// BENCH_USERS (1000) and BENCH_HEAVY_PLAYS (3000) change the sizes.
+// BENCH_USERS (1000), BENCH_PG_USERS (the same) and BENCH_HEAVY_PLAYS (3000) change the sizes.
 import { fileURLToPath } from 'node:url';
 import { RevengeHost } from '../host-stubs/host/host.mjs';
 import { TraktSimulator } from '../host-stubs/trakt-sim/index.mjs';
@@ -117,7 +117,9 @@ export async function benchUsers() {
   const cluster = await testCluster();
   if (cluster) {
     const db = await freshDatabase(cluster.url, `bench_users_${process.pid}`);
-    rows.push(await run('2 nodes, PostgreSQL', { nodes: 2, db, users, heavy, plays }));
+    const pgUsers = Number(process.env.BENCH_PG_USERS ?? users);
+    rows.push(await run(`2 nodes, PostgreSQL${pgUsers !== users ? ` (${pgUsers} users)` : ''}`, { nodes: 2, db, users: pgUsers, heavy, plays }));
+    console.log(`(done: ${rows[1].join(' | ')})`);
     cluster.stop();
   }
   const cols = ['set-up', 'longest interval-tick call', 'last due user served after the tick (per interval)', 'users served per interval', 'Trakt requests per user, idle interval', 'playback calls/s per node', 'playback p50 / p99'];
