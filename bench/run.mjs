@@ -10,6 +10,7 @@ import { benchSync } from './sync.mjs';
 import { benchSim } from './sim.mjs';
 import { benchFaults } from './faults.mjs';
 import { benchFuzz } from './fuzz.mjs';
+import { benchUsers } from './users.mjs';
 
 const only = process.argv[2];
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -23,3 +24,4 @@ if (!only || only === 'sync') await benchSync(process.env.BENCH_SIZES ? sizes : 
 if (only === 'sim') await benchSim();
 if (only === 'faults') await benchFaults();
 if (only === 'fuzz') await benchFuzz();
+if (only === 'users') await benchUsers();

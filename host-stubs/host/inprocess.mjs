@@ -6,7 +6,8 @@
 // call whose virtual time passes its limit is killed at its next host call (as crashDuring
 // kills after N calls). So the same inputs give the same run, host call for host call.
 import createPlugin from '@extism/extism';
-import { HostError, callFailure, readRequest } from './errors.mjs';
+import { HostError, callFailure } from './errors.mjs';
+import { guardHostFunction } from './hostcall.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS, hostAllowed } from './http.mjs';
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,33 +69,18 @@ function httpInProcess(host, r) {
  */
 export async function invokeInProcess(host, exportName, input, { timeoutMs, crashAfterHostCalls, rec }) {
   const started = host.clock.now();
-  const ctx = { hostCalls: 0, dead: /** @type {string|null} */ (null) };
+  const wallStart = performance.now();
+  /** @type {import('./hostcall.mjs').GuardCtx} */
+  const ctx = {
+    exportName, hostCalls: 0, crashAfter: crashAfterHostCalls, dead: false,
+    kill: (reason) => { if (!ctx.dead) { ctx.dead = true; ctx.deadReason = reason; } },
+    overTime: () => host.clock.now() - started > timeoutMs,
+  };
   const impls = host.hostFunctionImpls();
   impls.http_send = (r) => httpInProcess(host, r);
   /** @type {Record<string, Function>} */
   const fns = {};
-  for (const name of host.linked) {
-    const impl = impls[name];
-    fns[name] = (cp, offset) => {
-      if (ctx.dead) throw new Error(`instance killed (${ctx.dead})`);
-      if (host.clock.now() - started > timeoutMs) { ctx.dead = 'timeout'; throw new Error('instance killed (timeout)'); }
-      if (crashAfterHostCalls !== undefined && ctx.hostCalls >= crashAfterHostCalls) { ctx.dead = 'crashed'; throw new Error('host crashed (crashDuring)'); }
-      ctx.hostCalls++;
-      let request;
-      let response;
-      try {
-        request = readRequest(cp, offset);
-        response = impl(request);
-        if (response instanceof Promise) throw new Error(`${name} is asynchronous; the in-process host needs a synchronous implementation`);
-      } catch (e) {
-        response = e instanceof HostError
-          ? e.toEnvelope()
-          : { error: { code: 'internal', message: `host error in ${name}: ${/** @type {Error} */ (e)?.message ?? e}` } };
-      }
-      host.recordHostCall({ export: exportName, fn: name, request, response });
-      return cp.store(JSON.stringify(response));
-    };
-  }
+  for (const name of host.linked) fns[name] = guardHostFunction(host, ctx, name, impls[name], { sync: true });
   const logger = Object.fromEntries(['debug', 'info', 'warn', 'error', 'trace'].map((level) => [level, (message) => {
     host.recordLog({ level: level === 'trace' ? 'debug' : level, message: String(message), export: exportName, at_ms: host.clock.now() });
   }]));
@@ -128,14 +114,14 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
     });
     memory = /** @type {any} */ ((await plugin.getInstance()).exports.memory);
     const out = await plugin.call(exportName, input);
-    if (host.clock.now() - started > timeoutMs) ctx.dead = 'timeout';
-    if (ctx.dead) throw new Error(ctx.dead);
+    if (ctx.overTime()) ctx.kill('timeout');
+    if (ctx.dead) throw new Error(ctx.deadReason);
     const text = out ? out.text() : '';
     rec.ok = true;
     rec.output = text;
     return text;
   } catch (e) {
-    const dead = ctx.dead === 'timeout' || ctx.dead === 'crashed' ? ctx.dead : undefined;
+    const dead = ctx.deadReason === 'timeout' || ctx.deadReason === 'crashed' ? ctx.deadReason : undefined;
     const err = callFailure(exportName, dead, e, { export: exportName, hostCalls: ctx.hostCalls }, `${timeoutMs} ms of virtual time`);
     if (!dead) {
       // A wasm trap (unreachable, out-of-bounds, stack exhaustion) is not an error the plugin raised.
@@ -147,6 +133,7 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
   } finally {
     rec.hostCalls = ctx.hostCalls;
     rec.virtual_ms = host.clock.now() - started;
+    rec.wall_ms = Math.round(performance.now() - wallStart);
     try {
       const inst = plugin ? await plugin.getInstance() : null;
       const mem = /** @type {any} */ (inst?.exports.memory);

@@ -68,8 +68,13 @@ export class ScheduleStore {
     if (!this.q.get.get(this.plugin, name) && this.q.count.get(this.plugin).n >= MAX_SCHEDULES) {
       throw new HostError('quota', `a plugin may have at most ${MAX_SCHEDULES} pending wake-ups`);
     }
-    this.q.put.run(this.plugin, name, atMs, json, ++this.seq);
+    this.q.put.run(this.plugin, name, atMs, json, this.nextSeq());
     return {};
+  }
+
+  /** The next sequence number (the PostgreSQL store takes it from a database sequence). */
+  nextSeq() {
+    return ++this.seq;
   }
 
   cancel(name) {

@@ -43,9 +43,10 @@ function packageProblem(e) {
 
 export class WebApp {
   /**
-   * @param {{ root: string, dataDir: string, real?: boolean, echoLogs?: boolean }} o
+   * @param {{ root: string, dataDir: string, real?: boolean, echoLogs?: boolean, db?: string }} o
    */
-  constructor({ root, dataDir, real = false, echoLogs = false }) {
+  constructor({ root, dataDir, real = false, echoLogs = false, db = undefined }) {
+    this.db = db;
     this.root = root;
     this.dataDir = dataDir;
     this.real = real;
@@ -113,7 +114,7 @@ export class WebApp {
 
   async #loadHost(dir) {
     this.host = await RevengeHost.load(dir, {
-      dataDir: join(this.dataDir, 'host'), origins: this.origins, library: this.library, startMs: Date.now(), echoLogs: this.echoLogs,
+      dataDir: join(this.dataDir, 'host'), db: this.db, origins: this.origins, library: this.library, startMs: Date.now(), echoLogs: this.echoLogs,
     });
     this.host.startRealTime({ pollMs: 500 });
     this.#registerClient();

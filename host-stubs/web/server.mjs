@@ -53,12 +53,13 @@ const SECURITY_HEADERS = {
 
 /**
  * Starts the app. Resolves `{ url, app, close }`.
- * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean }} [o]
+ * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean, db?: string }} [o]
+ *   db: a postgres:// URL puts the host's stores in PostgreSQL (default: SQLite in dataDir)
  */
-export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false } = {}) {
+export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false, db = undefined } = {}) {
   if (reset) rmSync(dataDir, { recursive: true, force: true });
   const ui = await bundleUi();
-  const app = new WebApp({ root, dataDir, real });
+  const app = new WebApp({ root, dataDir, real, db });
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (!quiet) console.error(e);
@@ -193,7 +194,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     console.error('--port must be a port number (0 = any free port)');
     process.exit(2);
   }
-  startWebApp({ port, dataDir: opt('--data'), reset: args.includes('--reset'), real: args.includes('--real') })
+  startWebApp({ port, dataDir: opt('--data'), reset: args.includes('--reset'), real: args.includes('--real'), db: opt('--db') ?? process.env.REVENGE_DB })
     .then((w) => {
       const stop = () => w.close().then(() => process.exit(0));
       process.on('SIGINT', stop);

@@ -119,7 +119,7 @@ export function summarize(host: HostApi, userId: string): OutboxSummary {
  * older ones is safe, never a duplicate: the list only spares the sync work. A sync that
  * finds Trakt's watched activity moved (as every delivery moves it) reads Trakt's window,
  * and a play dated before that window shows as growth of Trakt's total count, which
- * makes the sync read Trakt in full (src/syncjob/areas/history.ts countCheck).
+ * makes the sync read Trakt in full (src/sync/areas/history/area.ts countCheck).
  */
 export function recordDelivered(host: HostApi, userId: string, plays: Array<{ item: MediaItem; at: number }>): void {
   if (!plays.length) return;

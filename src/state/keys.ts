@@ -45,6 +45,8 @@ export const keys = {
   syncJob: (userId: string) => `${u(userId)}/sync/job`,
   syncLast: (userId: string) => `${u(userId)}/sync/last`,
   oauthState: (state: string) => `oauth/${state}`,
+  /** The interval tick's round over the users: its cursor and progress (src/tick/round.ts). */
+  tickRound: 'tick/round',
 };
 
 export const secretKeys = {
@@ -59,3 +61,6 @@ export const scheduleNames = {
   sync: (userId: string) => `sync:${userKey(userId)}`,
   live: (userId: string) => `live:${userKey(userId)}`,
 };
+
+/** The interval tick's walk over the users, continued slice by slice (hooks/tick.ts); no user's. */
+export const TICK_WALK = 'tick:walk';

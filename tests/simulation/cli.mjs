@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// npm run sim -- --seeds N [--from S] | --seed S [--events file.json] [--shrink] [--json]
+// npm run sim -- --seeds N [--from S] | --seed S [--events file.json] [--shrink] [--json] [--nodes 2]
+// --nodes N: the world on N nodes on one PostgreSQL database (nodes.mjs; a fresh database per seed).
 // Runs simulated worlds; prints each failure with its seed, invariant, event and the
 // command that replays it. Exit code 1 when any run failed.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { replayCommand, runSeed, shrink } from './runner.mjs';
+import { freshDatabase, testCluster } from '../../host-stubs/pg/cluster.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -23,11 +25,21 @@ export function report(r, { eventsFile } = {}) {
   return true;
 }
 
+/** The run options of --nodes: a PostgreSQL cluster once, a fresh database per seed. */
+let cluster = null;
+async function nodeOpts(seed) {
+  const nodes = Number(opt('nodes') ?? 1);
+  if (nodes <= 1) return {};
+  cluster ??= await testCluster();
+  if (!cluster) throw new Error('--nodes needs PostgreSQL (host-stubs/pg/install-pg.sh)');
+  return { nodes, db: await freshDatabase(cluster.url, `sim_${process.pid}_${seed}`) };
+}
+
 async function main() {
   const seed = opt('seed');
   if (seed !== undefined) {
     const events = opt('events') ? JSON.parse(readFileSync(opt('events'), 'utf8')) : undefined;
-    const r = await runSeed(Number(seed), { events });
+    const r = await runSeed(Number(seed), { events, ...await nodeOpts(seed) });
     if (flag('json')) console.log(JSON.stringify(r, null, 1));
     console.log(`seed ${r.seed}: ${r.users} users, ${r.events} events, ${r.stats.calls} calls, ${r.stats.requests} requests, faults ${JSON.stringify(r.faults)}, ${r.ms} ms`);
     const failed = report(r, { eventsFile: opt('events') });
@@ -46,7 +58,7 @@ async function main() {
   const from = Number(opt('from') ?? 1);
   let failed = 0;
   for (let s = from; s < from + n; s++) {
-    const r = await runSeed(s);
+    const r = await runSeed(s, await nodeOpts(s));
     if (report(r)) failed++;
     else if (!flag('quiet')) console.log(`ok seed ${s} (${r.events} events, ${r.stats.calls} calls, ${r.ms} ms)`);
   }
@@ -54,4 +66,7 @@ async function main() {
   process.exitCode = failed ? 1 : 0;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await main();
+  cluster?.stop();
+}

@@ -4,6 +4,7 @@ import { Rng } from './rng.mjs';
 import { AREAS, connect, generateScenario, snapshotChanges } from './events.mjs';
 import { checkEnd } from './oracle.mjs';
 import { DAY, HOUR, MIN, World, makeCatalog } from './world.mjs';
+import { NodesWorld } from './nodes.mjs';
 
 /** Fills each user's library and Trakt account: plays, ratings, watchlist, with overlaps. */
 function seedInitial(w, sc) {
@@ -109,7 +110,8 @@ export async function settle(w) {
 
 /**
  * @param {number} seed
- * @param {{ events?: any[], maxEvents?: number, tamper?: (w: World) => void }} [o]
+ * @param {{ events?: any[], maxEvents?: number, tamper?: (w: World) => void, nodes?: number, db?: string }} [o]
+ *   nodes, db: the world on that many nodes on one PostgreSQL database (nodes.mjs)
  *   tamper: changes the settled world before the end checks (tests that the checks can fail)
  */
 export async function runSeed(seed, o = {}) {
@@ -118,7 +120,8 @@ export async function runSeed(seed, o = {}) {
   const rng = new Rng(seed);
   const catalog = makeCatalog(rng.fork('catalog'), sc.catalog);
   const profile = { ...sc.profile, other: new Set(sc.profile.other) };
-  const w = new World(rng.fork('world'), { users: sc.users, catalog, profile, tokenLifetimeSec: sc.tokenLifetimeSec, latencyMs: sc.latencyMs });
+  const wo = { users: sc.users, catalog, profile, tokenLifetimeSec: sc.tokenLifetimeSec, latencyMs: sc.latencyMs };
+  const w = (o.nodes ?? 1) > 1 ? new NodesWorld(rng.fork('world'), { ...wo, nodes: o.nodes, db: o.db }) : new World(rng.fork('world'), wo);
   const started = performance.now();
   let harnessError = null;
   try {

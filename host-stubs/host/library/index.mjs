@@ -29,13 +29,18 @@ export { MAX_CHANGES, MAX_QUERY_LIMIT, DEFAULT_QUERY_LIMIT, KINDS, OPS, REMOVED_
  */
 export class Library {
   /**
-   * @param {{ now?: () => number, file?: string|null }} [options] `now`: the host clock
+   * @param {{ now?: () => number, file?: string|null, store?: any }} [options] `now`: the host clock
    *   (default `at_ms` of changes without one, and the time every change is recorded at);
-   *   `file`: JSON file to persist to
+   *   `file`: JSON file to persist to; `store`: a database to persist to instead (PostgreSQL,
+   *   host-stubs/pg/stores.mjs: the whole document with a version, shared by nodes)
    */
-  constructor({ now = Date.now, file = null } = {}) {
+  constructor({ now = Date.now, file = null, store = null } = {}) {
     this.now = now;
     this.file = file;
+    /** @type {{ load: () => { version: number, doc: any } | null, save: (doc: any) => number } | null} */
+    this.store = store;
+    /** The stored document's version this library was read at or last saved. */
+    this.storeVersion = 0;
     /** the change sequence: every change that alters an entry takes the next number */
     this.seq = 0;
     /** @type {Map<string, { id: string, name?: string }>} */

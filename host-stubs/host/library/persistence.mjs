@@ -1,5 +1,5 @@
 // Persistence of the library: the whole library as a seed document, written to a JSON
-// file after each change and replayed at start. One small module, so another store can
+// file (or a database store shared by nodes) after each change and replayed at start. One small module, so another store can
 // take its place.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mediaItem } from './ids.mjs';
@@ -45,18 +45,23 @@ export function toJSON(lib) {
   return { users: [...lib.users.values()], movies, shows, ...state, collection_removed: removed };
 }
 
-/** Replays the persisted library at start, if its file exists. @param {Library} lib */
+/** Replays the persisted library at start: its file, or the store's document. @param {Library} lib */
 export function load(lib) {
-  if (!lib.file || !existsSync(lib.file)) return;
-  const doc = JSON.parse(readFileSync(lib.file, 'utf8'));
-  const file = lib.file;
+  const stored = lib.store?.load() ?? null;
+  const doc = stored ? stored.doc : lib.file && existsSync(lib.file) ? JSON.parse(readFileSync(lib.file, 'utf8')) : null;
+  if (!doc) return;
+  const { file, store } = lib;
   lib.file = null;
+  lib.store = null;
   lib.seed(doc);
   lib.file = file;
+  lib.store = store;
+  if (stored) lib.storeVersion = stored.version;
 }
 
 /** Writes the library after a change (atomically: a temporary file renamed). @param {Library} lib */
 export function persist(lib) {
+  if (lib.store) lib.storeVersion = lib.store.save(toJSON(lib));
   if (!lib.file) return;
   const tmp = `${lib.file}.tmp`;
   writeFileSync(tmp, JSON.stringify(toJSON(lib)));
