@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { RevengeHost } from '../host/host.mjs';
 import { Library } from '../host/library.mjs';
 import { TraktSimulator } from '../trakt-sim/index.mjs';
+import { persistSimulator } from '../trakt-sim/persist.mjs';
 import { USERS, MOVIES, SHOWS, librarySeed, playables } from './media.mjs';
 import { CATALOG_ORIGIN } from './catalog-url.mjs';
 import { UserError } from './errors.mjs';
@@ -54,6 +55,8 @@ export class WebApp {
       Object.assign(this.origins, { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin });
       for (const u of USERS) this.sim.addUser({ username: u.id, name: u.name });
       this.sim.seedCatalog({ movies: MOVIES, shows: SHOWS });
+      // The accounts outlive a restart, as on the real Trakt (--reset deletes the data folder).
+      this.simStore = persistSimulator(this.sim, join(this.dataDir, 'trakt-sim.json'));
     }
     const libFile = join(this.dataDir, 'library.json');
     const fresh = !existsSync(libFile);
@@ -76,6 +79,8 @@ export class WebApp {
   async close() {
     clearInterval(this.progressTimer);
     await this.host?.close();
+    this.simStore?.flush();
+    this.simStore?.stop();
     await this.sim?.stop();
   }
 
