@@ -4,6 +4,7 @@ import type { ActionOutput } from '../schemas/events.js';
 import { drainOutbox } from '../outbox/outbox.js';
 import { userContext, type UserContext } from './context.js';
 import { loadSyncEngine } from '../syncjob/lazy.js';
+import { syncWorkDue } from '../syncjob/describe.js';
 
 export function syncNowImpl(host: HostApi, userId: string, params: Record<string, unknown>): ActionOutput {
   const ctx = userContext(host, userId);
@@ -30,6 +31,8 @@ export function syncOnTick(ctx: UserContext): string {
   return stepJob(ctx.host, ctx.client, ctx.userId).why;
 }
 
-export function syncWakeup(ctx: UserContext): string {
+/** A sync wake-up steps the running job; one with `start` (after a sign-in) starts a sync first. */
+export function syncWakeup(ctx: UserContext, data?: unknown): string {
+  if ((data as { start?: unknown } | undefined)?.start === true) return syncWorkDue(ctx.host, ctx.userId, ctx.user) ? syncOnTick(ctx) : 'nothing to sync';
   return loadSyncEngine().stepJob(ctx.host, ctx.client, ctx.userId).why;
 }

@@ -41,6 +41,8 @@ export const keys = {
   /** The running sync job and the last report (written by syncjob/job.ts, read by describe.ts). */
   syncJob: (userId: string) => `${u(userId)}/sync/job`,
   syncLast: (userId: string) => `${u(userId)}/sync/last`,
+  /** Plays sent and received per day, the last 30 days (state/daily.ts). */
+  daily: (userId: string) => `${u(userId)}/daily`,
   oauthState: (state: string) => `oauth/${state}`,
 };
 
