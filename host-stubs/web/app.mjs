@@ -22,11 +22,19 @@ import { traktMethods } from './trakt-view.mjs';
 export { CATALOG_ORIGIN, CATALOG_URL } from './catalog-url.mjs';
 export { UserError } from './errors.mjs';
 
+/**
+ * What to enter on the server page against the simulator, which takes any client the
+ * admin saves (registerClient): ids in the form of Trakt's (64 hex characters).
+ */
+export const SIMULATOR_VALUES = Object.freeze({ client_id: '51a7e5a1c0de'.padEnd(64, '0'), client_secret: '5ec2e7'.padEnd(64, 'f'), redirect_uri: '' });
+
 export class WebApp {
   /**
-   * @param {{ root: string, dataDir: string, real?: boolean, echoLogs?: boolean }} o
+   * @param {{ root: string, dataDir: string, real?: boolean, echoLogs?: boolean, progressEveryMs?: number }} o
+   * progressEveryMs: how often a playing session sends `progress` (the contract: about every 60 s).
    */
-  constructor({ root, dataDir, real = false, echoLogs = false }) {
+  constructor({ root, dataDir, real = false, echoLogs = false, progressEveryMs = 60_000 }) {
+    this.progressEveryMs = progressEveryMs;
     this.root = root;
     this.dataDir = dataDir;
     this.real = real;
@@ -72,7 +80,7 @@ export class WebApp {
         this.loadProblem = `The installed ${st.installed.id} ${st.installed.version} could not be loaded: ${/** @type {Error} */ (e).message}`;
       }
     }
-    this.progressTimer = setInterval(() => this.progressTick().catch(() => {}), 5_000);
+    this.progressTimer = setInterval(() => this.progressTick().catch(() => {}), Math.min(5_000, this.progressEveryMs));
     this.progressTimer.unref();
   }
 

@@ -164,6 +164,6 @@ export const packageMethods = {
     this.sessions.clear();
     rmSync(this.installedDir, { recursive: true, force: true });
     this.saveState({ installed: null });
-    return { message: r.output?.message ?? (r.error ? `The plugin failed during uninstall (${r.error.message}); its data was deleted anyway.` : 'Uninstalled.') };
+    return { message: r.output?.message ?? (r.error ? `The plugin failed during uninstall (${r.error.message}); its data was deleted anyway.` : 'Uninstalled.'), tone: r.error || r.output?.ok === false ? 'warning' : 'success' };
   }
 };

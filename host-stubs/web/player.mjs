@@ -5,7 +5,6 @@ import { UserError } from './errors.mjs';
 
 /** The media server's own rule: a stop at 90% or more marks the item played in the library. */
 const PLAYED_AT = 0.9;
-const PROGRESS_EVERY_MS = 60_000;
 
 /** Methods of WebApp (mixed into its prototype by app.mjs). */
 export const playerMethods = {
@@ -102,7 +101,7 @@ export const playerMethods = {
   /** The host sends `progress` about every 60 s while playing. */
   async progressTick() {
     for (const [id, s] of this.sessions) {
-      if (s.state !== 'playing' || Date.now() - s.lastProgress < PROGRESS_EVERY_MS) continue;
+      if (s.state !== 'playing' || Date.now() - s.lastProgress < this.progressEveryMs) continue;
       const [user, key] = id.split('|');
       s.lastProgress = Date.now();
       await this.send('playback', this.playbackEvent(user, this.item(key), s, 'progress'));

@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { CATALOG_URL, UserError, WebApp } from './app.mjs';
+import { CATALOG_URL, SIMULATOR_VALUES, UserError, WebApp } from './app.mjs';
 import { USERS } from './media.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -91,12 +91,12 @@ export function openBrowser(url) {
 
 /**
  * Starts the app. Resolves `{ url, app, close }`.
- * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean }} [o]
+ * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean, progressEveryMs?: number }} [o]
  */
-export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false } = {}) {
+export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false, progressEveryMs = undefined } = {}) {
   if (reset) rmSync(dataDir, { recursive: true, force: true });
   const ui = await bundleUi();
-  const app = new WebApp({ root, dataDir, real });
+  const app = new WebApp({ root, dataDir, real, progressEveryMs });
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (!quiet) console.error(e);
@@ -180,7 +180,7 @@ export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'
   async function route(method, path, body, q) {
     const user = q.get('user') ?? undefined;
     switch (`${method} ${path}`) {
-      case 'GET /state': return { installed: app.installedSummary(), simulator: !!app.sim, users: USERS, catalog_url: CATALOG_URL, problem: app.loadProblem ?? null };
+      case 'GET /state': return { installed: app.installedSummary(), simulator: !!app.sim, simulator_values: app.sim ? SIMULATOR_VALUES : null, users: USERS, catalog_url: CATALOG_URL, problem: app.loadProblem ?? null };
       case 'GET /catalog': return app.catalog();
       case 'POST /review': return app.review(body);
       case 'POST /install': return app.install(body);

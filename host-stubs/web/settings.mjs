@@ -67,7 +67,10 @@ export const settingsMethods = {
       o.params = body.params;
     }
     try {
-      return await host.action(declared.id, o);
+      const out = await host.action(declared.id, o);
+      // The host's own part of the status page: when its next interval tick (a sync run) is.
+      if (declared.id === 'status' && host.nextIntervalAt) return { ...out, host: { next_tick_at: new Date(host.nextIntervalAt).toISOString() } };
+      return out;
     } catch (e) {
       if (e instanceof HostError) throw new UserError(400, e.message);
       if (e instanceof PluginCallError) throw new UserError(502, `The plugin failed: ${e.message}`);

@@ -21,16 +21,22 @@ export function resumeAfterSignIn(host: HostApi, server: ServerSettings, userId:
   // A first sign-in has nothing waiting: its first sync comes with the interval tick as before.
   const again = waiting.length > 0 || readJson(host, keys.syncLast(userId)).value !== null;
   if (!again) return;
+  makeDue(host, userId, waiting);
+  if (waiting.length) host.scheduleSet(scheduleNames.outbox(userId), start, { user_id: userId, kind: 'outbox' });
+  host.scheduleSet(scheduleNames.sync(userId), start, { user_id: userId, kind: 'sync', start: true });
+}
+
+/** Makes waiting outbox entries due now (within a time budget); an old sign-in's problem goes with it. */
+export function makeDue(host: HostApi, userId: string, waiting = listKeys(host, keys.outboxPrefix(userId))): void {
+  const start = host.clockNow();
   for (const key of waiting) {
     if (host.clockNow() - start > RESUME_BUDGET_MS) break;
     update<OutboxEntry>(host, key, (e) => {
       if (!e || e.inFlight || e.nextAt <= start) return undefined;
-      const { lastError: _old, ...rest } = e; // the old sign-in's problem no longer holds
+      const { lastError: _old, ...rest } = e;
       return { ...rest, nextAt: start };
     });
   }
-  if (waiting.length) host.scheduleSet(scheduleNames.outbox(userId), start, { user_id: userId, kind: 'outbox' });
-  host.scheduleSet(scheduleNames.sync(userId), start, { user_id: userId, kind: 'sync', start: true });
 }
 
 /** Asks Trakt who this sign-in is: the profile keeps the name and when Trakt last accepted it. */

@@ -90,18 +90,20 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
   const device = readJson<DeviceState>(host, keys.device(userId)).value;
   const p = ctx.profile;
   if (tokens) data.account = accountOf(p, tokens.expires_at);
-  if (p.needsReconnect) {
+  const pending = device?.status === 'pending' && device.expires_at > now;
+  if (p.needsReconnect && !pending) {
     lines.push('Trakt no longer accepts this sign-in: press Connect to sign in again.');
     data.connection = 'reconnect_needed';
-  } else if (tokens && tokens.expires_at <= now) {
+  } else if (tokens && !pending && tokens.expires_at <= now) {
     // Renewing failed so far (Trakt unreachable): a request would find out; say it as it is.
     lines.push(`The Trakt sign-in expired on ${when(tokens.expires_at)} and could not be renewed yet; it is tried again with every delivery.`);
     data.connection = 'expired';
-  } else if (tokens) {
+  } else if (tokens && !pending) {
     lines.push(`Connected to Trakt${p.username ? ` as ${p.username}` : ''}. The sign-in renews itself; the current one is valid until ${when(tokens.expires_at)}.`);
     data.connection = 'connected';
     data.token_expires_at = iso(tokens.expires_at);
-  } else if (device?.status === 'pending' && device.expires_at > now) {
+  } else if (pending) {
+    // A new sign-in under way (a first one, or one replacing a refused one): the page asks again until it is done.
     lines.push(`Waiting for you to enter code ${device.user_code} at ${device.verification_url} (until ${when(device.expires_at)}).`);
     data.connection = 'pending';
     data.user_code = device.user_code;

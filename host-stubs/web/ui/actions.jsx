@@ -1,8 +1,13 @@
-// A scope's action buttons, their outputs (device code, links) and the status panel.
+// A scope's action buttons, their outputs (device code, links) and the status. An
+// output is coloured by what it is (success, warning, error) and goes once its state is
+// over: the code box when the sign-in is done, "Sync started…" when the sync ended, an
+// old preview when a sync or a new preview is asked for.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { post } from './api.js';
 import { ParamsForm } from './forms.jsx';
 import { Loading } from './common.jsx';
+import { StatusView } from './status.jsx';
+import { actionTone } from './words.js';
 
 function ActionOutput({ out, simulator, user, onApproved }) {
   const [copy, setCopy] = useState('');
@@ -19,7 +24,7 @@ function ActionOutput({ out, simulator, user, onApproved }) {
     }
   }
   return (
-    <div className={`action-output ${out.ok ? 'ok' : 'failed'}`} role="status" aria-live="polite">
+    <div className={`action-output tone-${actionTone(out)}`} role={out.ok === false ? 'alert' : 'status'} aria-live="polite">
       {out.message && <p className="pre">{out.message}</p>}
       {code && (
         <div className="code-box">
@@ -43,8 +48,11 @@ function ActionOutput({ out, simulator, user, onApproved }) {
   );
 }
 
-/** The action buttons of one scope, a status panel that refreshes itself while asked to. */
-export function ActionsPanel({ actions, user, item, simulator, title = 'Actions' }) {
+/** Outputs shown inside the status, beside the button that made them. */
+const IN_STATUS = { connect: 'connect', retry: 'retry', sync_now: 'sync', 'sync_now:dry': 'sync' };
+
+/** The action buttons of one scope, and the status, which refreshes itself while asked to. */
+export function ActionsPanel({ actions, user, item, simulator, title = 'Actions', list = true }) {
   const [outputs, setOutputs] = useState({});
   const [status, setStatus] = useState(null);
   const [busy, setBusy] = useState(null);
@@ -67,7 +75,8 @@ export function ActionsPanel({ actions, user, item, simulator, title = 'Actions'
     const out = await press({ id: 'status' });
     setStatus(out);
     if (out.refresh_s) timer.current = setTimeout(refreshStatus, out.refresh_s * 1000);
-    else setOutputs((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v?.show ? { ...v, show: undefined, refresh_s: undefined, message: `${v.message ?? ''}\nDone: see the status.`.trim() } : v])));
+    // Nothing under way any more: the code box and "started" notes are over; the status says how it went.
+    else setOutputs((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => !v?.show && !v?.refresh_s && v?.data?.done !== false)));
   }, [press]);
   useEffect(() => {
     setOutputs({});
@@ -77,41 +86,50 @@ export function ActionsPanel({ actions, user, item, simulator, title = 'Actions'
   }, [user, hasStatus]);
 
   async function run(a, params) {
-    const out = await press(a, params);
     if (a.id === 'status') return refreshStatus();
-    setOutputs((o) => ({ ...o, [a.id + (params?.dry_run ? ':dry' : '')]: out }));
+    const key = a.id + (params?.dry_run ? ':dry' : '');
+    // A new run replaces what the last one said; a sync or a preview also ends the old preview.
+    setOutputs((o) => { const n = { ...o }; delete n[key]; if (a.id === 'sync_now') delete n['sync_now:dry']; return n; });
+    const out = await press(a, params);
+    setOutputs((o) => ({ ...o, [key]: out }));
     if (out.refresh_s && hasStatus) {
       clearTimeout(timer.current);
       timer.current = setTimeout(refreshStatus, out.refresh_s * 1000);
     } else if (hasStatus) refreshStatus();
   }
+  const act = (id, params) => { const a = actions.find((x) => x.id === id); if (a) run(a, params); };
+  const slot = (key) => outputs[key] && <ActionOutput out={outputs[key]} simulator={simulator} user={user} onApproved={refreshStatus} />;
   if (!actions.length) return <p className="muted">The plugin has no actions here.</p>;
   return (
     <section aria-label={title} className="actions">
       {hasStatus && (
         <div className="status-panel">
-          <h3>Status</h3>
-          {status ? <p className="pre" data-testid="status-text">{status.message}</p> : <Loading />}
-          {status?.data?.sync?.progress && <p>Sync: {status.data.sync.progress.label ?? JSON.stringify(status.data.sync.progress)}</p>}
+          <h3 className="sr-only">Status</h3>
+          {status ? (
+            <StatusView out={status} act={act} busy={busy !== null} slots={{
+              connect: slot('connect'), retry: slot('retry'),
+              sync: <>{slot('sync_now')}{outputs['sync_now:dry'] && <div><h4>Dry run: what a sync would change</h4>{slot('sync_now:dry')}</div>}</>,
+            }} />
+          ) : <Loading />}
           <button type="button" onClick={refreshStatus} disabled={busy !== null}>Refresh status</button>
         </div>
       )}
-      <ul className="action-list">
-        {actions.filter((a) => a.id !== 'status').map((a) => (
-          <li key={a.id} className="action">
-            <div>
-              {a.params
-                ? <button type="button" aria-expanded={openForm === a.id} onClick={() => setOpenForm(openForm === a.id ? null : a.id)}>{a.label}…</button>
-                : <button type="button" disabled={busy !== null} onClick={() => run(a)}>{busy === a.id ? `${a.label}…` : a.label}</button>}
-              {a.id === 'sync_now' && <button type="button" disabled={busy !== null} onClick={() => run(a, { dry_run: true })}>Preview (dry run)</button>}
-              <span className="muted"> {a.description}</span>
-            </div>
-            {a.params && openForm === a.id && <ParamsForm form={a.params} submitLabel={a.label} busy={busy !== null} onSubmit={(p) => run(a, p)} />}
-            <ActionOutput out={outputs[a.id]} simulator={simulator} user={user} onApproved={hasStatus ? refreshStatus : undefined} />
-            {outputs[`${a.id}:dry`] && <div><h4>Preview</h4><ActionOutput out={outputs[`${a.id}:dry`]} /></div>}
-          </li>
-        ))}
-      </ul>
+      {list && (
+        <ul className="action-list">
+          {actions.filter((a) => a.id !== 'status').map((a) => (
+            <li key={a.id} className="action">
+              <div>
+                {a.params
+                  ? <button type="button" aria-expanded={openForm === a.id} onClick={() => setOpenForm(openForm === a.id ? null : a.id)}>{a.label}…</button>
+                  : <button type="button" disabled={busy !== null} onClick={() => run(a)}>{busy === a.id ? `${a.label}…` : a.label}</button>}
+                <span className="muted"> {a.description}</span>
+              </div>
+              {a.params && openForm === a.id && <ParamsForm form={a.params} submitLabel={a.label} busy={busy !== null} onSubmit={(p) => run(a, p)} />}
+              {!(hasStatus && IN_STATUS[a.id]) && <ActionOutput out={outputs[a.id]} simulator={simulator} user={user} onApproved={hasStatus ? refreshStatus : undefined} />}
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   );
 }

@@ -13,7 +13,7 @@ export function CatalogPage({ state, refresh }) {
     setErr(null);
     try {
       const r = await post('/uninstall', { confirm: true });
-      setDone(r.message);
+      setDone({ message: r.message, tone: r.tone ?? 'success' });
       setConfirming(false);
       refresh();
       reload();
@@ -26,7 +26,7 @@ export function CatalogPage({ state, refresh }) {
       <h1>Plugin catalog</h1>
       <p className="muted">Catalog: <code>{state?.catalog_url}</code></p>
       {state?.problem && <ErrorBox error={new Error(state.problem)} />}
-      {done && <p className="ok-box" role="status">{done}</p>}
+      {done && <p className={`${done.tone}-box`} role="status">{done.message}</p>}
       {err && <ErrorBox error={err} />}
       {installed && (
         <section className="card" aria-labelledby="installed-h">
@@ -54,7 +54,7 @@ export function CatalogPage({ state, refresh }) {
             <p><a href={e.homepage} target="_blank" rel="noopener noreferrer">Homepage<span className="sr-only"> of {e.name} (opens in a new tab)</span></a></p>
             {e.offer === 'install' && <a className="button primary" href={`#/review/${e.index}`}>Review and install {e.name} {e.version}</a>}
             {e.offer === 'upgrade' && <a className="button primary" href={`#/review/${e.index}`}>Upgrade to {e.version}</a>}
-            {e.offer === 'installed' && <p className="badge">Installed</p>}
+            {e.offer === 'installed' && <p className="installed-note"><span aria-hidden="true">✓ </span>Installed</p>}
             {e.offer === 'older' && <p className="muted">Older than the installed version</p>}
             {e.offer === 'other' && <p className="muted">Another plugin is installed</p>}
           </li>
@@ -100,7 +100,7 @@ export function ReviewPage({ index, refresh }) {
     return (
       <>
         <h1>{m.name} {m.version} is installed</h1>
-        <p className="ok-box" role="status">{r.kind === 'upgrade' ? `Upgraded from ${r.from_version}. ${result.out.message ?? ''}` : 'Installed. It runs from now on.'}</p>
+        <p className={result.out.ok === false ? 'warning-box' : 'success-box'} role="status">{r.kind === 'upgrade' ? `Upgraded from ${r.from_version}. ${result.out.message ?? ''}` : 'Installed. It runs from now on.'}</p>
         <p><a href="#/server">Open the server settings</a> · <a href="#/user">Open your settings</a></p>
       </>
     );

@@ -1,8 +1,9 @@
 // The library and an item's page: the player, rating, watchlist and item actions.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { post } from './api.js';
 import { ActionsPanel } from './actions.jsx';
 import { ErrorBox, Loading, useLoad } from './common.jsx';
+import { pluginTone, pluginWords } from './words.js';
 
 const fmt = (ms) => {
   const s = Math.floor(ms / 1000);
@@ -47,12 +48,20 @@ export function ItemPage({ itemKey, user, state }) {
     return () => clearInterval(t);
   }, []);
   const item = lib.data?.items.find((i) => i.key === itemKey);
+  // The clock runs while playing: the position the host said, plus the time since it said so.
+  const loadedAt = useRef(Date.now());
+  useEffect(() => { loadedAt.current = Date.now(); }, [lib.data]);
   useEffect(() => { if (item) setRating(item.rating === null ? '' : String(item.rating)); }, [item?.rating, itemKey]);
   if (lib.loading) return <Loading />;
   if (lib.error) return <ErrorBox error={lib.error} />;
   if (!item) return <ErrorBox error={new Error(`No item ${itemKey} in the library`)} />;
-  const s = item.session;
-  const say = (what, r) => setMsg({ ok: true, text: `${what}: ${r.plugin ? `the plugin says ${r.plugin.status}${r.plugin.detail ? ` (${r.plugin.detail})` : ''}` : 'done'}` });
+  const s = item.session && (() => {
+    const x = item.session;
+    if (x.state !== 'playing') return x;
+    const position_ms = Math.min(x.duration_ms, x.position_ms + (Date.now() - loadedAt.current));
+    return { ...x, position_ms, percent: Math.round((position_ms / x.duration_ms) * 1000) / 10 };
+  })();
+  const say = (what, r) => setMsg({ tone: pluginTone(r.plugin), text: pluginWords(what, r.plugin) });
   const act = async (what, path, body) => {
     try {
       const r = await post(path, { user, key: item.key, ...body });
@@ -60,7 +69,7 @@ export function ItemPage({ itemKey, user, state }) {
       setSeek(null);
       reload();
     } catch (e) {
-      setMsg({ ok: false, text: e.message });
+      setMsg({ tone: 'error', text: e.message });
     }
   };
   const durationMs = item.runtime_min * 60_000;
@@ -101,7 +110,7 @@ export function ItemPage({ itemKey, user, state }) {
           {item.watchlisted ? 'Remove from watchlist' : 'Add to watchlist'}
         </button>
       </section>
-      {msg && <p className={msg.ok ? 'ok-box' : 'error-box'} role={msg.ok ? 'status' : 'alert'}>{msg.text}</p>}
+      {msg && <p className={`${msg.tone}-box`} role={msg.tone === 'error' ? 'alert' : 'status'} data-testid="player-message">{msg.text}</p>}
       <section aria-label="Plugin actions for this item">
         <h2>Plugin actions</h2>
         {state?.installed

@@ -6,7 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { get } from './api.js';
 import { ErrorBox, useHash } from './common.jsx';
 import { CatalogPage, ReviewPage } from './catalog.jsx';
-import { SettingsPage } from './settings.jsx';
+import { SettingsPage, StatusPage } from './settings.jsx';
 import { ItemPage, LibraryPage } from './library.jsx';
 import { TraktPage } from './trakt.jsx';
 import './style.css';
@@ -25,11 +25,12 @@ function App() {
   if (page === 'review') content = <ReviewPage index={arg} refresh={refresh} />;
   else if (page === 'server') content = <SettingsPage scope="server" state={state} />;
   else if (page === 'user') content = <SettingsPage scope="user" user={user} state={state} />;
+  else if (page === 'status') content = <StatusPage user={user} state={state} />;
   else if (page === 'library') content = <LibraryPage user={user} />;
   else if (page === 'item') content = <ItemPage itemKey={arg} user={user} state={state} />;
   else if (page === 'trakt') content = <TraktPage user={user} state={state} />;
   else content = <CatalogPage state={state} refresh={refresh} />;
-  const nav = [['catalog', 'Catalog'], ['server', 'Server settings'], ['user', 'My settings'], ['library', 'Library'], ['trakt', 'Trakt account']];
+  const nav = [['catalog', 'Catalog'], ['server', 'Server settings'], ['status', 'My status'], ['user', 'My settings'], ['library', 'Library'], ['trakt', 'Trakt account']];
   return (
     <>
       <header>

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import { post } from './api.js';
 import { ErrorBox, useLoad } from './common.jsx';
+import { localTime } from './words.js';
 
 export function TraktPage({ user, state }) {
   const [view, reload] = useLoad(`/trakt?user=${encodeURIComponent(user)}`);
@@ -25,14 +26,14 @@ export function TraktPage({ user, state }) {
             <label htmlFor="device-code">Code shown by the plugin</label>
             <input id="device-code" value={code} onChange={(e) => setCode(e.target.value)} autoComplete="off" />
             <button type="submit" disabled={!code.trim()}>Approve as {user}</button>
-            {msg && <p className={msg.ok ? 'ok-box' : 'error-box'} role={msg.ok ? 'status' : 'alert'}>{msg.text}</p>}
+            {msg && <p className={msg.ok ? 'success-box' : 'error-box'} role={msg.ok ? 'status' : 'alert'}>{msg.text}</p>}
           </form>
           <p>Connected apps: {view.data.connected_apps} · Watching now: {view.data.watching ?? 'nothing'} <button type="button" onClick={reload}>Refresh</button></p>
-          {list('Plays', view.data.plays, (p) => `${p.title}: ${p.watched_at} (${p.action})`)}
+          {list('Plays', view.data.plays, (p) => `${p.title}: ${localTime(p.watched_at)} (${p.action === 'scrobble' ? 'scrobbled' : p.action === 'checkin' ? 'checked in' : 'added'})`)}
           {list('Ratings', view.data.ratings, (r) => `${r.title}: ${r.rating}/10`)}
-          {list('Watchlist', view.data.watchlist, (w) => `${w.title} (since ${w.listed_at})`)}
-          {list('Resume points', view.data.resume_points, (p) => `${p.title}: ${Math.round(p.progress)}% (${p.paused_at})`)}
-          {view.data.collection === null ? <p className="muted">This simulator keeps no collection.</p> : list('Collection', view.data.collection, (c) => `${c.title}${c.collected_at ? ` (${c.collected_at})` : ''}`)}
+          {list('Watchlist', view.data.watchlist, (w) => `${w.title} (since ${localTime(w.listed_at)})`)}
+          {list('Resume points', view.data.resume_points, (p) => `${p.title}: ${Math.round(p.progress)}% (paused ${localTime(p.paused_at)})`)}
+          {view.data.collection === null ? <p className="muted">This simulator keeps no collection.</p> : list('Collection', view.data.collection, (c) => `${c.title}${c.collected_at ? ` (${localTime(c.collected_at)})` : ''}`)}
         </>
       )}
     </>
