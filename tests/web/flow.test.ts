@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 // @ts-ignore: plain ESM
 import { startWebApp } from '../../host-stubs/web/server.mjs';
-import { DIST, ROOT } from '../helpers/plugin-paths.js';
+import { DIST } from '../helpers/plugin-paths.js';
 import { HAVE_BROWSER, checkA11y, go as goTo, launch, shot, stopAfterFailure } from './browser.js';
 import { buildProbe, probeManifest } from '../host/fixtures/build.js';
 
@@ -120,8 +120,6 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
     expect(web.app.host.settings.load('server', '')).toMatchObject({ client_id: CLIENT_ID, client_secret: SECRET });
     await checkA11y(page, 'server settings');
     await shot(page, '3-server-settings');
-    // The README's picture: UPDATE_SCREENSHOTS=1 npx vitest run tests/web/flow.test.ts
-    if (process.env.UPDATE_SCREENSHOTS === '1') await shot(page, 'settings-page', join(ROOT, 'docs', 'settings-page.png'));
   });
 
   it("a user's page: defaults, a refused value changes nothing, connect with the device code", async () => {

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { post } from './api.js';
 import { ParamsForm } from './forms.jsx';
 import { Loading } from './common.jsx';
-import { StatusView } from './status.jsx';
+import { StatusView, SyncResult } from './status.jsx';
 import { actionTone } from './words.js';
 
 function ActionOutput({ out, simulator, user, onApproved }) {
@@ -108,7 +108,10 @@ export function ActionsPanel({ actions, user, item, simulator, title = 'Actions'
           {status ? (
             <StatusView out={status} act={act} busy={busy !== null} slots={{
               connect: slot('connect'), retry: slot('retry'),
-              sync: <>{slot('sync_now')}{outputs['sync_now:dry'] && <div><h4>Dry run: what a sync would change</h4>{slot('sync_now:dry')}</div>}</>,
+              sync: <>
+                {outputs.sync_now && <div className={`action-output tone-${actionTone(outputs.sync_now)}`} role="status"><SyncResult out={outputs.sync_now} rows={status.data?.areas} /></div>}
+                {outputs['sync_now:dry'] && <div className={`action-output tone-${actionTone(outputs['sync_now:dry'])}`} role="status"><h4>Dry run: what a sync would change</h4><SyncResult out={outputs['sync_now:dry']} rows={status.data?.areas} dry /></div>}
+              </>,
             }} />
           ) : <Loading />}
           <button type="button" onClick={refreshStatus} disabled={busy !== null}>Refresh status</button>

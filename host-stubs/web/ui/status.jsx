@@ -39,7 +39,8 @@ function Connection({ d, now, act, busy, children }) {
 
 function changedWords(row) {
   const c = row.changed;
-  if (!c) return row.direction === 'off' ? '—' : 'Not synced yet';
+  if (row.direction === 'off') return '—';
+  if (!c) return 'Not synced yet';
   const verb = row.dry_run ? 'would ' : '';
   const parts = [];
   if (c.added_on_trakt) parts.push(`${verb}${row.dry_run ? 'add' : 'added'} ${c.added_on_trakt.toLocaleString()} on Trakt`);
@@ -78,7 +79,7 @@ function Areas({ d, nextTick, now, act, busy, children }) {
             <tr key={r.area} className={r.direction === 'off' ? 'off' : undefined}>
               <th scope="row">{r.title}</th>
               <td>{DIRECTIONS[r.direction] ?? r.direction}</td>
-              <td>{r.last_sync_at ? <span title={localTime(r.last_sync_at)}>{relative(r.last_sync_at, now)}</span> : '—'}</td>
+              <td>{r.last_sync_at && r.direction !== 'off' ? <span title={localTime(r.last_sync_at)}>{relative(r.last_sync_at, now)}</span> : '—'}</td>
               <td>{changedWords(r)}</td>
               <td>{waitsWords(r)}</td>
               <td>{r.direction === 'off' ? 'Off' : next}</td>
@@ -207,6 +208,27 @@ export function PlaysChart({ daily }) {
         </table>
       </details>
     </section>
+  );
+}
+
+/**
+ * What a sync or a dry run answered, in words: the plugin's report per area with the
+ * areas' titles (the status rows know them); a sync still running says so.
+ */
+export function SyncResult({ out, rows, dry }) {
+  if (out.ok === false) return <p>{out.message}</p>;
+  const report = out.data?.report;
+  if (out.data?.done === false) return <p>{dry ? 'The dry run' : 'The sync'} continues in the background; the table shows how it went when it is done.</p>;
+  if (!report) return <p>{out.message}</p>;
+  const lines = (rows ?? []).filter((r) => r.direction !== 'off' && report[r.area]).map((r) => {
+    const x = report[r.area];
+    return [r.title, changedWords({ ...r, dry_run: dry, changed: { added_on_trakt: dry ? x.toRemote : x.sentRemote, removed_on_trakt: x.removeRemote, added_here: dry ? x.toLocal : Math.min(x.toLocal, x.sentLocal), removed_here: x.removeLocal } })];
+  });
+  return (
+    <>
+      <p>{dry ? 'Nothing was changed. A sync now would do this:' : 'Sync finished:'}</p>
+      <ul>{lines.map(([t, w]) => <li key={t}><strong>{t}</strong>: {w}.</li>)}</ul>
+    </>
   );
 }
 
