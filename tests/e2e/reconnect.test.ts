@@ -48,3 +48,30 @@ describe('reconnect', () => {
     expect((await status()).data.account).toMatchObject({ username: 'alice' });
   });
 });
+
+describe('retry now', () => {
+  it('delivers a waiting watch at once instead of at its next try', async () => {
+    w = await makeWorld();
+    await w.connect('alice');
+    w.sim.injectFault({ method: 'POST', path: '/scrobble/stop', status: 503, count: 1 });
+    await w.host.deliver('playback', playback('alice', 'stop', 95, movieItem(), {}, w.now()));
+    await w.advance(2_000);
+    let st = await status();
+    expect(st.data.waiting?.count).toBe(1);
+    expect(Date.parse(st.data.waiting.next_try_at)).toBeGreaterThan(w.now());
+    const out = await w.host.action('retry', { userId: 'alice' });
+    expect(out).toMatchObject({ ok: true, message: '1 change sent to Trakt; nothing waits any more.' });
+    expect(w.sim.history('alice')).toHaveLength(1);
+    st = await status();
+    expect(st.data.waiting).toBeUndefined();
+    expect(st.data.daily.at(-1)).toMatchObject({ sent: 1 });
+  });
+
+  it('asks for a new sign-in first when Trakt refused the old one', async () => {
+    w = await makeWorld({ sim: { tokenLifetimeSec: 3600 } });
+    await w.connect('alice');
+    w.sim.revokeTokens('alice');
+    await w.advance(2 * 3_600_000);
+    expect(await w.host.action('retry', { userId: 'alice' })).toMatchObject({ ok: false, message: /Connect Trakt again first/ });
+  });
+});

@@ -214,6 +214,31 @@ describe.skipIf(!HAVE_BROWSER)('status, words, reconnect and restart in Chromium
     if (README_SHOTS) await shot(page, 'status-page', join(ROOT, 'docs', 'status-page.png'));
   });
 
+  it('account limits: a bar per entry of data.limits, in their colour (the plugin adds the data later: the answer is extended here)', async () => {
+    const limits = [{ area: 'watchlist', used: 240, limit: 250 }, { area: 'collection', used: 1000, limit: 1000 }, { area: 'history', used: 2, limit: 100000 }];
+    await page.route('**/api/action', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      if (JSON.parse(route.request().postData() ?? '{}').action === 'status' && body.data) body.data.limits = limits;
+      await route.fulfill({ response: res, json: body });
+    });
+    try {
+      await go('#/user', /settings of Alice/);
+      await go('#/status', /Trakt: status of Alice/);
+      const card = page.getByRole('region', { name: 'Account limits' });
+      await card.waitFor();
+      expect(await card.locator('progress').count()).toBe(3);
+      await card.getByText('Watchlist: 240 of 250').waitFor();
+      expect(await card.getByRole('progressbar', { name: 'Collection: 1,000 of 1,000' }).getAttribute('class')).toBe('tone-error');
+      await card.getByText('Full: Trakt refuses more until you make room or go VIP.').waitFor();
+      await card.getByText('Almost full.').waitFor();
+      await checkA11y(page, 'status with limits');
+      await shot(page, 'status-4-limits');
+    } finally {
+      await page.unroute('**/api/action');
+    }
+  });
+
   it('a restart without --reset keeps the connection and the data; --reset clears both', async () => {
     await web.close();
     await start(false);

@@ -1,5 +1,6 @@
 // The server and user settings pages (the manifest's form and the scope's actions), and
 // a user's status page (the status and the actions, no form).
+import { useState } from 'react';
 import { post } from './api.js';
 import { SettingsForm } from './forms.jsx';
 import { ActionsPanel } from './actions.jsx';
@@ -22,6 +23,7 @@ function SimulatorHelp({ values, fill }) {
 export function SettingsPage({ scope, user, state }) {
   const path = scope === 'server' ? '/settings/server' : `/settings/user?user=${encodeURIComponent(user)}`;
   const [view, reload] = useLoad(state?.installed ? path : null, [state?.installed?.version]);
+  const [saves, setSaves] = useState(0); // a save changes what the status says (directions): it is asked again
   if (!state?.installed) return <><h1>{scope === 'server' ? 'Server settings' : 'My settings'}</h1><p>No plugin is installed. <a href="#/catalog">Open the catalog</a>.</p></>;
   const name = state.installed.name;
   const heading = scope === 'server' ? `${name}: server settings` : `${name}: settings of ${state.users.find((u) => u.id === user)?.name ?? user}`;
@@ -36,13 +38,13 @@ export function SettingsPage({ scope, user, state }) {
       {view.data?.form && (
         <SettingsForm key={`${scope}:${user}:${state.installed.version}`} title={heading} view={view.data}
           tools={sim ? (fill) => <SimulatorHelp values={state.simulator_values} fill={fill} /> : undefined}
-          onSave={async (body) => { const next = await post(path.split('?')[0], { ...body, user }); reload(); return next; }} />
+          onSave={async (body) => { const next = await post(path.split('?')[0], { ...body, user }); reload(); setSaves((n) => n + 1); return next; }} />
       )}
       {view.data && !view.data.form && <p>This plugin has no {scope} settings.</p>}
       {view.data && (
         <>
           <h2>{scope === 'server' ? 'Server actions' : 'Actions'}</h2>
-          <ActionsPanel key={`${scope}:${user}`} actions={view.data.actions} user={scope === 'server' ? undefined : user} simulator={state.simulator} />
+          <ActionsPanel key={`${scope}:${user}:${saves}`} actions={view.data.actions} user={scope === 'server' ? undefined : user} simulator={state.simulator} />
         </>
       )}
     </>
