@@ -9,7 +9,7 @@ import { loadSimulator, saveSimulator } from '../../host-stubs/trakt-sim/persist
 import { MOVIES, SHOWS } from '../../host-stubs/web/media.mjs';
 
 const CLIENT = { client_id: 'c1', client_secret: 's1' };
-function fresh() {
+function fresh(): any {
   const sim = new TraktSimulator({ rateLimits: false });
   sim.addClient(CLIENT);
   sim.addUser({ username: 'alice' });
@@ -48,7 +48,7 @@ describe('simulator persistence', () => {
       expect(await r.json()).toHaveLength(2);
       // New ids continue after the saved ones.
       const [h] = b.seedHistory('alice', [{ movie: { ids: { tmdb: 603 } } }]);
-      expect(h.id).toBeGreaterThan(Math.max(...a.history('alice').map((x: any) => x.id)));
+      expect(h!.id).toBeGreaterThan(Math.max(...a.history('alice').map((x: any) => x.id)));
     } finally {
       await b.stop();
     }
