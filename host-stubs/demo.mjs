@@ -29,7 +29,25 @@ const pilot = { type: 'episode', title: 'Pilot', season: 1, number: 1, ids: { tm
 const matrix = { type: 'movie', title: 'The Matrix', year: 1999, ids: { tmdb: 603, imdb: 'tt0133093' } };
 const heat = { type: 'movie', title: 'Heat', year: 1995, ids: { tmdb: 949, imdb: 'tt0113277' } };
 
+/** Against the real Trakt the demo needs your Trakt app: say what to set, no stack trace. */
+function missingCredentials() {
+  const unset = ['TRAKT_CLIENT_ID', 'TRAKT_CLIENT_SECRET'].filter((k) => !process.env[k]?.trim());
+  if (!real || !unset.length) return null;
+  return [
+    `demo --real needs your Trakt API application: ${unset.join(' and ')} ${unset.length > 1 ? 'are' : 'is'} not set.`,
+    'Create one at https://trakt.tv/oauth/applications (redirect URI: urn:ietf:wg:oauth:2.0:oob), then run:',
+    '  TRAKT_CLIENT_ID=<client id> TRAKT_CLIENT_SECRET=<client secret> npm run demo -- --real',
+    'Without --real the demo runs against the Trakt simulator and needs nothing.',
+  ].join('\n');
+}
+
 async function main() {
+  const missing = missingCredentials();
+  if (missing) {
+    console.error(missing);
+    process.exitCode = 2;
+    return;
+  }
   if (!args.has('--keep')) rmSync(dataDir, { recursive: true, force: true });
   let sim = null;
   let origins = {};
@@ -145,6 +163,7 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(`demo failed: ${e.stack ?? e.message}`);
+  // A stack only for a fault of the demo itself; a refusal from Trakt or the host reads as words.
+  console.error(`demo failed: ${process.env.DEBUG ? e.stack : e.message}`);
   process.exit(1);
 });

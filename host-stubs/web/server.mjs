@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // npm start: the stub Revenge host as a local web app on 127.0.0.1.
-//   node host-stubs/web/server.mjs [--port N] [--reset] [--real] [--data DIR]
-// --port: default 8470 (0 = any free port); --reset: start with an empty data folder;
+//   node host-stubs/web/server.mjs [--port N] [--open] [--reset] [--real] [--data DIR]
+// --port: default 8470, the next free one when it is taken (0 = any free port); --open:
+// open the URL in the desktop's browser; --reset: start with an empty data folder (the
+// host's data and the simulator's accounts);
 // --real: the real api.trakt.tv instead of the simulator (enter your Trakt app's client
 // id and secret on the server page); --data: default ./web-data.
 //
@@ -10,12 +12,13 @@
 // application/json; Origin, when sent, must be this origin; Sec-Fetch-Site, when sent,
 // must be same-origin), so a page on another site cannot post to it; no response ever
 // carries a secret (writeOnly settings and tokens stay in the host).
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { CATALOG_URL, UserError, WebApp } from './app.mjs';
+import { CATALOG_URL, SIMULATOR_VALUES, UserError, WebApp } from './app.mjs';
 import { USERS } from './media.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,25 +54,57 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 };
 
+/** How many ports after a busy one are tried before any free port is taken. */
+const PORT_TRIES = 20;
+
+/**
+ * Listens on `port`, or on the next free one when it is taken (then any free port).
+ * @param {import('node:http').Server} server @param {number} port
+ * @returns {Promise<number[]>} the busy ports passed over
+ */
+async function listenFrom(server, port) {
+  const busy = [];
+  for (let i = 0; ; i++) {
+    const p = port === 0 || i > PORT_TRIES ? 0 : port + i;
+    try {
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, '127.0.0.1', () => { server.off('error', reject); resolve(undefined); });
+      });
+      return busy;
+    } catch (e) {
+      if (/** @type {any} */ (e).code !== 'EADDRINUSE' || p === 0 || p >= 65535) throw e;
+      busy.push(p);
+    }
+  }
+}
+
+/** Opens `url` in the desktop's browser when there is one (xdg-open, open, start); best effort. */
+export function openBrowser(url) {
+  const cmd = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  return new Promise((resolve) => {
+    const child = spawn(cmd[0], cmd[1], { stdio: 'ignore', detached: true });
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => { child.unref(); resolve(true); });
+  });
+}
+
 /**
  * Starts the app. Resolves `{ url, app, close }`.
- * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean, db?: string }} [o]
+ * @param {{ port?: number, dataDir?: string, reset?: boolean, real?: boolean, quiet?: boolean, db?: string, progressEveryMs?: number }} [o]
  *   db: a postgres:// URL puts the host's stores in PostgreSQL (default: SQLite in dataDir)
  */
-export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false, db = undefined } = {}) {
+export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'), reset = false, real = false, quiet = false, db = undefined, progressEveryMs = undefined } = {}) {
   if (reset) rmSync(dataDir, { recursive: true, force: true });
   const ui = await bundleUi();
-  const app = new WebApp({ root, dataDir, real, db });
+  const app = new WebApp({ root, dataDir, real, db, progressEveryMs });
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
       if (!quiet) console.error(e);
       if (!res.headersSent) json(res, 500, { error: `internal error: ${e.message}` });
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(undefined));
-  });
+  const busy = await listenFrom(server, port);
   const addr = /** @type {import('node:net').AddressInfo} */ (server.address());
   const origin = `http://127.0.0.1:${addr.port}`;
   const hosts = new Set([`127.0.0.1:${addr.port}`, `localhost:${addr.port}`]);
@@ -146,7 +181,7 @@ export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'
   async function route(method, path, body, q) {
     const user = q.get('user') ?? undefined;
     switch (`${method} ${path}`) {
-      case 'GET /state': return { installed: app.installedSummary(), simulator: !!app.sim, users: USERS, catalog_url: CATALOG_URL, problem: app.loadProblem ?? null };
+      case 'GET /state': return { installed: app.installedSummary(), simulator: !!app.sim, simulator_values: app.sim ? SIMULATOR_VALUES : null, users: USERS, catalog_url: CATALOG_URL, problem: app.loadProblem ?? null };
       case 'GET /catalog': return app.catalog();
       case 'POST /review': return app.review(body);
       case 'POST /install': return app.install(body);
@@ -169,12 +204,14 @@ export async function startWebApp({ port = 8470, dataDir = join(root, 'web-data'
 
   const url = `${origin}/`;
   if (!quiet) {
+    if (busy.length) console.log(`Port ${busy.length === 1 ? busy[0] : `${busy[0]} to ${busy[busy.length - 1]}`} ${busy.length === 1 ? 'is' : 'are'} taken: using ${addr.port} instead.`);
     console.log(`Revenge (local host) at ${url}`);
     console.log(`  data: ${dataDir}${reset ? ' (reset)' : ''}; Trakt: ${real ? 'the real api.trakt.tv' : 'the simulator'}`);
   }
   return {
     url,
     app,
+    busy,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -195,7 +232,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(2);
   }
   startWebApp({ port, dataDir: opt('--data'), reset: args.includes('--reset'), real: args.includes('--real'), db: opt('--db') ?? process.env.REVENGE_DB })
-    .then((w) => {
+    .then(async (w) => {
+      if (args.includes('--open') && !(await openBrowser(w.url))) console.log('  (could not open a browser here: open the URL yourself)');
       const stop = () => w.close().then(() => process.exit(0));
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -11,6 +11,7 @@ import { deleteKey, readJson, update, writeJson } from '../state/kv.js';
 import { updateProfile } from '../state/profile.js';
 import { AUTH, jsonBody, sendRaw } from '../trakt/http.js';
 import { storeTokens, tokensFromResponse } from './tokens.js';
+import { resumeAfterSignIn } from './resume.js';
 
 /** A device-flow sign-in in progress or ended, as KV keeps it for status and the polls (the device code itself is a secret). */
 export interface DeviceState {
@@ -98,6 +99,7 @@ export function pollDevice(host: HostApi, server: ServerSettings, userId: string
     storeTokens(host, userId, t);
     connectUser(userId, host);
     finish('approved');
+    resumeAfterSignIn(host, server, userId);
     return 'connected';
   }
   if (status === 400) return again(st.interval_ms, 'waiting for the user to enter the code');
@@ -155,5 +157,6 @@ export function finishBrowserFlow(host: HostApi, server: ServerSettings, callerI
   storeTokens(host, userId, t);
   connectUser(userId, host);
   update<DeviceState>(host, keys.device(userId), () => null);
+  resumeAfterSignIn(host, server, userId);
   return { ok: true, message: 'Trakt is connected.', userId };
 }

@@ -29,7 +29,7 @@ describe('the manifest is derived from the plugin\'s declarations', () => {
   it('each area\'s setting offers its directions, and a value outside them falls back to the default', () => {
     for (const a of areaTable()) {
       const p = committed.settings.user.schema.properties[a.setting.key];
-      expect(p.enum).toEqual(a.setting.directions);
+      expect(p.oneOf.map((o: { const: string }) => o.const)).toEqual(a.setting.directions);
       expect(parseUserSettings({ [a.setting.key]: 'sideways' }).areas[a.name]).toBe(a.setting.default);
       for (const d of a.setting.directions) expect(parseUserSettings({ [a.setting.key]: d }).areas[a.name]).toBe(d);
     }

@@ -59,13 +59,19 @@ const PACKAGE = {
       "id": "sync_now",
       "scope": "user",
       "label": "Sync now",
-      "description": "Run a sync of history, ratings and watchlist now (add dry_run to only preview)."
+      "description": "Sync your watch history, ratings, watchlist and the other areas you turned on, now. The preview shows what it would change without changing anything."
+    },
+    {
+      "id": "retry",
+      "scope": "user",
+      "label": "Retry now",
+      "description": "Send what waits for Trakt now, instead of at its next try."
     },
     {
       "id": "status",
       "scope": "user",
       "label": "Status",
-      "description": "Show the connection, pending deliveries and the last sync."
+      "description": "Your Trakt connection, what waits to be sent, each sync area and recent problems."
     },
     {
       "id": "match",
@@ -126,10 +132,13 @@ function form(decls: readonly SettingDecl[]): { schema: Record<string, unknown>;
   };
 }
 
-/** An area's setting as a declared setting (its directions as an enum). */
+/** How each direction reads on the settings page (oneOf + const + title: labels, not raw values). */
+const DIRECTION_TITLES: Record<string, string> = { off: 'Off', import: 'From Trakt to this library', export: 'From this library to Trakt', both: 'Both ways' };
+
+/** An area's setting as a declared setting (its directions with their titles). */
 function areaSetting(a: AreaInfo): SettingDecl {
   const s = a.setting;
-  return { key: s.key, schema: { type: 'string', enum: [...s.directions], default: s.default, title: s.title, description: s.description } };
+  return { key: s.key, schema: { type: 'string', default: s.default, title: s.title, description: s.description, oneOf: s.directions.map((d) => ({ const: d, title: DIRECTION_TITLES[d]! })) } };
 }
 
 /** The whole manifest for this version, with the wasm hash left for build.mjs to fill in. */

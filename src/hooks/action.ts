@@ -7,6 +7,7 @@ import { loadSettings } from '../settings/settings.js';
 import { finishBrowserFlow, startBrowserFlow, startDeviceFlow } from '../auth/connect.js';
 import { disconnectUser } from '../auth/disconnect.js';
 import { drainOutbox } from '../outbox/outbox.js';
+import { makeDue } from '../auth/resume.js';
 import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
 import { migrate } from '../lifecycle/migrate.js';
@@ -63,6 +64,17 @@ export function actionImpl(input: unknown, host: HostApi): ActionOutput {
       const userId = requireUser(req.user_id, req.action);
       if (!req.item) throw new InputError('item', `invalid action input: item: the "${req.action}" action is for an item's page, got nothing`);
       return req.action === 'match' ? matchImpl(host, userId, req.item, params) : clearMatchImpl(host, userId, req.item);
+    }
+    case 'retry': {
+      const userId = requireUser(req.user_id, req.action);
+      const ctx = userContext(host, userId);
+      if (!ctx.connected || ctx.profile.needsReconnect) return { ok: false, message: 'Connect Trakt again first: what waits is sent as soon as you are signed in.' };
+      makeDue(host, userId);
+      const r = drainOutbox(host, ctx.client, userId, 10_000);
+      const sent = `${r.delivered} change${r.delivered === 1 ? '' : 's'} sent to Trakt`;
+      return r.remaining
+        ? { ok: true, message: `${sent}; ${r.remaining} still waiting${r.stoppedBy ? ` (${r.stoppedBy})` : ''}.`, data: { ...r, tone: 'warning' } }
+        : { ok: true, message: `${sent}; nothing waits any more.`, data: { ...r } };
     }
     case 'sync_now': {
       const userId = requireUser(req.user_id, req.action);

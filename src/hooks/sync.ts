@@ -4,6 +4,7 @@ import type { ActionOutput } from '../schemas/events.js';
 import { drainOutbox } from '../outbox/outbox.js';
 import { userContext, type UserContext } from './context.js';
 import { loadSyncEngine } from './sync-engine.js';
+import { syncWorkDue } from '../status/describe.js';
 
 /** The `sync_now` action: delivers the outbox first, starts a sync (or a dry run) and runs its first steps. */
 export function syncNowImpl(host: HostApi, userId: string, params: Record<string, unknown>): ActionOutput {
@@ -31,7 +32,8 @@ export function syncOnTick(ctx: UserContext): string {
   return stepJob(ctx.host, ctx.client, ctx.userId).why;
 }
 
-/** A `sync:` wake-up: advances the user's running sync by one call's budget. */
-export function syncWakeup(ctx: UserContext): string {
+/** A sync wake-up steps the running job; one with `start` (after a sign-in) starts a sync first. */
+export function syncWakeup(ctx: UserContext, data?: unknown): string {
+  if ((data as { start?: unknown } | undefined)?.start === true) return syncWorkDue(ctx.host, ctx.userId, ctx.user) ? syncOnTick(ctx) : 'nothing to sync';
   return loadSyncEngine().stepJob(ctx.host, ctx.client, ctx.userId).why;
 }

@@ -54,7 +54,7 @@ function wakeup(host: HostApi, name: string, data: unknown): HookOutput {
     const r = flushLive(host, ctx.client, userId);
     return { status: r.waiting ? 'queued' : 'done', detail: `live scrobbles: sent ${r.sent}, dropped ${r.dropped}, waiting ${r.waiting}` };
   }
-  if (name.startsWith('sync:')) return d.kind === 'interval' ? userInterval(ctx) : { status: 'done', detail: syncWakeup(ctx) };
+  if (name.startsWith('sync:')) return d.kind === 'interval' ? userInterval(ctx) : { status: 'done', detail: syncWakeup(ctx, data) };
   return { status: 'ignored', detail: `unknown wake-up "${name}"` };
 }
 

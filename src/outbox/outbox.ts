@@ -18,6 +18,7 @@ import { matchesTrakt, syncBody } from '../trakt/items.js';
 import { recordNotFound } from '../match/notfound.js';
 import { markSeen } from '../events/seen.js';
 import { exportsToTrakt, loadSettings } from '../settings/settings.js';
+import { countDaily } from '../state/daily.js';
 
 /** What an outbox entry delivers: a watch, a rating or a watchlist change. */
 export type OutboxKind = 'watch' | 'rating' | 'watchlist';
@@ -123,6 +124,7 @@ export function summarize(host: HostApi, userId: string): OutboxSummary {
  */
 export function recordDelivered(host: HostApi, userId: string, plays: Array<{ item: MediaItem; at: number }>): void {
   if (!plays.length) return;
+  countDaily(host, userId, 'sent', plays.length);
   update<Array<{ item: MediaItem; at: number }>>(host, keys.scrobbled(userId), (cur) => [...(cur ?? []), ...plays].slice(-1000));
 }
 

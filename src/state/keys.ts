@@ -44,6 +44,8 @@ export const keys = {
   /** The running sync job and the last report (written by sync/core/job.ts, read by status/describe.ts). */
   syncJob: (userId: string) => `${u(userId)}/sync/job`,
   syncLast: (userId: string) => `${u(userId)}/sync/last`,
+  /** Plays sent and received per day, the last 30 days (state/daily.ts). */
+  daily: (userId: string) => `${u(userId)}/daily`,
   oauthState: (state: string) => `oauth/${state}`,
   /** The interval tick's round over the users: its cursor and progress (src/tick/round.ts). */
   tickRound: 'tick/round',

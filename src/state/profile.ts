@@ -19,6 +19,10 @@ export interface Profile {
   /** 420 (per area), 423 (all writes), 426 (per area), 403 (configuration). */
   problems?: Record<string, AccountProblem>;
   username?: string;
+  /** The Trakt account's display name (auth/resume.ts). */
+  name?: string;
+  /** When Trakt last answered who this sign-in is (after a sign-in): status shows it. */
+  checkedAt?: number;
 }
 
 /** The user's profile, or a disconnected one. */

@@ -35,7 +35,7 @@ const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 export function describeLast(last: LastSync): string[] {
   const lines: string[] = [];
   const head = last.dryRun ? `Dry run of ${when(last.startedAt)} (nothing was changed)` : `Last sync ${when(last.finishedAt)}`;
-  lines.push(`${head}: ${last.requests} Trakt request${last.requests === 1 ? '' : 's'}${last.error ? `; stopped: ${last.error}` : ''}.`);
+  lines.push(`${head}: ${last.requests} Trakt request${last.requests === 1 ? '' : 's'}${last.error ? `; stopped: ${last.error.replace(/[.\s]+$/, '')}` : ''}.`);
   const verb = last.dryRun ? 'would' : '';
   for (const [area, r] of Object.entries(last.report)) {
     const a = last.areas[area];
@@ -49,7 +49,7 @@ export function describeLast(last: LastSync): string[] {
     if (r.notInLibrary) parts.push(`${n(r.notInLibrary)} not in this library (not retried)`);
     if (r.withheld) parts.push(`${n(r.withheld)} removals held back (too many at once)`);
     if (a.stopped) parts.push(`stopped: ${a.stopped}`);
-    lines.push(`  ${area}: ${parts.length ? parts.join(', ') : 'in step'}.`);
+    lines.push(`  ${area}: ${parts.length ? parts.join(', ') : last.error ? 'not finished' : 'in step'}.`);
   }
   return lines;
 }

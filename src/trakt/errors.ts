@@ -25,7 +25,7 @@ export const RETRYABLE = new Set([500, 502, 503, 504, 520, 521, 522]);
 /** A failure in words for status, logs and hook details. */
 export function describeFailure(f: TraktFailure): string {
   switch (f.kind) {
-    case 'rate_limited': return `Trakt asked us to slow down until ${new Date(f.until).toISOString()}`;
+    case 'rate_limited': return 'Trakt asked us to slow down; the next try waits as long as it said'; // the time itself is the entry's next try
     case 'unavailable': return `Trakt is unavailable (${f.message})`;
     case 'reconnect': return f.message;
     case 'busy': return f.message;

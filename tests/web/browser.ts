@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { ROOT } from '../helpers/plugin-paths.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -48,4 +48,21 @@ export async function checkA11y(page: Page, label: string) {
 export async function shot(page: Page, name: string, path?: string) {
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path ?? join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** One flow: once a step fails, the later ones say so instead of timing out one by one; the failure is photographed. */
+export function stopAfterFailure(page: () => Page, name: string) {
+  let broken = '';
+  beforeEach(() => { if (broken) throw new Error(`an earlier step failed: ${broken}`); });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || broken) return;
+    broken = ctx.task.name;
+    await shot(page(), name).catch(() => {});
+  });
+}
+
+/** Goes to a hash route and waits for its h1. */
+export async function go(page: Page, hash: string, heading: RegExp) {
+  await page.evaluate((h) => { (globalThis as any).location.hash = h; }, hash);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
 }

@@ -6,10 +6,14 @@
 // shows "Saved" with Replace and Clear, or a password field for a new value. A saved
 // secret the page does not have counts as present: it is taken out of `required` in the
 // schema JSONForms validates with; clearing a required one is refused by the page.
-import { createContext, useContext, useMemo, useRef, useState } from 'react';
+// Validation speaks for people (words.js): a field's problem shows once the field was
+// left (touched) or Save was pressed, with the same words at the field and in the summary.
+// A list of strings is a chip input: a labelled text field, Add, and chips with Remove.
+import { createContext, useCallback, useContext, useMemo, useRef, useState } from 'react';
 import { JsonForms, withJsonFormsControlProps } from '@jsonforms/react';
 import { vanillaCells, vanillaRenderers } from '@jsonforms/vanilla-renderers';
 import { and, createAjv, isControl, rankWith, schemaMatches } from '@jsonforms/core';
+import { humanError, looksLikeHint } from './words.js';
 
 const SecretsContext = createContext({ saved: [], cleared: [], setCleared: () => {}, schema: {} });
 const ajv = createAjv({ allErrors: true, verbose: true, strict: false });
@@ -58,7 +62,7 @@ function SecretControl({ data, handleChange, path, label, id, errors, descriptio
   const [replacing, setReplacing] = useState(false);
   if (!visible) return null;
   const inputId = `${id}-input`;
-  const problem = isCleared && required ? 'is required: it cannot be cleared, only replaced' : errors;
+  const problem = isCleared && required ? 'It is needed, so it cannot be cleared, only replaced.' : errors;
   const help = problem ? <div className="validation_error" id={`${inputId}-help`}>{problem}</div> : description ? <div className="input-description" id={`${inputId}-help`}>{description}</div> : null;
   let body;
   if (isCleared) {
@@ -95,7 +99,49 @@ function SecretControl({ data, handleChange, path, label, id, errors, descriptio
   );
 }
 const secretTester = rankWith(10, and(isControl, schemaMatches((s) => s?.writeOnly === true)));
-const renderers = [...vanillaRenderers, { tester: secretTester, renderer: withJsonFormsControlProps(SecretControl) }];
+
+/** A list of strings as chips: no empty entry, no twice the same, removal without a dialog. */
+function ChipsControl({ data, handleChange, path, label, id, description, visible, enabled, errors }) {
+  const [text, setText] = useState('');
+  const [note, setNote] = useState('');
+  if (!visible) return null;
+  const items = Array.isArray(data) ? data : [];
+  const inputId = `${id}-input`;
+  const add = () => {
+    const v = text.trim();
+    if (!v) return setNote('Type a title first.');
+    if (items.some((x) => x.toLowerCase() === v.toLowerCase())) return setNote(`"${v}" is in the list already.`);
+    handleChange(path, [...items, v]);
+    setText('');
+    setNote(`Added "${v}".`);
+  };
+  return (
+    <div className="control chips" id={id}>
+      <label htmlFor={inputId}>{label}</label>
+      {description && <div className="input-description" id={`${inputId}-help`}>{description}</div>}
+      <ul className="chip-list" aria-label={`Entries (${items.length})`}>
+        {items.map((x, i) => (
+          <li key={`${x}-${i}`} className="chip">
+            <span>{x}</span>
+            <button type="button" disabled={!enabled} aria-label={`Remove ${x}`} onClick={() => { handleChange(path, items.filter((_, j) => j !== i)); setNote(`Removed "${x}".`); }}>×</button>
+          </li>
+        ))}
+      </ul>
+      <div className="chip-add">
+        <input id={inputId} value={text} disabled={!enabled} aria-describedby={description ? `${inputId}-help` : undefined}
+          onChange={(e) => { setText(e.target.value); setNote(''); }}
+          onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); add(); } }} />
+        <button type="button" disabled={!enabled} onClick={add}>Add</button>
+      </div>
+      <div className="muted" role="status" aria-live="polite">{note}</div>
+      {errors && <div className="validation_error">{errors}</div>}
+    </div>
+  );
+}
+const chipsTester = rankWith(10, and(isControl, schemaMatches((s) => s?.type === 'array' && s?.items?.type === 'string' && !s?.items?.enum)));
+const renderers = [...vanillaRenderers,
+  { tester: secretTester, renderer: withJsonFormsControlProps(SecretControl) },
+  { tester: chipsTester, renderer: withJsonFormsControlProps(ChipsControl) }];
 
 /** Schema defaults of top-level properties, under what was saved. */
 export function withDefaults(schema, values) {
@@ -112,26 +158,75 @@ const labelOf = (schema, pointer) => {
   return s?.title ?? (partsOf(pointer).pop() || 'form');
 };
 
-function summaryOf(schema, errors) {
-  return [...new Set(errors.map((e) => {
-    const pointer = e.keyword === 'required' ? `${e.instancePath}/${e.params.missingProperty}` : e.instancePath;
-    return `${labelOf(schema, pointer)}: ${e.keyword === 'required' ? 'is required' : e.message}`;
-  }))];
+const schemaAt = (schema, pointer) => {
+  let s = schema;
+  for (const p of partsOf(pointer)) s = s?.properties?.[p];
+  return s;
+};
+const pointerOfError = (e) => (e.keyword === 'required' ? `${e.instancePath}/${e.params.missingProperty}` : e.instancePath);
+/** A JSONForms control id (`#/properties/a/properties/b`) as a JSON pointer (`/a/b`). */
+const pointerOfControl = (id) => id.replace(/-input$/, '').replace(/^#/, '').replace(/\/properties\//g, '/');
+
+/**
+ * The problems of a form in words, shown for touched fields and after a Save: `shown`
+ * goes to JSONForms as its errors (at the field), `summary` is the list above Save.
+ */
+export function useHumanErrors(schema) {
+  const [raw, setRaw] = useState([]);
+  const [touched, setTouched] = useState(() => new Set());
+  const [all, setAll] = useState(false);
+  const problems = useMemo(() => {
+    const seen = new Set();
+    const out = [];
+    for (const e of raw) {
+      const pointer = pointerOfError(e);
+      if (seen.has(pointer) || ['oneOf', 'anyOf', 'allOf', 'if'].includes(e.keyword) && raw.some((x) => x !== e && pointerOfError(x) === pointer)) continue;
+      seen.add(pointer);
+      out.push({ pointer, message: humanError(e, schemaAt(schema, pointer)) });
+    }
+    return out;
+  }, [raw, schema]);
+  const visible = problems.filter((p) => all || touched.has(p.pointer));
+  const shown = useMemo(() => visible.map((p) => ({ instancePath: p.pointer, keyword: 'human', message: p.message, params: {}, schemaPath: '#' })), [JSON.stringify(visible)]);
+  const summary = visible.map((p) => `${labelOf(schema, p.pointer)}: ${p.message}`);
+  const onBlur = useCallback((e) => {
+    // Leaving a field for Save: Save shows everything at once; a message appearing now
+    // would move the button away from under the pointer and the click would be lost.
+    if (e.relatedTarget?.type === 'submit') return;
+    const id = e.target.closest?.('[id^="#/properties/"]')?.id;
+    if (id) setTouched((t) => (t.has(pointerOfControl(id)) ? t : new Set([...t, pointerOfControl(id)])));
+  }, []);
+  const reset = useCallback(() => { setTouched(new Set()); setAll(false); }, []);
+  return { setRaw, shown, summary, blocked: problems.length > 0, revealAll: () => setAll(true), onBlur, reset };
+}
+
+/** Strings trimmed (a pasted id with a space is the same id); a string that was only spaces is gone. */
+function trimmed(values) {
+  const out = {};
+  for (const [k, v] of Object.entries(values)) {
+    if (typeof v === 'string') { if (v.trim()) out[k] = v.trim(); } else out[k] = v;
+  }
+  return out;
 }
 
 /**
  * A settings page: `view` = { form: { schema, uiSchema }, values, secretsSet, secretPaths }.
  * `onSave({ values, secrets })` resolves to the new view or throws (shown as a refusal).
+ * `tools(fill)` renders extra controls above the form; `fill(values)` puts values in the
+ * form as if typed (the admin still saves).
  */
-export function SettingsForm({ view, onSave, title }) {
+export function SettingsForm({ view, onSave, title, tools }) {
   const { schema, uiSchema } = view.form;
   const [gen, setGen] = useState(0);
   const [base, setBase] = useState(() => ({ values: withDefaults(schema, view.values), saved: view.secretsSet }));
   const [data, setData] = useState(base.values);
-  const [errors, setErrors] = useState([]);
   const [cleared, setClearedList] = useState([]);
   const [state, setState] = useState({ kind: 'idle' });
   const last = useRef(JSON.stringify(base.values));
+  const v = useHumanErrors(schema);
+  // JSONForms takes its data prop again whenever another prop (the errors shown) changes:
+  // it gets what it reported last then, and only then (see the top of this file).
+  const formData = useMemo(() => data, [v.shown, gen]); // eslint-disable-line react-hooks/exhaustive-deps
   // A saved secret is present even though the page does not hold it.
   const validateWith = useMemo(() => {
     const s = structuredClone(schema);
@@ -141,19 +236,21 @@ export function SettingsForm({ view, onSave, title }) {
     }
     return s;
   }, [schema, base]);
-  const clearProblems = cleared.filter((p) => isRequired(schema, p)).map((p) => `${labelOf(schema, p)}: is required; it cannot be cleared, only replaced`);
-  const summary = [...summaryOf(schema, errors), ...clearProblems];
+  const clearProblems = cleared.filter((p) => isRequired(schema, p)).map((p) => `${labelOf(schema, p)}: it is needed, so it cannot be cleared, only replaced.`);
+  const summary = [...v.summary, ...clearProblems];
+  const hints = Object.keys(schema.properties ?? {}).map((k) => ({ k, hint: looksLikeHint(schema.properties[k], data?.[k]) })).filter((h) => h.hint);
   const dirty = JSON.stringify(data) !== JSON.stringify(base.values) || cleared.length > 0;
   const edited = () => setState((st) => (st.kind === 'saved' || st.kind === 'refused' ? { kind: 'idle' } : st));
-  const restart = (values, saved) => {
-    const b = { values, saved };
-    setBase(b);
+  const restartWith = (values, b) => {
+    if (b) setBase(b);
     setData(values);
-    setErrors([]);
-    setClearedList([]);
+    if (b) setClearedList([]);
+    v.reset();
     last.current = JSON.stringify(values);
     setGen((g) => g + 1);
   };
+  const restart = (values, saved) => restartWith(values, { values, saved });
+  const fill = (values) => { restartWith({ ...data, ...values }); edited(); };
   const secrets = useMemo(() => ({
     schema,
     saved: base.saved,
@@ -163,13 +260,14 @@ export function SettingsForm({ view, onSave, title }) {
 
   async function save(e) {
     e.preventDefault();
-    if (summary.length) return;
-    const values = structuredClone(data);
+    v.revealAll();
+    if (v.blocked || clearProblems.length) return;
+    const values = trimmed(structuredClone(data));
     const out = {};
     for (const p of view.secretPaths) {
-      const v = getAt(values, p);
+      const x = getAt(values, p);
       deleteAt(values, p);
-      if (typeof v === 'string') out[p] = v;
+      if (typeof x === 'string') out[p] = x;
     }
     for (const p of cleared) out[p] = null;
     setState({ kind: 'saving' });
@@ -183,12 +281,13 @@ export function SettingsForm({ view, onSave, title }) {
   }
 
   return (
-    <form className="settings-form" onSubmit={save} noValidate aria-label={title}>
+    <form className="settings-form" onSubmit={save} onBlur={v.onBlur} noValidate aria-label={title}>
+      {tools?.(fill)}
       <SecretsContext.Provider value={secrets}>
-        <JsonForms key={gen} schema={validateWith} uischema={uiSchema} data={base.values} renderers={renderers} cells={vanillaCells}
-          ajv={ajv} validationMode="ValidateAndShow" config={CONFIG}
+        <JsonForms key={gen} schema={validateWith} uischema={uiSchema} data={formData} renderers={renderers} cells={vanillaCells}
+          ajv={ajv} validationMode="ValidateAndHide" additionalErrors={v.shown} config={CONFIG}
           onChange={({ data: d, errors: errs }) => {
-            setErrors(errs ?? []);
+            v.setRaw(errs ?? []);
             const text = JSON.stringify(d);
             if (text === last.current) return; // JSONForms also reports the data it started from
             last.current = text;
@@ -196,14 +295,19 @@ export function SettingsForm({ view, onSave, title }) {
             edited();
           }} />
       </SecretsContext.Provider>
+      {hints.length > 0 && (
+        <div className="warn-box" role="status" aria-label="Values to check">
+          <ul>{hints.map((h) => <li key={h.k}>{labelOf(schema, `/${h.k}`)}: {h.hint}</li>)}</ul>
+        </div>
+      )}
       {summary.length > 0 && (
         <div className="error-summary" role="alert" aria-label="Problems in the form">
           <p>Please fix {summary.length === 1 ? 'this' : `these ${summary.length}`} before saving:</p>
-          <ul>{summary.map((s) => <li key={s}>{s}</li>)}</ul>
+          <ul>{summary.map((x) => <li key={x}>{x}</li>)}</ul>
         </div>
       )}
       <div className="form-actions">
-        <button type="submit" className="primary" disabled={!dirty || summary.length > 0 || state.kind === 'saving'}>Save</button>
+        <button type="submit" className="primary" disabled={!dirty || state.kind === 'saving'}>Save</button>
         {dirty && <button type="button" onClick={() => { restart(base.values, base.saved); setState({ kind: 'idle' }); }}>Discard changes</button>}
         <span role="status" aria-live="polite" className={`save-state ${state.kind}`}>
           {state.kind === 'saved' ? 'Saved.' : state.kind === 'saving' ? 'Saving…' : ''}
@@ -216,16 +320,15 @@ export function SettingsForm({ view, onSave, title }) {
 
 /** An action's params form: validated by the page, then by the host before the plugin runs. */
 export function ParamsForm({ form, onSubmit, submitLabel, busy }) {
-  const [start] = useState(() => withDefaults(form.schema, {}));
-  const [data, setData] = useState(start);
-  const [errors, setErrors] = useState([]);
-  const summary = summaryOf(form.schema, errors);
+  const [data, setData] = useState(() => withDefaults(form.schema, {}));
+  const v = useHumanErrors(form.schema);
+  const formData = useMemo(() => data, [v.shown]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
-    <form className="params-form" noValidate onSubmit={(e) => { e.preventDefault(); if (!summary.length) onSubmit(data); }} aria-label={`${submitLabel} parameters`}>
-      <JsonForms schema={form.schema} uischema={form.uiSchema} data={start} renderers={renderers} cells={vanillaCells}
-        ajv={ajv} validationMode="ValidateAndShow" config={CONFIG} onChange={({ data: d, errors: errs }) => { setData(d); setErrors(errs ?? []); }} />
-      {summary.length > 0 && <div className="error-summary" role="alert"><ul>{summary.map((s) => <li key={s}>{s}</li>)}</ul></div>}
-      <button type="submit" className="primary" disabled={summary.length > 0 || busy}>{submitLabel}</button>
+    <form className="params-form" noValidate onBlur={v.onBlur} onSubmit={(e) => { e.preventDefault(); v.revealAll(); if (!v.blocked) onSubmit(trimmed(data)); }} aria-label={`${submitLabel} parameters`}>
+      <JsonForms schema={form.schema} uischema={form.uiSchema} data={formData} renderers={renderers} cells={vanillaCells}
+        ajv={ajv} validationMode="ValidateAndHide" additionalErrors={v.shown} config={CONFIG} onChange={({ data: d, errors: errs }) => { setData(d); v.setRaw(errs ?? []); }} />
+      {v.summary.length > 0 && <div className="error-summary" role="alert" aria-label="Problems in the form"><ul>{v.summary.map((x) => <li key={x}>{x}</li>)}</ul></div>}
+      <button type="submit" className="primary" disabled={busy}>{submitLabel}</button>
     </form>
   );
 }

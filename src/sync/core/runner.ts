@@ -22,6 +22,7 @@ import { emptyReport, jobKey, lastKey, loadJob, loadLast, seenKey, syncKey, type
 import { AREAS, areaByName } from '../registry.js';
 import { Run } from './run.js';
 import { TRAKT } from '../../trakt/endpoints.js';
+import { countSyncPlays } from '../../state/daily.js';
 
 /** A full re-read of both sides this often: Trakt has no "added since" for history. */
 export const DEEP_EVERY_MS = 7 * 86_400_000;
@@ -217,6 +218,7 @@ function finishJob(run: Run): StepResult {
   const last: LastSync = { id: job.id, startedAt: job.startedAt, finishedAt: now, dryRun: job.dryRun, calls: job.calls, requests: job.requests, report, areas, ...(job.error ? { error: job.error } : {}) };
   writeJson(host, lastKey(userId), last);
   if (!job.dryRun && !job.error) writeJson(host, lastOkKey(userId), last);
+  countSyncPlays(host, userId, last);
   if (!job.dryRun) saveLeftOut(host, userId, job.filters);
   for (const area of AREAS) area.cleanup(run);
   update<SyncJob>(host, jobKey(userId), () => null);

@@ -196,7 +196,7 @@ export const collection = defineArea({
   name: 'collection',
   setting: {
     key: 'sync_collection', default: 'off', directions: ['off', 'export'], title: 'Collection',
-    description: 'Export adds the movies and episodes this library holds to your Trakt collection, with their resolution, HDR, audio and media type, and removes what leaves the library (only what this plugin added). A free Trakt account holds 1,000 items, VIP 100,000.',
+    description: "\"From this library to Trakt\" adds the movies and episodes this library holds to your Trakt collection, with their resolution, HDR, audio and media type, and removes what leaves the library (only what this plugin added). A free Trakt account holds 1,000 items, VIP 100,000.",
   },
   endpoints: { read: READ, add: ADD, remove: REMOVE },
   paths: ['/sync/collection'],

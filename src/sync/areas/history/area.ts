@@ -426,7 +426,7 @@ export const history = defineArea({
   name: 'history',
   setting: {
     key: 'sync_history', default: 'export', directions: ['off', 'import', 'export', 'both'], title: 'Watch history',
-    description: 'Export sends plays made here to Trakt; import brings plays from Trakt into this library; both keeps them in step. No play is ever sent twice.',
+    description: "\"From this library to Trakt\" sends plays made here; \"From Trakt to this library\" brings plays from Trakt here; \"Both ways\" keeps them in step. No play is ever sent twice.",
   },
   endpoints: { read: READ, readAll: READ_ALL, add: ADD, remove: { method: 'POST', path: '/sync/history/remove' } },
   paths: ['/sync/history'],
