@@ -38,7 +38,8 @@ describe('tickImpl', () => {
   it('the interval tick starts and steps a due sync; the sync wake-ups finish it', () => {
     const w = makeWorld();
     w.lib.apply('alice', [{ op: 'add_play', item: movieItem(1), at_ms: w.host.now - 10 * 86_400_000 }]);
-    expect(tickImpl({ now_ms: w.host.now, reason: 'interval' }, w.host)).toMatchObject({ status: 'done', detail: '1 of 1 users visited, 0 deliveries' });
+    expect(tickImpl({ now_ms: w.host.now, reason: 'interval' }, w.host)).toMatchObject({ status: 'done', detail: '1 of 1 users handed on, 0 left in this round' });
+    for (let i = 0; i < 5 && !loadJob(w.host, 'alice'); i++) w.runDue(w.host.now + 15 * MIN, 1); // the user's own interval call starts it
     for (let i = 0; i < 50 && loadJob(w.host, 'alice'); i++) w.runDue(w.host.now + 10 * MIN);
     expect(loadLast(w.host, 'alice')?.error).toBeUndefined();
     expect(w.sim.playsOf('alice', movieRef(1))).toBe(1);

@@ -70,9 +70,16 @@ function userInterval(ctx: UserContext): HookOutput {
   const start = host.clockNow();
   accessToken(host, ctx.server, userId);
   flushLive(host, ctx.client, userId);
-  const d = drainOutbox(host, ctx.client, userId, 5_000);
+  // 15 s: one outbox request fits with its timeout reserved (outbox.ts checks before each).
+  const d = drainOutbox(host, ctx.client, userId, 15_000);
   let sync = 'no sync due';
-  if (syncWorkDue(host, userId, ctx.user)) {
+  const job = loadJob(host, userId);
+  if (job && !syncWorkDue(host, userId, ctx.user)) {
+    // A running sync's own wake-up (a retry's backoff, another call's lease) has the same
+    // name as this call's: set it again, or the job waits for the next round.
+    host.scheduleSet(scheduleNames.sync(userId), Math.max(job.leaseUntil, job.notBefore ?? 0, host.clockNow() + 1_000), { user_id: userId, kind: 'sync' });
+    sync = 'sync waits for its retry';
+  } else if (syncWorkDue(host, userId, ctx.user)) {
     if (host.clockNow() - start + SYNC_RESERVE_MS <= USER_CALL_MS) sync = syncOnTick(ctx);
     else {
       host.scheduleSet(scheduleNames.sync(userId), host.clockNow() + 1_000, { user_id: userId, kind: 'interval' });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeHost } from '../host/fake.js';
 import { DAILY_DAYS, countDaily, countSyncPlays, loadDaily } from './daily.js';
 import { keys } from './keys.js';
-import { emptyReport } from '../syncjob/job.js';
+import { emptyReport } from '../sync/core/job.js';
 
 const DAY = 86_400_000;
 

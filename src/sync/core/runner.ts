@@ -82,7 +82,11 @@ export function stepJob(host: HostApi, client: TraktClient, userId: string): Ste
   const now = host.clockNow();
   if (cur.value.leaseUntil > now) return { done: false, job: cur.value, nextAt: cur.value.leaseUntil, why: 'another call is running this sync' };
   // A retry waits out its backoff whoever calls (a wake-up, the interval tick, sync_now).
-  if ((cur.value.notBefore ?? 0) > now) return { done: false, job: cur.value, nextAt: cur.value.notBefore!, why: `retrying later: ${cur.value.lastProblem ?? 'a problem'}` };
+  if ((cur.value.notBefore ?? 0) > now) {
+    // This call may have taken the job's own wake-up (same name): it is set again.
+    host.scheduleSet(scheduleNames.sync(userId), cur.value.notBefore!, { user_id: userId, kind: 'sync' });
+    return { done: false, job: cur.value, nextAt: cur.value.notBefore!, why: `retrying later: ${cur.value.lastProblem ?? 'a problem'}` };
+  }
   const saved = { ...cur.value, leaseUntil: now + LEASE_MS, calls: cur.value.calls + 1 };
   if (!writeJson(host, jobKey(userId), saved, cur.version)) return { done: false, job: cur.value, nextAt: now + 5_000, why: 'another call took this sync' };
   // A safety net: if this call dies (a host crash), the job resumes once the lease is over.
