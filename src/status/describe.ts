@@ -41,10 +41,15 @@ export function describeLast(last: LastSync): string[] {
     const a = last.areas[area];
     if (!a || a.direction === 'off') continue;
     const parts: string[] = [];
-    if (r.toRemote) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toRemote : r.sentRemote)} on Trakt`);
-    if (r.removeRemote) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeRemote)} on Trakt`);
-    if (r.toLocal) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toLocal : Math.min(r.toLocal, r.sentLocal))} here`);
-    if (r.removeLocal) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeLocal)} here`);
+    // The first items by title, then the count: "would add 12 on Trakt (Inception (2010), Heat (1995), ...)".
+    const ex = (k: 'toRemote' | 'removeRemote' | 'toLocal' | 'removeLocal', count: number) => {
+      const names = r.examples?.[k] ?? [];
+      return names.length ? ` (${names.join(', ')}${count > names.length ? ', …' : ''})` : '';
+    };
+    if (r.toRemote) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toRemote : r.sentRemote)} on Trakt${ex('toRemote', r.toRemote)}`);
+    if (r.removeRemote) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeRemote)} on Trakt${ex('removeRemote', r.removeRemote)}`);
+    if (r.toLocal) parts.push(`${verb ? 'would add' : 'added'} ${n(last.dryRun ? r.toLocal : Math.min(r.toLocal, r.sentLocal))} here${ex('toLocal', r.toLocal)}`);
+    if (r.removeLocal) parts.push(`${verb ? 'would remove' : 'removed'} ${n(r.removeLocal)} here${ex('removeLocal', r.removeLocal)}`);
     if (r.notFound) parts.push(`${n(r.notFound)} unknown to Trakt (not retried)`);
     if (r.notInLibrary) parts.push(`${n(r.notInLibrary)} not in this library (not retried)`);
     if (r.withheld) parts.push(`${n(r.withheld)} removals held back (too many at once)`);

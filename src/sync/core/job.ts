@@ -1,6 +1,8 @@
 // The sync job as it lives in KV between calls: which areas run, where each one is, what
 // it has done so far. The runner (runner.ts) advances it; each area (areas/) owns the
 // `s` part of its AreaJob. Everything here is plain JSON.
+import type { MediaItem } from '../../schemas/media.js';
+import { label } from '../../outbox/outbox.js';
 import type { Direction } from '../../contract/areas.js';
 import { keys } from '../../state/keys.js';
 import type { Activities } from './activities.js';
@@ -13,6 +15,22 @@ export type { AreaName };
 export interface AreaReport {
   toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;
   sentRemote: number; sentLocal: number; notFound: number; notInLibrary: number; withheld: number;
+  /** The first few items of each kind of change, by title (a dry run names what it would change). */
+  examples?: Partial<Record<ExampleKind, string[]>>;
+}
+
+/** The report's counts that name examples. */
+export type ExampleKind = 'toRemote' | 'removeRemote' | 'toLocal' | 'removeLocal';
+const EXAMPLES = 3;
+
+/** Keeps the first few titled items of a kind of change in the report. */
+export function noteExamples(report: AreaReport, kind: ExampleKind, items: ReadonlyArray<{ item: MediaItem }>): void {
+  const list = ((report.examples ??= {})[kind] ??= []);
+  for (const { item } of items) {
+    if (list.length >= EXAMPLES) break;
+    const titled = item.type === 'movie' || item.type === 'show' ? item.title : item.show?.title;
+    if (titled) list.push(label(item));
+  }
 }
 
 /** One area's part of a running sync: direction, progress and its own resumable state. */

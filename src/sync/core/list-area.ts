@@ -15,7 +15,7 @@ import { compressJson, decompressJson } from '../../codec/compress.js';
 import { onStop, type Outcome, type SyncArea } from './area.js';
 import { appendList, deleteBlob, loadBlob, readList, saveBlob } from './blob.js';
 import { excluded, noteLeftOut } from './filters.js';
-import { syncKey, type AreaJob, type AreaName, type JobFilters } from './job.js';
+import { noteExamples, syncKey, type AreaJob, type AreaName, type JobFilters } from './job.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from './paging.js';
 import type { Run } from './run.js';
 import { notFoundIndices } from './notfound.js';
@@ -132,6 +132,10 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
     rep.toLocal = ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist').length;
     rep.removeLocal = ops.local.length - rep.toLocal;
     rep.withheld = p.withheld.local + p.withheld.remote;
+    noteExamples(rep, 'toRemote', ops.add);
+    noteExamples(rep, 'removeRemote', ops.remove);
+    noteExamples(rep, 'toLocal', ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist'));
+    noteExamples(rep, 'removeLocal', ops.local.filter((c) => c.op !== 'set_rating' && c.op !== 'add_watchlist'));
     // The lists read go only once the job is past them (a dry run's go at cleanup): a call
     // that dies before plans again from them.
     if (run.job.dryRun) return 'done';

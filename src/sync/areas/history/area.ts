@@ -23,7 +23,7 @@ import type { OutboxEntry } from '../../../outbox/outbox.js';
 import { onStop, type Outcome, defineArea } from '../../core/area.js';
 import { appendList, deleteBlob, readList } from '../../core/blob.js';
 import { excluded, noteLeftOut } from '../../core/filters.js';
-import { syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
+import { noteExamples, syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
 import { notFoundIndices } from '../../core/notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../../core/paging.js';
 import type { Run } from '../../core/run.js';
@@ -220,6 +220,8 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     const imp = p.toImport.filter((x) => inGroup(x.at_ms) && !excluded(f, x.item));
     a.report.toRemote += exp.length;
     a.report.toLocal += imp.length;
+    noteExamples(a.report, 'toRemote', exp);
+    noteExamples(a.report, 'toLocal', imp);
     if (!run.job.dryRun) {
       s.exports = appendList(run.host, planKey(run, 'export'), s.exports, exp);
       s.imports = appendList(run.host, planKey(run, 'import'), s.imports, imp);
