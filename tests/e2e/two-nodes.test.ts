@@ -64,12 +64,12 @@ describe('two nodes on one PostgreSQL database', () => {
     const db = await freshDatabase(cluster.url, `two_nodes_${process.pid}`);
     let now = START;
     const sim = new TraktSimulator({ clock: () => now });
-    const { origin } = await sim.start();
+    await sim.start();
     sim.addClient(CLIENT);
     sim.seedCatalog({ movies: MOVIES, shows: [SHOW] });
     const users = ['ann', 'bob', 'cyd'];
     for (const u of users) sim.addUser({ username: u });
-    const cfg = (startMs: number) => ({ pkg: DIST, db, origins: { 'https://api.trakt.tv': origin, 'https://trakt.tv': origin }, startMs, secretKey: 'c'.repeat(64) });
+    const cfg = (startMs: number) => ({ pkg: DIST, db, origins: sim.origins(), startMs, secretKey: 'c'.repeat(64) });
     let nodes = [new Node('a', cfg(now)), new Node('b', cfg(now))];
     const all: Node[] = [...nodes];
     try {

@@ -14,14 +14,14 @@ const valid: Record<string, unknown> = {
   on_playback: { event_id: 'e1', user_id: 'u1', session_id: 's1', state: 'start', position_ms: 0, duration_ms: 7_200_000, occurred_at: '2026-11-25T20:00:00Z', item: movie },
   on_rating: { event_id: 'e2', user_id: 'u1', occurred_at: '2026-11-25T20:00:00Z', item: episode, rating: 4.5 },
   on_watchlist: { event_id: 'e3', user_id: 'u1', occurred_at: '2026-11-25T20:00:00Z', item: movie, action: 'add' },
-  on_tick: { now_ms: 1_780_000_000_000, reason: 'interval' },
+  on_tick: { now_ms: 1_795_640_000_000, reason: 'interval' },
   on_action: { action: 'status' },
 };
 
 // Host functions answering like an empty host: enough for hooks that find nothing to do.
 const host = {
   settings_get: () => ({ server: {}, user: null }),
-  clock_now: () => ({ now_ms: 1_780_000_000_000 }),
+  clock_now: () => ({ now_ms: 1_795_640_000_000 }),
   kv_get: () => ({ value: null, version: 0 }),
   kv_set: () => ({ version: 1 }),
   kv_delete: () => ({}),

@@ -73,7 +73,7 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: 'Install Trakt 0.1.0' }).waitFor();
     const rows = page.locator('table.perms tbody tr');
     expect(await rows.locator('th').allInnerTexts()).toEqual(['http', 'kv', 'secrets', 'scheduler', 'library']);
-    await expect(rows.nth(0).innerText()).resolves.toMatch(/Connect to api\.trakt\.tv, trakt\.tv\s+Talks to the Trakt API/);
+    await expect(rows.nth(0).innerText()).resolves.toMatch(/Connect to api\.trakt\.tv, auth\.trakt\.tv\s+Talks to the Trakt API/);
     await expect(rows.nth(1).innerText()).resolves.toMatch(/Store up to 128 MiB of data/);
     await expect(rows.nth(4).innerText()).resolves.toMatch(/Read and change every user's library/);
     const install = page.getByRole('button', { name: 'Install Trakt' });
