@@ -27,6 +27,12 @@ export const HOST_FUNCTION_PERMISSION = new Map(Object.entries(contract.function
 /** The `action` ids the host itself uses; a manifest may not declare them. */
 export const RESERVED_ACTIONS = Object.freeze([...contract.reservedActions]);
 
+/** The library kinds library_query reads (sections 3, 5.2, 6.2, 6.3). */
+export const LIBRARY_KINDS = Object.freeze(Object.keys(contract.libraryKinds));
+
+/** The ops library_apply takes. */
+export const CHANGE_OPS = Object.freeze(Object.keys(contract.changeOps));
+
 /** The contract revision these tables describe. */
 export const CONTRACT_REVISION = contract.revision;
 

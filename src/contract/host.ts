@@ -8,6 +8,14 @@ export type HostFunctionName = keyof typeof contract.functions;
 /** A hook a manifest may list (section 4, 6). */
 export type HookName = keyof typeof contract.hooks;
 
+/** A library_query kind (sections 3, 5.2, 6.2, 6.3). */
+export type LibraryKindName = keyof typeof contract.libraryKinds;
+/** A library_apply op (sections 3, 5.2, 6.2, 6.3). */
+export type ChangeOpName = keyof typeof contract.changeOps;
+
+/** library_apply op -> the library kind it changes. */
+export const KIND_OF_OP = Object.fromEntries(Object.entries(contract.changeOps).map(([op, d]) => [op, d.kind])) as Record<ChangeOpName, LibraryKindName>;
+
 /** Every host function, in the contract's order. */
 export const HOST_FUNCTIONS = Object.keys(contract.functions) as HostFunctionName[];
 

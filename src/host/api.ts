@@ -2,7 +2,7 @@
 // over the Extism globals; tests implement it in Node. Shapes follow docs/host-contract.md.
 import type { MediaItem } from '../schemas/media.js';
 
-import type { HostFunctionName } from '../contract/host.js';
+import type { ChangeOpName, HostFunctionName, LibraryKindName } from '../contract/host.js';
 
 export type { HostFunctionName };
 
@@ -30,18 +30,30 @@ export interface KvEntry { value: string | null; version: number }
 /** One page of kv_list: keys in byte order, and `next` when more follow. */
 export interface KvListPage { keys: string[]; next?: string }
 
-/** One entry of the user's library state (a play, rating, watchlist entry, file or resume point). */
-export interface LibraryEntry { item: MediaItem; at_ms: number; rating?: number; progress?: number; media?: Record<string, unknown> }
-/** Which of the user's library lists a library_query reads. */
-export type LibraryKind = 'history' | 'ratings' | 'watchlist' | 'collection' | 'progress';
+/** A library playlist (revision 3): `created_by` is the plugin that made it. */
+export interface Playlist { id: string; name?: string; description?: string; created_by?: string; source?: string }
+/**
+ * One entry of the user's library state: a play, rating, watchlist entry, file, resume
+ * point or favorite (`item`), or a playlist (`playlist` with its `items` in order).
+ */
+export interface LibraryEntry {
+  item: MediaItem; at_ms: number; rating?: number; progress?: number; media?: Record<string, unknown>;
+  playlist?: Playlist; items?: MediaItem[];
+}
+/** Which of the user's library lists a library_query reads (the contract's table). */
+export type LibraryKind = LibraryKindName;
 /** `changed_since_ms` (revision 2): entries created or changed at or after that host time, whatever their at_ms. */
 export interface LibraryQuery { user_id: string; kind: LibraryKind; since_ms?: number; changed_since_ms?: number; removed_since_ms?: number; cursor?: string; limit?: number }
-/** What one library_apply change does. */
-export type ChangeOp = 'add_play' | 'remove_play' | 'set_rating' | 'remove_rating' | 'add_watchlist' | 'remove_watchlist' | 'set_progress' | 'remove_progress';
-/** `progress` (percent 0..100): set_progress (revision 2). */
-export interface Change { op: ChangeOp; item: MediaItem; at_ms?: number; rating?: number; progress?: number }
-/** The outcome of one library_apply change: applied, or why not. */
-export interface ChangeResult { ok: boolean; error?: 'not_in_library' | 'invalid' }
+/** What one library_apply change does (the contract's table). */
+export type ChangeOp = ChangeOpName;
+/** The playlist ops (revision 3): they carry a playlist, not an item. */
+export type PlaylistOp = Extract<ChangeOp, `${string}_playlist`>;
+/** One library_apply change of an item. `progress` (percent 0..100): set_progress (revision 2). */
+export interface Change { op: Exclude<ChangeOp, PlaylistOp>; item: MediaItem; at_ms?: number; rating?: number; progress?: number }
+/** One library_apply change of a playlist (revision 3): `items` is the whole new order. */
+export interface PlaylistChange { op: PlaylistOp; playlist_id?: string; name?: string; description?: string; source?: string; items?: MediaItem[] }
+/** The outcome of one library_apply change: applied, or why not; a playlist's id and the items left out. */
+export interface ChangeResult { ok: boolean; error?: 'not_in_library' | 'invalid' | 'not_allowed'; playlist_id?: string; skipped?: number }
 
 /** The severity of a host log line. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -64,7 +76,7 @@ export interface HostApi {
   settingsGet(userId?: string): { server: Record<string, unknown>; user: Record<string, unknown> | null };
   clockNow(): number;
   libraryQuery(q: LibraryQuery): { items: LibraryEntry[]; cursor?: string };
-  libraryApply(userId: string, changes: Change[]): ChangeResult[];
+  libraryApply(userId: string, changes: Array<Change | PlaylistChange>): ChangeResult[];
   log(level: LogLevel, message: string): void;
   /** A number in [0, 1) for jitter (fakeable: tests and simulations choose it). */
   random(): number;

@@ -6,7 +6,8 @@
 // calls of a host function throw a HostError (conflict, internal, timeout...), and
 // `beforeCall` runs a test's code just before a call, to stage races between instances.
 import { HOST_FUNCTIONS } from '../contract/host.js';
-import { HostError, type Change, type ChangeResult, type HostApi, type HostFunctionName, type HttpRequest, type HttpResponse, type KvEntry, type KvListPage, type LibraryEntry, type LibraryKind, type LibraryQuery, type LogLevel } from './api.js';
+import { HostError, type Change, type ChangeResult, type HostApi, type HostFunctionName, type HttpRequest, type HttpResponse, type KvEntry, type KvListPage, type LibraryEntry, type LibraryKind, type LibraryQuery, type LogLevel, type PlaylistChange } from './api.js';
+import { KIND_OF_OP } from '../contract/host.js';
 
 /** How a FakeHost answers http_send: a test's function of the request. */
 export type HttpHandler = (req: HttpRequest, host: FakeHost) => HttpResponse;
@@ -184,17 +185,17 @@ export class FakeHost implements HostApi {
     return from + limit < all.length ? { items, cursor: String(from + limit) } : { items };
   }
 
-  /** Minimal: adds and removes by exact item JSON; every item is "in the library". */
-  libraryApply(userId: string, changes: Change[]): ChangeResult[] {
+  /** Minimal: adds and removes by exact item JSON; every item is "in the library"; playlists by id. */
+  libraryApply(userId: string, changes: Array<Change | PlaylistChange>): ChangeResult[] {
     this.enter('library_apply');
     if (changes.length > 1000) throw new HostError('library_apply', 'invalid', 'changes: at most 1000');
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-    return changes.map((c) => {
-      const kind: LibraryKind = c.op.endsWith('play') ? 'history' : c.op.endsWith('rating') ? 'ratings' : 'watchlist';
-      const list = this.libraryOf(userId, kind);
+    return changes.map((c): ChangeResult => {
+      const list = this.libraryOf(userId, KIND_OF_OP[c.op]);
+      if (!('item' in c)) return this.applyPlaylist(list, c);
       const at = c.at_ms ?? this.now;
       if (c.op === 'add_play') { if (!list.some((e) => same(e.item, c.item) && e.at_ms === at)) list.push({ item: c.item, at_ms: at }); }
-      else if (c.op === 'add_watchlist') { if (!list.some((e) => same(e.item, c.item))) list.push({ item: c.item, at_ms: at }); }
+      else if (c.op === 'add_watchlist' || c.op === 'add_favorite') { if (!list.some((e) => same(e.item, c.item))) list.push({ item: c.item, at_ms: at }); }
       else if (c.op === 'set_rating') {
         if (typeof c.rating !== 'number') return { ok: false, error: 'invalid' };
         const i = list.findIndex((e) => same(e.item, c.item));
@@ -206,6 +207,22 @@ export class FakeHost implements HostApi {
       }
       return { ok: true };
     });
+  }
+
+  /** Playlists as entries with `playlist` and `items`; the plugin owns those it created. */
+  private applyPlaylist(list: LibraryEntry[], c: PlaylistChange): ChangeResult {
+    if (c.op === 'create_playlist') {
+      const id = `pl-${list.length + 1}-${this.randomHex(3)}`;
+      list.push({ item: undefined as never, at_ms: this.now, playlist: { id, name: c.name ?? '', description: c.description, created_by: 'plugin', source: c.source }, items: [...(c.items ?? [])] });
+      return { ok: true, playlist_id: id };
+    }
+    const i = list.findIndex((e) => e.playlist?.id === c.playlist_id);
+    if (i < 0) return { ok: false, error: 'invalid' };
+    const e = list[i]!;
+    if (e.playlist!.created_by !== 'plugin') return { ok: false, error: 'not_allowed' };
+    if (c.op === 'delete_playlist') list.splice(i, 1);
+    else list[i] = { ...e, at_ms: this.now, playlist: { ...e.playlist!, ...(c.name !== undefined ? { name: c.name } : {}), ...(c.description !== undefined ? { description: c.description } : {}) }, items: c.items ? [...c.items] : e.items };
+    return { ok: true };
   }
 
   log(level: LogLevel, message: string): void {

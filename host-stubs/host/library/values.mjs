@@ -1,14 +1,15 @@
 // Library constants, Trakt's media vocabularies, value checks and the library's types.
 import { HostError } from '../errors.mjs';
+import { CHANGE_OPS, LIBRARY_KINDS } from '../contract.mjs';
 
 export const MAX_CHANGES = 1000;
 export const MAX_QUERY_LIMIT = 1000;
 export const DEFAULT_QUERY_LIMIT = 100;
-export const KINDS = /** @type {const} */ (['history', 'ratings', 'watchlist', 'collection', 'progress', 'favorites', 'playlists']);
+/** The contract's kinds and ops (src/contract/host.json). */
+export const KINDS = LIBRARY_KINDS;
 /** The kinds whose deletions `removed_since_ms` lists. */
 export const REMOVABLE_KINDS = /** @type {const} */ (['collection', 'playlists']);
-export const OPS = /** @type {const} */ (['add_play', 'remove_play', 'set_rating', 'remove_rating', 'add_watchlist', 'remove_watchlist', 'set_progress', 'remove_progress',
-  'add_favorite', 'remove_favorite', 'create_playlist', 'update_playlist', 'delete_playlist']);
+export const OPS = CHANGE_OPS;
 /** The contract's limit on one playlist (section 6.3). */
 export const MAX_PLAYLIST_ITEMS = 5000;
 /** How long a removed collection entry or playlist is listed by removed_since_ms (the contract: at least 90 days). */
