@@ -8,6 +8,7 @@ import { actionImpl } from './hooks/action.js';
 import { playbackImpl } from './hooks/playback.js';
 import { ratingImpl, watchlistImpl } from './hooks/mirror.js';
 import { tickImpl } from './hooks/tick.js';
+import { areaEventImpl } from './hooks/area-event.js';
 
 function run(impl: (input: unknown, host: HostApi) => unknown): number {
   const input = parseJson(Host.inputString(), 'input');
@@ -25,3 +26,5 @@ export function on_watchlist(): number { return run(watchlistImpl); }
 export function on_tick(): number { return run(tickImpl); }
 /** Extism export of the action hook. */
 export function on_action(): number { return run(actionImpl); }
+/** Extism export of the favorite hook (revision 3): the areas that declare it sync soon. */
+export function on_favorite(): number { return run(areaEventImpl('favorite')); }

@@ -3,6 +3,7 @@
 // kind. Derived from the areas' own declarations (src/sync/registry.ts, through
 // ./area-table.ts), so an area is declared once.
 import type { LibraryKind } from '../host/api.js';
+import type { HookName } from './host.js';
 import type { AreaName } from '../sync/registry.js';
 import { AREA_TABLE } from './area-table.js';
 
@@ -37,12 +38,17 @@ export interface AreaInfo<N extends string = string> {
   /** What a 420 on this area means, in words (a generic sentence when absent). */
   limitMessage?: string;
   libraryKind: LibraryKind;
+  /**
+   * The contract hook whose events change this area's library list (`favorite`): the
+   * manifest lists it, and each event marks the area changed and starts a sync soon.
+   */
+  hook?: HookName;
 }
 
 /** The data part of an area declaration. */
 export function areaInfo<N extends string>(a: AreaInfo<N>): AreaInfo<N> {
-  const { name, setting, endpoints, paths, activities, limit, limitMessage, libraryKind } = a;
-  return { name, setting, endpoints, paths, activities, limit, ...(limitMessage ? { limitMessage } : {}), libraryKind };
+  const { name, setting, endpoints, paths, activities, limit, limitMessage, libraryKind, hook } = a;
+  return { name, setting, endpoints, paths, activities, limit, ...(limitMessage ? { limitMessage } : {}), libraryKind, ...(hook ? { hook } : {}) };
 }
 
 /** Every area, in the order a sync runs them. */

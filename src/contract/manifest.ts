@@ -147,7 +147,7 @@ export function pluginManifest(version: string, areas: readonly AreaInfo[]): Rec
   return {
     id, name, description, author, license, homepage, version, api, apiRevision,
     wasm: { path: 'plugin.wasm', sha256: 'filled in by build.mjs' },
-    hooks, tick, permissions,
+    hooks: [...new Set([...hooks, ...areas.flatMap((a) => (a.hook ? [a.hook] : []))])], tick, permissions,
     settings: { server: form(SERVER_SETTINGS), user: form([...USER_SETTINGS_FIRST, ...areas.map(areaSetting), ...USER_SETTINGS_LAST]) },
     actions,
   };

@@ -128,8 +128,8 @@ export function recordDelivered(host: HostApi, userId: string, plays: Array<{ it
   update<Array<{ item: MediaItem; at: number }>>(host, keys.scrobbled(userId), (cur) => [...(cur ?? []), ...plays].slice(-1000));
 }
 
-/** The library's ratings or watchlist changed in a way the next sync's merge must look at. */
-export function markLibraryDirty(host: HostApi, userId: string, area: 'ratings' | 'watchlist'): void {
+/** An area's library list changed in a way the next sync's merge must look at (a removal is only seen so). */
+export function markLibraryDirty(host: HostApi, userId: string, area: string): void {
   writeJson(host, keys.libraryDirty(userId, area), { at: host.clockNow() });
 }
 

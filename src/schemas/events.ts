@@ -37,6 +37,9 @@ export const WatchlistEventSchema = v.looseObject({
   action: v.picklist(['add', 'remove']),
 });
 
+/** A list membership event (the watchlist's, a favorite's): the same shape for every list hook. */
+export const ListEventSchema = WatchlistEventSchema;
+
 export const TickInputSchema = v.looseObject({
   now_ms: millis,
   reason: v.picklist(['interval', 'wakeup']),

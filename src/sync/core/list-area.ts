@@ -1,4 +1,4 @@
-// The shape shared by list areas with a three-way merge (ratings, watchlist): read Trakt's
+// The shape shared by list areas with a three-way merge (ratings, watchlist, favorites): read Trakt's
 // lists page by page (only when last_activities moved), read the library's list (in full:
 // a removal is only visible as an absence, and the library is local and cheap to read),
 // plan against the base, apply the library's changes, send Trakt's in batches, and commit
@@ -8,8 +8,8 @@ import type { Change, LibraryKind } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import { areaInfo, type AreaInfo, type Endpoint } from '../../contract/areas.js';
 import {
-  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, saveThreeWay, skipThreeWay, traktView,
-  type Direction, type RemoteAdd, type RemoteRemove, type ThreeWayInput, type ThreeWayOp, type ThreeWayPlan, type ThreeWayState,
+  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, planThreeWay, saveThreeWay, skipThreeWay, traktView,
+  type RemoteAdd, type RemoteRemove, type ThreeWayCodec, type ThreeWayInput, type ThreeWayOp, type ThreeWayState,
 } from '../merge/index.js';
 import { compressJson, decompressJson } from '../../codec/compress.js';
 import { onStop, type Outcome, type SyncArea } from './area.js';
@@ -24,10 +24,11 @@ import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
 import { deleteKey } from '../../state/kv.js';
 
-/** A list area with a three-way merge: its declaration (data) and its planner. */
-export interface ThreeWaySpec<N extends ThreeWayState['kind']> extends AreaInfo<N> {
+/** A list area with a three-way merge: its declaration (data) and its values (the codec). */
+export interface ThreeWaySpec<N extends string> extends AreaInfo<N> {
   endpoints: { read: readonly Endpoint[]; add: Endpoint; remove: Endpoint };
-  plan(input: ThreeWayInput<any>): ThreeWayPlan;
+  /** What the list's values are on each side, and the library change that sets one. */
+  codec: ThreeWayCodec;
   /** The entry's value fields kept from a Trakt page (besides the item). */
   keep(entry: any): Record<string, unknown>;
   /** Extra fields of one add in a POST body (the rating and its time). */
@@ -73,13 +74,13 @@ export function listEndpoints(base: string, types: readonly string[]): ThreeWayS
 }
 
 /** A sync area over one of Trakt's lists, three-way merged with the library's list. */
-export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeWaySpec<N>): SyncArea<N> {
+export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): SyncArea<N> {
   const lists = spec.endpoints.read.map((e) => e.path);
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
   const legacy = (run: Run) => syncKey(run.userId, spec.name);
   const loadState = (run: Run): ThreeWayState => {
     const text = loadBlob(run.host, key(run, 'state')) ?? legacyBlob(run.host, legacy(run));
-    return text ? loadThreeWay(text, spec.name) : emptyThreeWayState(spec.name);
+    return text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
   };
   const saveState = (run: Run, st: ThreeWayState) => {
     if (run.job.dryRun) return;
@@ -122,20 +123,21 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
       direction: a.direction,
       now_ms: run.now(),
     };
-    const p = spec.plan(input);
+    const p = planThreeWay(spec.codec, input);
     // Exclusions: an excluded item is neither sent nor brought in (its base stays as it was).
     const keepOp = (o: { item: MediaItem }) => !excluded(run.job.filters, o.item);
     const ops: Ops = { add: p.toRemoteAdd.filter(keepOp), remove: p.toRemoteRemove.filter(keepOp), local: p.toLocal.filter(keepOp) };
     const rep = a.report;
     rep.toRemote = ops.add.length;
     rep.removeRemote = ops.remove.length;
-    rep.toLocal = ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist').length;
+    const sets = ops.local.filter((c) => spec.codec.changeValue(c) !== 0);
+    rep.toLocal = sets.length;
     rep.removeLocal = ops.local.length - rep.toLocal;
     rep.withheld = p.withheld.local + p.withheld.remote;
     noteExamples(rep, 'toRemote', ops.add);
     noteExamples(rep, 'removeRemote', ops.remove);
-    noteExamples(rep, 'toLocal', ops.local.filter((c) => c.op === 'set_rating' || c.op === 'add_watchlist'));
-    noteExamples(rep, 'removeLocal', ops.local.filter((c) => c.op !== 'set_rating' && c.op !== 'add_watchlist'));
+    noteExamples(rep, 'toLocal', sets);
+    noteExamples(rep, 'removeLocal', ops.local.filter((c) => spec.codec.changeValue(c) === 0));
     // The lists read go only once the job is past them (a dry run's go at cleanup): a call
     // that dies before plans again from them.
     if (run.job.dryRun) return 'done';
@@ -162,7 +164,7 @@ export function threeWayArea<const N extends ThreeWayState['kind']>(spec: ThreeW
   function commit(run: Run, took: readonly ThreeWayOp[], refused: readonly ThreeWayOp[]) {
     if (!took.length && !refused.length) return;
     const st = run.memo(`${spec.name}-state`, () => loadState(run));
-    commitThreeWay(st, took);
+    commitThreeWay(spec.codec, st, took);
     skipThreeWay(st, refused, run.now());
     saveState(run, st);
   }

@@ -7,7 +7,7 @@ import {
   commitExported, commitImported, emptyHistoryState, historyStats, historyToJSON, loadHistory, planHistory, saveHistory,
 } from '../areas/history/plan.js';
 import type { TraktHistoryEntry, TraktRatingEntry } from './identity.js';
-import { emptyThreeWayState, planRatings, saveThreeWay, commitThreeWay } from './threeway.js';
+import { emptyThreeWayState, planRatings, saveThreeWay, commitThreeWay, RATINGS } from './threeway.js';
 import { rng } from './rng.test-util.js';
 
 
@@ -125,7 +125,7 @@ describe('scale', () => {
     const t1 = performance.now();
     expect(p.toRemoteAdd).toHaveLength(2_000);
     expect(p.toLocal).toHaveLength(2_000);
-    commitThreeWay(state, [...p.toRemoteAdd, ...p.toLocal]);
+    commitThreeWay(RATINGS, state, [...p.toRemoteAdd, ...p.toLocal]);
     // the library now also holds the 2000 imported ratings
     const localAfter = local.concat(p.toLocal.map((c) => ({ item: c.item, at_ms: c.at_ms!, rating: c.rating! })));
     const q = planRatings({ state, local: localAfter, remote: null, direction: 'both', now_ms: T_START + T_SPAN });

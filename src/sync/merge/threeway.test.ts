@@ -6,7 +6,7 @@ import type { TraktRatingEntry, TraktWatchlistEntry } from './identity.js';
 import { itemKey } from './identity.js';
 import {
   baseOf, commitThreeWay, emptyThreeWayState, loadThreeWay, planRatings, planWatchlist, saveThreeWay, skipThreeWay,
-  threeWayFromJSON, threeWayToJSON, type ThreeWayPlan, type ThreeWayState,
+  threeWayFromJSON, threeWayToJSON, RATINGS, WATCHLIST, type ThreeWayPlan, type ThreeWayState,
 } from './threeway.js';
 
 const DAY = 86_400_000;
@@ -28,8 +28,9 @@ function ops(p: ThreeWayPlan): string[] {
     ...p.toLocal.map((c) => `${c.op} ${itemKey(c.item)}${c.rating !== undefined ? ' ' + c.rating : ''}`),
   ];
 }
+const codecOf = (st: ThreeWayState) => (st.kind === 'ratings' ? RATINGS : WATCHLIST);
 function deliverAll(st: ThreeWayState, p: ThreeWayPlan): void {
-  commitThreeWay(st, [...p.toRemoteAdd, ...p.toRemoteRemove, ...p.toLocal]);
+  commitThreeWay(codecOf(st), st, [...p.toRemoteAdd, ...p.toRemoteRemove, ...p.toLocal]);
 }
 function ratings(st: ThreeWayState, local: LibraryEntry[], remote: TraktRatingEntry[] | null, now: number, direction: Direction = 'both') {
   return planRatings({ state: st, local, remote, direction, now_ms: now });
@@ -127,8 +128,8 @@ describe('ratings: three-way merge', () => {
     const local = [lr(A, 1, T0), lr(B, 2, T0), lr(C, 3, T0)];
     const p = ratings(st, local, [], T0 + DAY);
     expect(ops(p)).toEqual(['remote+ m:tmdb:1 2', 'remote+ m:tmdb:2 4', 'remote+ m:tmdb:3 6']);
-    commitThreeWay(st, p.toRemoteAdd.slice(0, 1));
-    commitThreeWay(st, p.toRemoteAdd.slice(0, 1)); // idempotent
+    commitThreeWay(codecOf(st), st, p.toRemoteAdd.slice(0, 1));
+    commitThreeWay(codecOf(st), st, p.toRemoteAdd.slice(0, 1)); // idempotent
     const q = ratings(st, local, [rr(1, 2, T0)], T0 + 2 * DAY);
     expect(ops(q)).toEqual(['remote+ m:tmdb:2 4', 'remote+ m:tmdb:3 6']);
   });
@@ -168,7 +169,7 @@ describe('one-way modes keep base consistent', () => {
     const st = emptyThreeWayState('ratings');
     const p = ratings(st, [lr(A, 4, T0)], [rr(2, 6, T0), rr(3, 10, T0)], T0 + DAY, 'import');
     expect(ops(p)).toEqual(['set_rating m:tmdb:2 3', 'set_rating m:tmdb:3 5']);
-    commitThreeWay(st, [p.toLocal[0]!]);
+    commitThreeWay(codecOf(st), st, [p.toLocal[0]!]);
     skipThreeWay(st, [p.toLocal[1]!], T0 + DAY); // C is not in the library
     expect(baseOf(st, A)).toBeUndefined();
     expect(baseOf(st, C)).toBeUndefined(); // never pretend the library has it
@@ -242,12 +243,12 @@ describe('three-way state persistence', () => {
     skipThreeWay(st, [{ op: 'remote_remove', item: C }], T0);
     const json = threeWayToJSON(st);
     expect(json.items[0]).toEqual(['m', 1, 'tt1', 0, 101, 8, T0, 0, T0 + 2 * DAY, 2, T0 + DAY, 0, 0]);
-    const back = loadThreeWay(saveThreeWay(st), 'ratings');
+    const back = loadThreeWay(saveThreeWay(st), RATINGS);
     expect(threeWayToJSON(back)).toEqual(json);
-    expect(() => threeWayFromJSON(json, 'watchlist')).toThrow('watchlist state: kind is "ratings", expected "watchlist"');
-    expect(() => threeWayFromJSON({ ...json, items: [['m', 1, '', 0, 0, 11, 0, -1, 0, -1, 0, 0, 0]] }, 'ratings'))
+    expect(() => threeWayFromJSON(json, WATCHLIST)).toThrow('watchlist state: kind is "ratings", expected "watchlist"');
+    expect(() => threeWayFromJSON({ ...json, items: [['m', 1, '', 0, 0, 11, 0, -1, 0, -1, 0, 0, 0]] }, RATINGS))
       .toThrow('ratings state: items[0][5] (b): expected a value 0..10, got 11');
-    expect(() => threeWayFromJSON({ ...json, items: [['m', 1, '', 0, 0, 1, 0, -1]] }, 'ratings')).toThrow('ratings state: items[0]: expected 13 slots, got 8');
+    expect(() => threeWayFromJSON({ ...json, items: [['m', 1, '', 0, 0, 1, 0, -1]] }, RATINGS)).toThrow('ratings state: items[0]: expected 13 slots, got 8');
   });
 });
 

@@ -1,7 +1,10 @@
-// Ratings and watchlist: three-way merge of the library's and Trakt's full current lists
-// against the base (what both sides agreed on at the last sync).
+// Ratings, the watchlist and favorites: three-way merge of the library's and Trakt's full
+// current lists against the base (what both sides agreed on at the last sync). What a
+// list's values are, and which library change sets one, is its codec (ThreeWayCodec): the
+// merge itself knows no list.
 //
-// Values: 0 absent; ratings 1..10 on Trakt's scale (stars * 2, exact); watchlist 1.
+// Values: 0 absent; ratings 1..10 on Trakt's scale (stars * 2, exact); a membership list
+// (watchlist, favorites) 1.
 // Per item in the union of base, library and Trakt, with L/R the current values:
 //   - L == base and R == base: nothing.
 //   - only one side changed (a removal is a change: in base, missing now): apply it to
@@ -27,7 +30,7 @@
 // exceed max(50, half the items in base): an emptied library or a wrong account must not
 // wipe the other side. Pass allowMassRemoval to send them anyway.
 // The plan and commit functions MUTATE the state given and return it.
-import type { Change, LibraryEntry } from '../../host/api.js';
+import type { Change, ChangeOp, LibraryEntry } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import { writesLocal, writesRemote, type Direction } from './direction.js';
 import { TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
@@ -35,8 +38,57 @@ import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating-scale.js';
 import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } from './state.js';
 
-/** The lists merged three-way. */
-export type ThreeWayKind = 'ratings' | 'watchlist';
+/** What a list's values are: how each side lists one, and which library change sets one. */
+export interface ThreeWayCodec {
+  /** The list's name, saved with its state (a state of another list is refused). */
+  readonly kind: string;
+  /** The highest value (a Trakt rating: 10; a membership: 1). */
+  readonly max: number;
+  /** A Trakt add carries its value and time (`rating`, `rated_at`). */
+  readonly valued: boolean;
+  /** The value the library lists for an entry (0: unusable). */
+  local(e: LibraryEntry): number;
+  /** The value and time (ms) of a Trakt list entry (value 0: unusable). */
+  remote(e: TraktItemEntry): { v: number; at: number };
+  /** The library change that gives an item value `v` (0 removes it). */
+  change(item: MediaItem, v: number, at: number): Change;
+  /** The value a library change of this list leaves (throws for another list's op). */
+  changeValue(c: Change): number;
+}
+
+/** Ratings: stars here, Trakt's 1..10 there (x2, exact). */
+export const RATINGS: ThreeWayCodec = {
+  kind: 'ratings', max: 10, valued: true,
+  local: (e) => starsToTraktOr0(e.rating),
+  remote(e) {
+    const r = (e as TraktRatingEntry).rating;
+    return { v: Number.isInteger(r) && r >= 1 && r <= 10 ? r : 0, at: timeOf((e as TraktRatingEntry).rated_at) };
+  },
+  change: (item, v, at) => (v ? { op: 'set_rating', item, rating: traktToStars(v), at_ms: at } : { op: 'remove_rating', item }),
+  changeValue(c) {
+    if (c.op === 'set_rating') return starsToTrakt(c.rating as number);
+    if (c.op === 'remove_rating') return 0;
+    throw new Error(`ratings: ${c.op} is not a ratings change`);
+  },
+};
+
+/** A list whose entries are only there or not (the watchlist, favorites), dated by `listed_at`. */
+export function membership(kind: string, add: ChangeOp, remove: ChangeOp): ThreeWayCodec {
+  return {
+    kind, max: 1, valued: false,
+    local: () => 1,
+    remote: (e) => ({ v: 1, at: timeOf((e as TraktWatchlistEntry).listed_at) }),
+    change: (item, v, at) => (v ? { op: add, item, at_ms: at } : { op: remove, item }) as Change,
+    changeValue(c) {
+      if (c.op === add) return 1;
+      if (c.op === remove) return 0;
+      throw new Error(`${kind}: ${c.op} is not a ${kind} change`);
+    },
+  };
+}
+
+/** The watchlist. */
+export const WATCHLIST = membership('watchlist', 'add_watchlist', 'remove_watchlist');
 
 /** Per item. Values: 0 absent, else the value (Trakt rating 1..10, or 1 on the watchlist). */
 export interface ThreeWayEntry {
@@ -48,12 +100,12 @@ export interface ThreeWayEntry {
 }
 
 /** The last synced state of a list (the merge's base), by item. */
-export interface ThreeWayState { readonly kind: ThreeWayKind; readonly items: ItemIndex<ThreeWayEntry> }
+export interface ThreeWayState { readonly kind: string; readonly items: ItemIndex<ThreeWayEntry> }
 
 /** What the three-way merge compares: the base, the library's list, Trakt's list and the direction. */
 export interface ThreeWayInput<R extends TraktItemEntry> {
   state: ThreeWayState;
-  /** The library's full current list (library_query kind "ratings" or "watchlist"). */
+  /** The library's full current list (library_query of the list's kind). */
   local: readonly LibraryEntry[];
   /** Trakt's full current list, or null when last_activities says it is unchanged. */
   remote: readonly R[] | null;
@@ -75,11 +127,11 @@ export type ThreeWayOp = RemoteAdd | RemoteRemove | Change;
 
 /** A list's plan: changes for Trakt and for the library, and what was held back. */
 export interface ThreeWayPlan {
-  /** POST /sync/ratings or /sync/watchlist (batches() takes these as they are). */
+  /** POST /sync/ratings, /sync/watchlist, ... (batches() takes these as they are). */
   toRemoteAdd: RemoteAdd[];
-  /** POST /sync/ratings/remove or /sync/watchlist/remove. */
+  /** POST /sync/<list>/remove. */
   toRemoteRemove: RemoteRemove[];
-  /** library_apply: set_rating / remove_rating / add_watchlist / remove_watchlist. */
+  /** library_apply: the codec's changes (set_rating / remove_rating, add_watchlist / remove_watchlist, ...). */
   toLocal: Change[];
   state: ThreeWayState;
   /** Input entries skipped: no usable id, not a movie/episode, or an invalid rating. */
@@ -92,7 +144,7 @@ export const SKIP_RETRY_MS = 7 * 24 * 3600_000;
 const MASS_MIN = 50, MASS_FRACTION = 0.5;
 
 /** A base that knows nothing yet (a first sync). */
-export function emptyThreeWayState(kind: ThreeWayKind): ThreeWayState {
+export function emptyThreeWayState(kind: string): ThreeWayState {
   return { kind, items: new ItemIndex<ThreeWayEntry>(absorb) };
 }
 
@@ -110,18 +162,18 @@ function absorb(into: IndexEntry<ThreeWayEntry>, from: IndexEntry<ThreeWayEntry>
 
 /** The three-way merge of ratings (stars x2 = Trakt's 1 to 10). */
 export function planRatings(input: ThreeWayInput<TraktRatingEntry>): ThreeWayPlan {
-  return plan('ratings', input);
+  return planThreeWay(RATINGS, input);
 }
 
 /** The three-way merge of the watchlist. */
 export function planWatchlist(input: ThreeWayInput<TraktWatchlistEntry>): ThreeWayPlan {
-  return plan('watchlist', input);
+  return planThreeWay(WATCHLIST, input);
 }
 
 /** Record delivered ops (idempotent): base := the value both sides now have. */
-export function commitThreeWay(state: ThreeWayState, ops: readonly ThreeWayOp[]): ThreeWayState {
+export function commitThreeWay(codec: ThreeWayCodec, state: ThreeWayState, ops: readonly ThreeWayOp[]): ThreeWayState {
   for (const op of ops) {
-    const v = opValue(state.kind, op);
+    const v = opValue(codec, op);
     const entry = touch(state.items, op.item);
     if (!entry) continue;
     const e = entry.value;
@@ -148,7 +200,7 @@ export function skipThreeWay(state: ThreeWayState, ops: readonly ThreeWayOp[], n
   return state;
 }
 
-/** The base value of an item: Trakt scale (ratings) or 1 (watchlist); undefined if absent. */
+/** The base value of an item: Trakt scale (ratings) or 1 (a membership); undefined if absent. */
 export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; at_ms: number } | undefined {
   const e = state.items.get(item);
   return e && e.b ? { value: e.b, at_ms: e.bAt } : undefined;
@@ -159,7 +211,7 @@ export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; 
 // (item head and show table: identity.TupleWriter; times in ms, values as in ThreeWayEntry)
 
 /** A three-way state in its saved JSON form. */
-export interface ThreeWayStateJSON { kind: ThreeWayKind; v: 1; shows: Tuple[]; items: Tuple[] }
+export interface ThreeWayStateJSON { kind: string; v: 1; shows: Tuple[]; items: Tuple[] }
 
 /** A three-way state in its saved JSON form. */
 export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
@@ -175,11 +227,11 @@ export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
 const SLOTS = ['b', 'bAt', 'l', 'lAt', 'r', 'rAt', 'skipL', 'skipR'] as const;
 
 /** Reads a saved three-way state; throws a StateError when it is unreadable. */
-export function threeWayFromJSON(obj: unknown, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
-  const o = checkEnvelope(obj, what, kind, 1);
+export function threeWayFromJSON(obj: unknown, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
+  const o = checkEnvelope(obj, what, codec.kind, 1);
   const items = o.items as unknown[];
-  const state = emptyThreeWayState(kind);
-  const max = kind === 'ratings' ? 10 : 1;
+  const state = emptyThreeWayState(codec.kind);
+  const max = codec.max;
   const reader = showTableReader(o.shows, what);
   for (let i = 0; i < items.length; i++) {
     const t = items[i] as unknown[];
@@ -211,8 +263,8 @@ export function saveThreeWay(state: ThreeWayState): string {
 }
 
 /** Reads a three-way state saved as text; throws a StateError when it is unreadable. */
-export function loadThreeWay(text: string, kind: ThreeWayKind, what = `${kind} state`): ThreeWayState {
-  return threeWayFromJSON(decodeState(text, what), kind, what);
+export function loadThreeWay(text: string, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
+  return threeWayFromJSON(decodeState(text, what), codec, what);
 }
 
 // ---- internals -------------------------------------------------------------------------
@@ -235,14 +287,10 @@ function isRemoteOp(op: ThreeWayOp): boolean {
   return op.op === 'remote_add' || op.op === 'remote_remove';
 }
 
-function opValue(kind: ThreeWayKind, op: ThreeWayOp): number {
-  switch (op.op) {
-    case 'remote_add': return kind === 'ratings' ? traktRating(op.rating) : 1;
-    case 'set_rating': return starsToTrakt(op.rating as number);
-    case 'add_watchlist': return 1;
-    case 'remote_remove': case 'remove_rating': case 'remove_watchlist': return 0;
-    default: throw new Error(`commitThreeWay: ${op.op} is not a ratings or watchlist change`);
-  }
+function opValue(codec: ThreeWayCodec, op: ThreeWayOp): number {
+  if (op.op === 'remote_add') return codec.valued ? traktRating(op.rating) : 1;
+  if (op.op === 'remote_remove') return 0;
+  return codec.changeValue(op);
 }
 
 function traktRating(v: unknown): number {
@@ -256,12 +304,12 @@ function timeOf(v: unknown): number {
   return t >= 0 ? t : 0;
 }
 
-function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWayPlan {
+/** The three-way merge of one list, its values read and written by its codec. */
+export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktItemEntry>): ThreeWayPlan {
   const { state, local, remote, direction, now_ms: now } = input;
-  if (state.kind !== kind) throw new Error(`plan ${kind}: the state given is for ${state.kind}`);
+  if (state.kind !== codec.kind) throw new Error(`plan ${codec.kind}: the state given is for ${state.kind}`);
   const retry = input.skipRetryMs ?? SKIP_RETRY_MS;
   const idx = state.items;
-  const ratings = kind === 'ratings';
   let ignored = 0;
 
   // clAt -1: not listed by the library in this run.
@@ -272,7 +320,7 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
   }
   for (let i = 0; i < local.length; i++) {
     const x = local[i]!;
-    const v = !x ? 0 : ratings ? starsToTraktOr0(x.rating) : 1;
+    const v = !x ? 0 : codec.local(x);
     const e = v ? touch(idx, x.item)?.value : undefined;
     if (!e) { ignored++; continue; }
     const at = timeOf(x.at_ms);
@@ -282,17 +330,9 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
     for (let i = 0; i < remote.length; i++) {
       const x = remote[i]!;
       const item = x ? traktView(x) : null;
-      let v = 0;
-      if (item) {
-        if (!ratings) v = 1;
-        else {
-          const r = (x as TraktRatingEntry).rating;
-          v = Number.isInteger(r) && r >= 1 && r <= 10 ? r : 0;
-        }
-      }
+      const { v, at } = item ? codec.remote(x) : { v: 0, at: 0 };
       const e = v ? touch(idx, item!)?.value : undefined;
       if (!e) { ignored++; continue; }
-      const at = timeOf(ratings ? (x as TraktRatingEntry).rated_at : (x as TraktWatchlistEntry).listed_at);
       if (e.cr === 0 || at > e.crAt) { e.cr = v; e.crAt = at; }
     }
   }
@@ -334,14 +374,10 @@ function plan(kind: ThreeWayKind, input: ThreeWayInput<TraktItemEntry>): ThreeWa
       if (v === 0) toRemoteRemove.push({ op: 'remote_remove', item });
       else {
         const add: RemoteAdd = { op: 'remote_add', item, at_ms: at };
-        if (ratings) { add.rating = v; if (at > 0) add.rated_at_ms = at; }
+        if (codec.valued) { add.rating = v; if (at > 0) add.rated_at_ms = at; }
         toRemoteAdd.push(add);
       }
-    } else {
-      if (v === 0) localRemove.push({ op: ratings ? 'remove_rating' : 'remove_watchlist', item });
-      else if (ratings) toLocal.push({ op: 'set_rating', item, rating: traktToStars(v), at_ms: at });
-      else toLocal.push({ op: 'add_watchlist', item, at_ms: at });
-    }
+    } else (v === 0 ? localRemove : toLocal).push(codec.change(item, v, at));
   }
 
   const limit = Math.max(MASS_MIN, inBase * MASS_FRACTION);

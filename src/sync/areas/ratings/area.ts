@@ -1,5 +1,5 @@
 // Ratings, both ways: stars here, 1..10 on Trakt (x2, exact), three-way merge.
-import { planRatings } from '../../merge/index.js';
+import { RATINGS } from '../../merge/index.js';
 import { listEndpoints, threeWayArea } from '../../core/list-area.js';
 
 export const ratings = threeWayArea({
@@ -13,7 +13,7 @@ export const ratings = threeWayArea({
   activities: [['movies', 'rated_at'], ['shows', 'rated_at'], ['seasons', 'rated_at'], ['episodes', 'rated_at']],
   limit: 'ratings',
   libraryKind: 'ratings',
-  plan: planRatings,
+  codec: RATINGS,
   keep: (e) => ({ rating: e.rating, rated_at: e.rated_at }),
   extra: (o) => (o.rating ? { rating: o.rating, ...(o.rated_at_ms ? { rated_at_ms: o.rated_at_ms } : {}) } : {}),
 });

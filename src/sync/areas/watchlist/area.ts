@@ -1,5 +1,5 @@
 // The watchlist, both ways, three-way merge (a removal on one side is removed on the other).
-import { planWatchlist } from '../../merge/index.js';
+import { WATCHLIST } from '../../merge/index.js';
 import { listEndpoints, threeWayArea } from '../../core/list-area.js';
 
 export const watchlist = threeWayArea({
@@ -13,7 +13,7 @@ export const watchlist = threeWayArea({
   activities: [['movies', 'watchlisted_at'], ['shows', 'watchlisted_at'], ['seasons', 'watchlisted_at'], ['episodes', 'watchlisted_at'], ['watchlist', 'updated_at']],
   limit: 'watchlist',
   libraryKind: 'watchlist',
-  plan: planWatchlist,
+  codec: WATCHLIST,
   keep: (e) => ({ listed_at: e.listed_at }),
   extra: () => ({}),
 });
