@@ -9,6 +9,7 @@ import { updateProfile } from '../state/profile.js';
 import { API, jsonBody, sendRaw } from '../trakt/http.js';
 import type { OutboxEntry } from '../outbox/outbox.js';
 import { loadTokens } from './tokens.js';
+import { saveLimits } from '../limits/limits.js';
 
 /** Outbox entries made due again per sign-in: the rest keep their time (the budget bounds the call). */
 const RESUME_BUDGET_MS = 3_000;
@@ -39,7 +40,7 @@ export function makeDue(host: HostApi, userId: string, waiting = listKeys(host, 
   }
 }
 
-/** Asks Trakt who this sign-in is: the profile keeps the name and when Trakt last accepted it. */
+/** Asks Trakt who this sign-in is (and the account's limits): the profile keeps the name and when Trakt last accepted it. */
 export function checkAccount(host: HostApi, server: ServerSettings, userId: string): boolean {
   const t = loadTokens(host, userId);
   if (!t) return false;
@@ -49,5 +50,6 @@ export function checkAccount(host: HostApi, server: ServerSettings, userId: stri
   if (!user || typeof user.username !== 'string') return false;
   const at = host.clockNow();
   updateProfile(host, userId, (p) => ({ ...p, username: user.username, ...(typeof user.name === 'string' && user.name ? { name: user.name } : {}), checkedAt: at }));
+  saveLimits(host, userId, body.limits);
   return true;
 }

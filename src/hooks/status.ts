@@ -16,6 +16,7 @@ import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
 import { loadLast, syncStatus } from '../status/describe.js';
 import { loadNotFound } from '../match/notfound.js';
+import { WARN_AT, limitRows } from '../limits/limits.js';
 
 /** How often a settings page asks for `status` while a sign-in or a sync is under way. */
 export const STATUS_REFRESH_S = 3;
@@ -131,6 +132,13 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
   lines.push(...syncStatus(host, userId, data));
   data.areas = areasOf(host, userId, ctx.user, (data.waiting as { by_kind: Record<string, number> } | undefined)?.by_kind ?? {});
   data.daily = loadDaily(host, userId);
+  const limits = limitRows(host, userId, areaTable());
+  if (limits.length) data.limits = limits;
+  for (const l of limits) {
+    if (l.used < WARN_AT * l.limit) continue;
+    const full = l.used >= l.limit;
+    lines.push(`Trakt account limit: ${l.title} holds ${l.used.toLocaleString('en-US')} of ${l.limit.toLocaleString('en-US')}${full ? ': it is full, and new items are not sent until there is room' : ` (${Math.floor((100 * l.used) / l.limit)}%): close to the limit`}.`);
+  }
   const missing = loadNotFound(host, userId);
   data.not_found = missing.map((m) => ({ item: m.label, tried: m.tried, where: m.where, at: iso(m.at) }));
   if (missing.length) {

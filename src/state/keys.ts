@@ -44,6 +44,10 @@ export const keys = {
   /** The running sync job and the last report (written by sync/core/job.ts, read by status/describe.ts). */
   syncJob: (userId: string) => `${u(userId)}/sync/job`,
   syncLast: (userId: string) => `${u(userId)}/sync/last`,
+  /** Trakt's account limits as last read (src/limits). */
+  limits: (userId: string) => `${u(userId)}/limits`,
+  /** What the account holds per area on Trakt, as last counted (src/limits). */
+  usage: (userId: string) => `${u(userId)}/usage`,
   /** Plays sent and received per day, the last 30 days (state/daily.ts). */
   daily: (userId: string) => `${u(userId)}/daily`,
   oauthState: (state: string) => `oauth/${state}`,

@@ -53,6 +53,7 @@ export function describeLast(last: LastSync): string[] {
     if (r.notFound) parts.push(`${n(r.notFound)} unknown to Trakt (not retried)`);
     if (r.notInLibrary) parts.push(`${n(r.notInLibrary)} not in this library (not retried)`);
     if (r.withheld) parts.push(`${n(r.withheld)} removals held back (too many at once)`);
+    if (r.overLimit) parts.push(`${n(r.overLimit.left)} left out: the Trakt account holds at most ${n(r.overLimit.limit)} here, so the most recent ${verb ? 'would go' : 'went'} (make room on Trakt, or upgrade, for the rest)`);
     if (a.stopped) parts.push(`stopped: ${a.stopped}`);
     lines.push(`  ${area}: ${parts.length ? parts.join(', ') : last.error ? 'not finished' : 'in step'}.`);
   }

@@ -15,6 +15,10 @@ export type { AreaName };
 export interface AreaReport {
   toRemote: number; removeRemote: number; toLocal: number; removeLocal: number;
   sentRemote: number; sentLocal: number; notFound: number; notInLibrary: number; withheld: number;
+  /** Items Trakt holds in this area after the sync (when the area counts them): status's usage bars. */
+  traktCount?: number;
+  /** Items new on Trakt that the account's limit left out (the oldest), and that limit. */
+  overLimit?: { left: number; limit: number };
   /** The first few items of each kind of change, by title (a dry run names what it would change). */
   examples?: Partial<Record<ExampleKind, string[]>>;
 }
@@ -73,6 +77,8 @@ export interface SyncJob {
   at: number;
   /** Read last_activities yet? */
   checked: boolean;
+  /** Past the weekly read of the account's limits (runner.ts accountLimits). */
+  limitsRead?: boolean;
   activities: Activities | null;
   /** When the last sync began (host ms): incremental reads start here; null on a deep sync. */
   sinceMs: number | null;

@@ -23,6 +23,7 @@ import { dropLegacyBlob, legacyBlob } from './legacy.js';
 import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
 import { deleteKey } from '../../state/kv.js';
+import { loadLimits } from '../../limits/limits.js';
 
 /** A list area with a three-way merge: its declaration (data) and its values (the codec). */
 export interface ThreeWaySpec<N extends string> extends AreaInfo<N> {
@@ -116,7 +117,9 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   function plan(run: Run, a: AreaJob, s: S): Outcome {
     s.dirty = run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).version;
     const st = loadState(run);
+    const limit = spec.limit ? loadLimits(run.host, run.userId)?.values[spec.limit] : undefined;
     const input: ThreeWayInput<any> = {
+      ...(limit !== undefined ? { remoteLimit: limit } : {}),
       state: st,
       local: readList(run.host, key(run, 'local'), 0, s.localCount),
       remote: a.remoteChanged ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
@@ -134,6 +137,8 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     rep.toLocal = sets.length;
     rep.removeLocal = ops.local.length - rep.toLocal;
     rep.withheld = p.withheld.local + p.withheld.remote;
+    rep.traktCount = p.remoteCount;
+    if (p.overLimit) rep.overLimit = { left: p.overLimit, limit: limit! };
     noteExamples(rep, 'toRemote', ops.add);
     noteExamples(rep, 'removeRemote', ops.remove);
     noteExamples(rep, 'toLocal', sets);

@@ -23,6 +23,7 @@ import { AREAS, areaByName } from '../registry.js';
 import { Run } from './run.js';
 import { TRAKT } from '../../trakt/endpoints.js';
 import { countSyncPlays } from '../../state/daily.js';
+import { limitsStale, noteUsage, saveLimits } from '../../limits/limits.js';
 
 /** A full re-read of both sides this often: Trakt has no "added since" for history. */
 export const DEEP_EVERY_MS = 7 * 86_400_000;
@@ -149,6 +150,10 @@ function problemOf(e: unknown): string {
 /** Steps until the call's budget is spent, a step yields, or the job is done. */
 function drive(run: Run, checkpoint: () => void): Outcome {
   const job = run.job;
+  if (!job.checked && !job.limitsRead) {
+    const r = accountLimits(run);
+    if (r !== 'next') return r;
+  }
   if (!job.checked) {
     const r = activities(run);
     if (r !== 'next') return r;
@@ -174,6 +179,23 @@ function drive(run: Run, checkpoint: () => void): Outcome {
     return r;
   }
   return { retry: 'a sync step made no progress' };
+}
+
+/**
+ * Trakt's account limits, read again when a week old (and at sign-in), or at every sync
+ * while one left items out (an upgrade or room made shows at once): an export then sends
+ * what fits. Advisory: a failed read leaves the old limits and the sync goes on.
+ */
+function accountLimits(run: Run): Outcome {
+  const { job, host, userId } = run;
+  const tight = Object.values(loadLast(host, userId)?.report ?? {}).some((r) => r.overLimit);
+  if (!job.dryRun && (tight || limitsStale(host, userId))) {
+    const r = run.call<{ limits?: unknown }>('GET', TRAKT.userSettings.path);
+    if (!r.ok && !r.f) return { yield: 'time budget' };
+    if (r.ok) saveLimits(host, userId, r.body?.limits);
+  }
+  job.limitsRead = true;
+  return 'next';
 }
 
 function activities(run: Run): Outcome {
@@ -221,6 +243,7 @@ function finishJob(run: Run): StepResult {
   }
   const last: LastSync = { id: job.id, startedAt: job.startedAt, finishedAt: now, dryRun: job.dryRun, calls: job.calls, requests: job.requests, report, areas, ...(job.error ? { error: job.error } : {}) };
   writeJson(host, lastKey(userId), last);
+  if (!job.dryRun) noteUsage(host, userId, Object.fromEntries(Object.entries(report).flatMap(([area, r]) => (r.traktCount === undefined ? [] : [[area, r.traktCount]]))));
   if (!job.dryRun && !job.error) writeJson(host, lastOkKey(userId), last);
   countSyncPlays(host, userId, last);
   if (!job.dryRun) saveLeftOut(host, userId, job.filters);

@@ -252,3 +252,35 @@ describe('three-way state persistence', () => {
   });
 });
 
+
+describe('an account limit on Trakt\'s side', () => {
+  const wl = (n: number, at: number) => Array.from({ length: n }, (_, i) => lw(movie(10 + i), at + i * DAY));
+  it('sends the most recent new items that fit, leaves the oldest planned, and counts what Trakt will hold', () => {
+    const st = emptyThreeWayState('watchlist');
+    // Trakt holds 2; the library adds 6 more; the limit is 5: the 3 newest go.
+    const p = planWatchlist({ state: st, local: [lw(A, T0), lw(B, T0), ...wl(6, T0)], remote: [rw(1, T0), rw(2, T0)], direction: 'both', now_ms: T0 + 10 * DAY, remoteLimit: 5 });
+    expect(p.toRemoteAdd.map((o) => o.item.ids.tmdb)).toEqual([13, 14, 15]);
+    expect(p.overLimit).toBe(3);
+    expect(p.remoteCount).toBe(5);
+    // Delivered: the next plan offers the left-out ones again, and sends them once room is made.
+    commitThreeWay(WATCHLIST, st, p.toRemoteAdd);
+    const again = planWatchlist({ state: st, local: [lw(A, T0), lw(B, T0), ...wl(6, T0)], remote: null, direction: 'both', now_ms: T0 + 11 * DAY, remoteLimit: 5 });
+    expect(again.toRemoteAdd).toHaveLength(0);
+    expect(again.overLimit).toBe(3);
+    const roomy = planWatchlist({ state: st, local: [lw(A, T0), lw(B, T0), ...wl(6, T0)], remote: null, direction: 'both', now_ms: T0 + 11 * DAY, remoteLimit: 8 });
+    expect(roomy.toRemoteAdd.map((o) => o.item.ids.tmdb)).toEqual([10, 11, 12]);
+    expect(roomy.overLimit).toBe(0);
+  });
+
+  it('a removal in the same plan makes room; a changed rating of an item Trakt holds is not new and always goes', () => {
+    const st = emptyThreeWayState('ratings');
+    deliverAll(st, ratings(st, [lr(A, 3, T0), lr(B, 3, T0)], [rr(1, 6, T0), rr(2, 6, T0)], T0 + DAY));
+    const p = planRatings({ state: st, local: [lr(A, 5, T0 + 2 * DAY), lr(C, 4, T0 + 2 * DAY)], remote: null, direction: 'both', now_ms: T0 + 3 * DAY, remoteLimit: 2 });
+    expect(ops(p).sort()).toEqual(['remote+ m:tmdb:1 10', 'remote+ m:tmdb:3 8', 'remote- m:tmdb:2']);
+    expect(p.overLimit).toBe(0);
+    expect(p.remoteCount).toBe(2);
+    const full = planRatings({ state: emptyThreeWayState('ratings'), local: [lr(C, 4, T0)], remote: [rr(1, 6, T0), rr(2, 6, T0)], direction: 'both', now_ms: T0 + 3 * DAY, remoteLimit: 2 });
+    expect(full.toRemoteAdd).toHaveLength(0);
+    expect(full.overLimit).toBe(1);
+  });
+});

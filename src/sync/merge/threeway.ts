@@ -116,6 +116,11 @@ export interface ThreeWayInput<R extends TraktItemEntry> {
 
   skipRetryMs?: number;
   allowMassRemoval?: boolean;
+  /**
+   * The account's limit on this list (Trakt's /users/settings): items new on Trakt beyond
+   * it are left out of the plan, the most recent kept (changes to items there still go).
+   */
+  remoteLimit?: number;
 }
 
 /** Something to add to (or rate on) Trakt. */
@@ -138,6 +143,10 @@ export interface ThreeWayPlan {
   ignored: number;
   /** Removals held back by the mass-removal guard. */
   withheld: { remote: number; local: number };
+  /** Items Trakt's list holds once the plan's writes are done. */
+  remoteCount: number;
+  /** Items new on Trakt the account's limit left out (the oldest). */
+  overLimit: number;
 }
 
 export const SKIP_RETRY_MS = 7 * 24 * 3600_000;
@@ -340,7 +349,8 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
   const wR = writesRemote(direction), wL = writesLocal(direction);
   const toRemoteAdd: RemoteAdd[] = [], toLocal: Change[] = [];
   let toRemoteRemove: RemoteRemove[] = [], localRemove: Change[] = [];
-  let inBase = 0;
+  let inBase = 0, held = 0;
+  const fresh = new Set<RemoteAdd>(); // adds of items Trakt does not hold: they count against its limit
   for (const entry of idx.entries()) {
     const e = entry.value;
     if (e.b) inBase++;
@@ -350,6 +360,7 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
     if (remote) { R = e.cr; RAt = R ? e.crAt : e.r === 0 ? e.rAt : now; }
     else if (e.r >= 0) { R = e.r; RAt = e.rAt; }
     else { R = e.b; RAt = e.bAt; }
+    if (R) held++;
     // An item absent from base that a side listed since (a change this direction could not
     // write, remembered in l/r) and no longer lists was removed there, when first seen
     // missing: not "never there", or the other side's older value would come back.
@@ -376,6 +387,7 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
         const add: RemoteAdd = { op: 'remote_add', item, at_ms: at };
         if (codec.valued) { add.rating = v; if (at > 0) add.rated_at_ms = at; }
         toRemoteAdd.push(add);
+        if (!R) fresh.add(add);
       }
     } else (v === 0 ? localRemove : toLocal).push(codec.change(item, v, at));
   }
@@ -385,6 +397,16 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
   if (!input.allowMassRemoval && toRemoteRemove.length > limit) { withheld.remote = toRemoteRemove.length; toRemoteRemove = []; }
   if (!input.allowMassRemoval && localRemove.length > limit) { withheld.local = localRemove.length; localRemove = []; }
   for (let i = 0; i < localRemove.length; i++) toLocal.push(localRemove[i]!);
-  return { toRemoteAdd, toRemoteRemove, toLocal, state, ignored, withheld };
+  // Past the account's limit Trakt refuses the whole batch (420): send what fits, the most
+  // recent first, and leave the rest planned for a later sync (nothing is committed for it).
+  let overLimit = 0, adds = toRemoteAdd;
+  const room = input.remoteLimit === undefined ? Infinity : Math.max(0, input.remoteLimit - (held - toRemoteRemove.length));
+  if (fresh.size > room) {
+    const keep = new Set([...fresh].sort((a, b) => (b.at_ms ?? 0) - (a.at_ms ?? 0)).slice(0, room));
+    adds = toRemoteAdd.filter((a) => !fresh.has(a) || keep.has(a));
+    overLimit = fresh.size - keep.size;
+  }
+  const remoteCount = held - toRemoteRemove.length + Math.min(fresh.size, room);
+  return { toRemoteAdd: adds, toRemoteRemove, toLocal, state, ignored, withheld, remoteCount, overLimit };
 }
 
