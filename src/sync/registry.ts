@@ -6,9 +6,10 @@ import { ratings } from './areas/ratings/area.js';
 import { watchlist } from './areas/watchlist/area.js';
 import { collection } from './areas/collection/area.js';
 import { progress } from './areas/progress/area.js';
+import { lists } from './areas/lists/area.js';
 
 /** The areas, in sync order. */
-export const AREAS = [history, ratings, watchlist, collection, progress] as const;
+export const AREAS = [history, ratings, watchlist, collection, progress, lists] as const;
 
 /** The name of a sync area. */
 export type AreaName = (typeof AREAS)[number]['name'];
