@@ -192,6 +192,7 @@ export class TraktSimulator {
   seedList(username: string, spec: ListSeed): TraktItem;
   /** `username` likes `owner`'s list (trakt id or slug) */
   likeList(username: string, owner: string, listId: number | string, o?: { liked_at?: string | number }): this;
+  unlikeList(username: string, owner: string, listId: number | string): this;
   favorites(username: string): TraktItem[];
   lists(username: string): TraktItem[];
   listItems(owner: string, listId: number | string): TraktItem[];

@@ -8,7 +8,7 @@ import { Faults } from './faults.mjs';
 import { RateLimiter } from './ratelimit.mjs';
 import { createHandler } from './server.mjs';
 import { resolveBody, addPlay, setRating, addToWatchlist, collect } from './sync.mjs';
-import { addFavorite, addToList, createList, likeList, renderList, renderListed } from './lists.mjs';
+import { addFavorite, addToList, createList, likeList, unlikeList, renderList, renderListed } from './lists.mjs';
 
 /**
  * @typedef {{
@@ -352,6 +352,12 @@ export class TraktSimulator {
     const u = this.#user(username);
     const list = this.#list(owner, listId);
     likeList(this, u, list, this.#time(liked_at));
+    return this;
+  }
+
+  /** `username` no longer likes `owner`'s list (as DELETE /lists/{id}/like). @param {string} username @param {string} owner @param {number|string} listId */
+  unlikeList(username, owner, listId) {
+    unlikeList(this, this.#user(username), this.#list(owner, listId));
     return this;
   }
 

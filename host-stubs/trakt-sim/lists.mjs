@@ -288,6 +288,50 @@ export function reorderListItems(/** @type {Ctx} */ c) {
   return json(200, { updated, skipped_ids: skipped, list: listInfo(f.list) });
 }
 
+/**
+ * The list named by /lists/{id} (its trakt id; any user's): the caller's own, or another's
+ * that is not private (as Trakt: 404 otherwise).
+ * @param {Ctx} c @returns {{ list: TraktList } | { res: import('./http.mjs').SimResponse }}
+ */
+function findById(c) {
+  const id = String(c.params.id);
+  for (const u of c.sim.users.values()) {
+    const list = u.lists.get(Number(id));
+    if (list && (u === c.user || list.privacy !== 'private')) return { list };
+  }
+  return { res: empty(404) };
+}
+
+/** GET /lists/{id}: one list by its trakt id. */
+export function getAnyList(/** @type {Ctx} */ c) {
+  const f = findById(c);
+  return 'res' in f ? f.res : json(200, renderList(f.list));
+}
+
+/** GET /lists/{id}/items[/{type}]: a list's items by its trakt id, paginated, by rank. */
+export function getAnyListItems(/** @type {Ctx} */ c) {
+  const f = findById(c);
+  if ('res' in f) return f.res;
+  const { type } = c.params;
+  if (type !== undefined && !(type in LIST_TYPES)) return empty(404);
+  const kind = type ? LIST_TYPES[/** @type {keyof LIST_TYPES} */ (type)] : undefined;
+  const items = [...f.list.items.values()].filter((l) => !kind || l.item.kind === kind).sort((a, b) => a.rank - b.rank);
+  const p = paginate(items, c.query, c.sim.options.maxPageLimit, true);
+  return json(200, p.items.map(renderListed), p.headers);
+}
+
+/** POST /lists/{id}/like (204) or, with `unlike`, DELETE /lists/{id}/like (204): another user's list. */
+const likeHandler = (unlike) => (/** @type {Ctx} */ c) => {
+  const f = findById(c);
+  if ('res' in f) return f.res;
+  if (f.list.owner === c.user) return error(422, 'validation_failed', 'you cannot like your own list');
+  if (unlike) unlikeList(c.sim, c.user, f.list, c.now);
+  else likeList(c.sim, c.user, f.list, c.now);
+  return empty(204);
+};
+export const postLike = likeHandler(false);
+export const deleteLike = likeHandler(true);
+
 /** GET /users/likes/lists: the lists the user liked, newest like first, paginated. */
 export function getLikedLists(/** @type {Ctx} */ c) {
   const liked = [...c.user.likedLists.entries()]
@@ -304,4 +348,11 @@ export function likeList(sim, user, list, likedAt) {
   user.likedLists.set(list.ids.trakt, { owner: list.owner, likedAt: toSecond(likedAt) });
   list.likes += 1;
   user.touch('lists', 'liked_at', sim.now());
+}
+
+/** The user no longer likes the list (HTTP and seed): its like goes, and the user's lists.liked_at moves. */
+export function unlikeList(sim, user, list, now = sim.now()) {
+  if (!user.likedLists.delete(list.ids.trakt)) return;
+  list.likes = Math.max(0, list.likes - 1);
+  user.touch('lists', 'liked_at', now);
 }

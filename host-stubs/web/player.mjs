@@ -23,6 +23,8 @@ export const playerMethods = {
         session: this.sessionView(this.sessions.get(`${user}|${p.key}`)),
       })),
       item_actions: itemActions,
+      // the user's playlists (revision 3): name, item count, and who made it from what
+      playlists: (st.playlists ?? []).map((e) => ({ id: e.playlist.id, name: e.playlist.name, count: e.items.length, source: e.playlist.source ?? null, created_by: e.playlist.created_by ?? null })),
     };
   },
 

@@ -7,9 +7,10 @@ import { watchlist } from './areas/watchlist/area.js';
 import { collection } from './areas/collection/area.js';
 import { progress } from './areas/progress/area.js';
 import { favorites } from './areas/favorites/area.js';
+import { lists } from './areas/lists/area.js';
 
 /** The areas, in sync order. */
-export const AREAS = [history, ratings, watchlist, collection, progress, favorites] as const;
+export const AREAS = [history, ratings, watchlist, collection, progress, favorites, lists] as const;
 
 /** The name of a sync area. */
 export type AreaName = (typeof AREAS)[number]['name'];

@@ -111,6 +111,28 @@ describe('personal lists', () => {
     expect((await env.call('/users/bob/lists')).body.map((l: any) => l.name)).toEqual(['Best of 2010']);
     expect(env.sim.likedLists('alice')).toHaveLength(1);
   });
+
+  it('/lists/{id} and its items by trakt id (any user\'s visible list); like and unlike move lists.liked_at', async () => {
+    env.sim.addUser({ username: 'bob' });
+    const pub = env.sim.seedList('bob', { name: 'Best of 2010', privacy: 'public', items: [{ movie: { ids: { trakt: 3 } } }, { movie: { ids: { trakt: 1 } } }] });
+    const priv = env.sim.seedList('bob', { name: 'Secret', items: [] });
+    expect((await env.call(`/lists/${pub.ids.trakt}`)).body).toMatchObject({ name: 'Best of 2010', item_count: 2 });
+    const items = await env.call(`/lists/${pub.ids.trakt}/items?limit=1&page=2`);
+    expect(items.body.map((i: any) => [i.rank, i.movie.ids.trakt])).toEqual([[2, 1]]);
+    expect(items.headers.get('x-pagination-page-count')).toBe('2');
+    expect((await env.call(`/lists/${priv.ids.trakt}/items`)).status).toBe(404);
+    env.advance(1000);
+    expect((await env.call(`/lists/${pub.ids.trakt}/like`, { body: {} })).status).toBe(204);
+    expect((await env.call('/sync/last_activities')).body.lists.liked_at).toBe(iso(T0 + 1000));
+    expect(env.sim.likedLists('alice')).toHaveLength(1);
+    env.advance(1000);
+    expect((await env.call(`/lists/${pub.ids.trakt}/like`, { method: 'DELETE' })).status).toBe(204);
+    expect(env.sim.likedLists('alice')).toHaveLength(0);
+    expect((await env.call('/sync/last_activities')).body.lists.liked_at).toBe(iso(T0 + 2000));
+    env.sim.likeList('alice', 'bob', pub.ids.trakt);
+    env.sim.unlikeList('alice', 'bob', pub.ids.trakt);
+    expect(env.sim.likedLists('alice')).toHaveLength(0);
+  });
 });
 
 describe('/users/settings limits', () => {

@@ -162,7 +162,11 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
   });
 
   it('the player: play a movie to 95%, rate it, and see both on the Trakt account', async () => {
+    // A playlist as the lists area makes one (a Trakt list's source): the library page lists it.
+    web.app.library.editPlaylist('alice', 'create_playlist', { name: 'Friday heists', source: 'trakt:list:42', created_by: 'trakt', items: [{ type: 'movie', ids: { tmdb: 27205 } }] });
     await go('#/library', /Library/);
+    const row = page.getByRole('table', { name: /Your playlists/ }).getByRole('row', { name: /Friday heists/ });
+    expect(await row.locator('td').allInnerTexts()).toEqual(['1', 'Trakt list 42 (kept in step by trakt)']);
     await checkA11y(page, 'library');
     await page.getByRole('link', { name: 'Inception (2010)' }).click();
     await page.getByRole('heading', { level: 1, name: 'Inception (2010)' }).waitFor();

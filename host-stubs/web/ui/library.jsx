@@ -33,7 +33,31 @@ export function LibraryPage({ user }) {
           </tbody>
         </table>
       )}
+      {lib.data && <Playlists list={lib.data.playlists ?? []} />}
     </>
+  );
+}
+
+/** Where a playlist comes from, in words: a plugin's source (a Trakt list), or made here. */
+const fromWords = (p) => {
+  const t = /^trakt:list:(\d+)$/.exec(p.source ?? '');
+  if (t) return `Trakt list ${t[1]}${p.created_by ? ` (kept in step by ${p.created_by})` : ''}`;
+  if (p.source) return `${p.source}${p.created_by ? ` (by ${p.created_by})` : ''}`;
+  return p.created_by ? `made by ${p.created_by}` : 'made here';
+};
+
+function Playlists({ list }) {
+  return (
+    <section aria-labelledby="playlists-h">
+      <h2 id="playlists-h">Playlists</h2>
+      {list.length === 0 ? <p className="muted">No playlists yet.</p> : (
+        <table className="library">
+          <caption className="sr-only">Your playlists: name, items and where each comes from</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">Items</th><th scope="col">From</th></tr></thead>
+          <tbody>{list.map((p) => <tr key={p.id}><th scope="row">{p.name}</th><td>{p.count}</td><td>{fromWords(p)}</td></tr>)}</tbody>
+        </table>
+      )}
+    </section>
   );
 }
 

@@ -79,7 +79,7 @@ export class Run {
    * A Trakt request inside this call's budget. GETs go while there is time; a write goes
    * once per call and only when the limiter's write slot (plus slack) is free.
    */
-  call<T = any>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, opts?: RequestOptions): CallOk<T> | CallStop {
+  call<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts?: RequestOptions): CallOk<T> | CallStop {
     if (!this.hasTime()) return { ok: false, f: null };
     if (method !== 'GET') {
       const at = this.client.nextAllowed(method);
