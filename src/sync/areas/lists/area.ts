@@ -26,6 +26,7 @@ import type { MediaItem } from '../../../schemas/media.js';
 import { batches, normalizeItem, traktView } from '../../merge/index.js';
 import { compressJson, decompressJson } from '../../../codec/compress.js';
 import { readJson, writeJson } from '../../../state/kv.js';
+import { loadLimits } from '../../../limits/limits.js';
 import { TRAKT, pathOf } from '../../../trakt/endpoints.js';
 import { onStop, defineArea, type Outcome } from '../../core/area.js';
 import { stamp } from '../../core/activities.js';
@@ -84,7 +85,7 @@ interface S {
   queue: Queued[]; qi: number; cur: Cur | null;
   /** What Trakt refused or the plugin left out, in words (status shows them). */
   notes: string[];
-  /** limits.list.item_count from /users/settings (read once, when an addition is planned); null: none given. */
+  /** limits.list.item_count of the account (src/limits); null: none known. */
   limit?: number | null;
 }
 /** A plan as kept between calls. */
@@ -137,6 +138,7 @@ function readOwn(run: Run, a: AreaJob, s: S): Outcome {
     const r = run.call<any[]>('GET', OWN.path, undefined, { expect: 'array' });
     if (!r.ok) return onStop(run, a, r);
     s.own = r.body.map((x) => infoOf(x, true)).filter((x): x is Info => !!x);
+    a.report.traktCount = s.own.length; // the account's lists, against its limits.list.count
   }
   s.step = 'liked';
   return 'next';
@@ -224,12 +226,8 @@ function plan(run: Run, a: AreaJob, s: S, q: Queued, c: Cur, f: JobFilters): Out
   const base = mirror?.base ?? remote!.items;
   let unsettled = false;
   if (p.toRemote?.add.length) {
-    if (s.limit === undefined) {
-      const r = run.call<any>('GET', TRAKT.userSettings.path);
-      if (!r.ok) return onStop(run, a, r);
-      const n = r.body?.limits?.list?.item_count;
-      s.limit = typeof n === 'number' && n > 0 ? n : null;
-    }
+    // The account's limits as the sync read them (src/limits: at sign-in, weekly).
+    if (s.limit === undefined) s.limit = loadLimits(run.host, run.userId)?.values['list.item_count'] ?? null;
     const over = fitLimit(p, base, s.limit ?? null);
     if (over) {
       unsettled = true;
