@@ -16,6 +16,20 @@ describe('statusImpl', () => {
     expect(st.refresh_s).toBeUndefined();
   });
 
+  it('"Connected" is Trakt\'s word: the last time it took the sign-in, renewed hourly by any good answer', () => {
+    const w = makeWorld();
+    expect((statusImpl(w.host, 'alice').data?.account as any).checked_at).toBeNull();
+    w.sync();
+    const first = (statusImpl(w.host, 'alice').data?.account as any).checked_at;
+    expect(first).toBe(new Date(w.host.now).toISOString().replace(/\.\d+Z$/, 'Z'));
+    w.host.advance(30 * 60_000);
+    w.sync();
+    expect((statusImpl(w.host, 'alice').data?.account as any).checked_at).toBe(first); // not a write per call
+    w.host.advance(31 * 60_000);
+    w.sync();
+    expect((statusImpl(w.host, 'alice').data?.account as any).checked_at).not.toBe(first);
+  });
+
   it('not connected, and a sign-in Trakt refused', () => {
     expect(statusImpl(makeWorld({ connected: false }).host, 'alice').data?.connection).toBe('disconnected');
     const w = makeWorld();

@@ -26,6 +26,8 @@ export interface RequestOptions { expect?: Expect }
 
 /** What a method's 2xx carries unless the caller says: Trakt answers DELETEs 204 and everything else with JSON. */
 const defaultExpect = (method: Method): Expect => (method === 'DELETE' ? 'none' : method === 'GET' ? 'any' : 'object');
+/** How stale the profile's "Trakt took this sign-in" time may get before a good answer renews it (hourly, not a KV write per call). */
+const CHECKED_NOTE_MS = 3_600_000;
 
 /** Why a 2xx body is not what the caller needs, or null when it is. */
 export function brokenBody(raw: string, expect: Expect): string | null {
@@ -104,7 +106,11 @@ export class TraktClient {
         tok = accessToken(this.host, this.server, this.userId, tok.token);
         continue;
       }
-      return this.classify<T>(method, path, status, headers, out.res, opts.expect ?? defaultExpect(method));
+      const r = this.classify<T>(method, path, status, headers, out.res, opts.expect ?? defaultExpect(method));
+      // "Connected" in status is Trakt's word: the last time it took this sign-in (noted hourly, not per call).
+      const now = this.host.clockNow();
+      if (r.kind === 'ok' && now - (profile.checkedAt ?? 0) >= CHECKED_NOTE_MS) updateProfile(this.host, this.userId, (p) => ({ ...p, checkedAt: now }));
+      return r;
     }
   }
 
