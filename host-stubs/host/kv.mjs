@@ -62,7 +62,12 @@ export class KvStore {
         ON CONFLICT(plugin) DO UPDATE SET last_version = excluded.last_version, used_bytes = excluded.used_bytes`),
       put: db.prepare(`INSERT INTO kv (plugin, key, value, version, bytes) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT(plugin, key) DO UPDATE SET value = excluded.value, version = excluded.version, bytes = excluded.bytes`),
+      // if_version as the database's own compare-and-set: the row changes only at that version
+      // (PostgreSQL: UPDATE ... WHERE version = $n), a new key only if none exists.
+      casUpdate: db.prepare('UPDATE kv SET value = ?, version = ?, bytes = ? WHERE plugin = ? AND key = ? AND version = ?'),
+      casInsert: db.prepare('INSERT INTO kv (plugin, key, value, version, bytes) VALUES (?, ?, ?, ?, ?) ON CONFLICT(plugin, key) DO NOTHING'),
       del: db.prepare('DELETE FROM kv WHERE plugin = ? AND key = ?'),
+      casDel: db.prepare('DELETE FROM kv WHERE plugin = ? AND key = ? AND version = ?'),
       list: db.prepare(`SELECT key FROM kv WHERE plugin = ? AND key >= ? AND key > ? AND substr(key, 1, ?) = ?
         ORDER BY key LIMIT ?`),
       all: db.prepare('SELECT key, value, version FROM kv WHERE plugin = ? ORDER BY key'),
@@ -97,13 +102,15 @@ export class KvStore {
   /** The key's row (or undefined); `conflict` unless it is at `ifVersion` (0: absent). */
   #rowAt(key, ifVersion) {
     const row = this.q.get.get(this.plugin, key);
-    const current = row ? row.version : 0;
-    if (ifVersion !== undefined && ifVersion !== current) {
-      throw new HostError('conflict', current === 0
-        ? `key "${key}" does not exist (if_version ${ifVersion})`
-        : `key "${key}" is at version ${current}, not ${ifVersion}`);
-    }
+    if (ifVersion !== undefined && ifVersion !== (row ? row.version : 0)) this.#conflict(key, ifVersion);
     return row;
+  }
+
+  #conflict(key, ifVersion) {
+    const now = this.q.get.get(this.plugin, key);
+    throw new HostError('conflict', !now
+      ? `key "${key}" does not exist (if_version ${ifVersion})`
+      : `key "${key}" is at version ${now.version}, not ${ifVersion}`);
   }
 
   #set(key, value, ifVersion) {
@@ -115,7 +122,11 @@ export class KvStore {
       throw new HostError('quota', `kv quota exceeded: this write would use ${used} bytes of the ${this.maxBytes} allowed (keys + values)`);
     }
     const version = meta.last + 1;
-    this.q.put.run(this.plugin, key, value, version, bytes);
+    if (ifVersion === undefined) this.q.put.run(this.plugin, key, value, version, bytes);
+    else {
+      const r = ifVersion === 0 ? this.q.casInsert.run(this.plugin, key, value, version, bytes) : this.q.casUpdate.run(value, version, bytes, this.plugin, key, ifVersion);
+      if (r.changes !== 1) this.#conflict(key, ifVersion); // changed since it was read: the transaction rolls back
+    }
     this.q.upsertMeta.run(this.plugin, version, used);
     return { version };
   }
@@ -130,7 +141,8 @@ export class KvStore {
   #delete(key, ifVersion) {
     const row = this.#rowAt(key, ifVersion);
     if (row) {
-      this.q.del.run(this.plugin, key);
+      if (ifVersion === undefined) this.q.del.run(this.plugin, key);
+      else if (this.q.casDel.run(this.plugin, key, ifVersion).changes !== 1) this.#conflict(key, ifVersion);
       const meta = this.#meta();
       this.q.upsertMeta.run(this.plugin, meta.last, meta.used - row.bytes);
     }

@@ -34,6 +34,26 @@ function codeOf(fn: () => unknown): string {
 describe('KvStore', () => {
   const kv = (maxBytes = 1 << 20, plugin = 'p') => new KvStore(openDatabase(null), plugin, maxBytes);
 
+  it('if_version is the database\'s compare-and-set: a write that raced past the read still conflicts, and changes nothing', () => {
+    const s = kv();
+    const v1 = s.set('k', 'a').version;
+    const v2 = s.set('k', 'b', v1).version;
+    // Another node wrote between this node's read and its write: the read still says v1.
+    const realGet = s.q.get;
+    let stale = 1;
+    s.q.get = { get: (...p: unknown[]) => (stale-- > 0 ? { value: 'a', version: v1, bytes: 2 } : realGet.get(...p)) };
+    expect(() => s.set('k', 'c', v1)).toThrow(new RegExp(`at version ${v2}, not ${v1}`));
+    s.q.get = realGet;
+    expect(s.get('k')).toEqual({ value: 'b', version: v2 });
+    // The same for "must not exist" and for a conditional delete.
+    s.q.get = { get: () => undefined };
+    expect(() => s.set('k', 'd', 0)).toThrow(/conflict|version/);
+    s.q.get = { get: (...p: unknown[]) => (p[1] === 'k' ? { value: 'a', version: v1, bytes: 2 } : undefined) };
+    expect(() => s.delete('k', v1)).toThrow(/version/);
+    s.q.get = realGet;
+    expect(s.get('k')).toEqual({ value: 'b', version: v2 });
+  });
+
   it('answers version 0 and null for an absent key, then rising versions', () => {
     const s = kv();
     expect(s.get('a')).toEqual({ value: null, version: 0 });
