@@ -44,6 +44,9 @@ export const keys = {
   /** The running sync job and the last report (written by sync/core/job.ts, read by status/describe.ts). */
   syncJob: (userId: string) => `${u(userId)}/sync/job`,
   syncLast: (userId: string) => `${u(userId)}/sync/last`,
+  /** The running duplicate clean-up and its last report (src/cleanup). */
+  cleanupJob: (userId: string) => `${u(userId)}/cleanup/job`,
+  cleanupLast: (userId: string) => `${u(userId)}/cleanup/last`,
   /** Plays sent and received per day, the last 30 days (state/daily.ts). */
   daily: (userId: string) => `${u(userId)}/daily`,
   oauthState: (state: string) => `oauth/${state}`,
@@ -62,6 +65,7 @@ export const scheduleNames = {
   devicePoll: (userId: string) => `device:${userKey(userId)}`,
   sync: (userId: string) => `sync:${userKey(userId)}`,
   live: (userId: string) => `live:${userKey(userId)}`,
+  cleanup: (userId: string) => `cleanup:${userKey(userId)}`,
 };
 
 /** The interval tick's walk over the users, continued slice by slice (hooks/tick.ts); no user's. */
