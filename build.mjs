@@ -57,7 +57,8 @@ const lazyFflate = {
 const LAZY_GROUPS = [
   // The sync engine is exactly the folder src/sync/; status and the tick's "is there sync
   // work" (src/status/) are in the main bundle.
-  { loader: 'src/hooks/sync-engine.ts', entry: 'src/sync/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/]sync[\\/]/ },
+  // The duplicate clean-up's job and grouping (src/cleanup/job.ts, group.ts) ride along.
+  { loader: 'src/hooks/sync-engine.ts', entry: 'src/sync/engine.ts', fn: 'loadSyncEngine', own: /[\\/]src[\\/](sync[\\/]|cleanup[\\/](job|group)\.ts$)/ },
 ];
 const version = () => JSON.parse(read('package.json')).version;
 

@@ -74,6 +74,57 @@ const PACKAGE = {
       "description": "Your Trakt connection, what waits to be sent, each sync area and recent problems."
     },
     {
+      "id": "clean_duplicates",
+      "scope": "user",
+      "label": "Clean up duplicate plays",
+      "description": "Find plays on your Trakt history that are the same movie or episode more than once within a window you pick, and remove the extra ones when you say so. The earliest play of each group stays, and so does every play your library holds.",
+      "params": {
+        "schema": {
+          "type": "object",
+          "properties": {
+            "window": {
+              "type": "string",
+              "title": "Plays of the same item count as duplicates when they are",
+              "default": "ten_minutes",
+              "oneOf": [
+                { "const": "same_second", "title": "At the same second" },
+                { "const": "ten_minutes", "title": "Within 10 minutes" },
+                { "const": "one_day", "title": "Within 24 hours" }
+              ]
+            },
+            "confirm": {
+              "type": "boolean",
+              "default": false,
+              "title": "Remove them",
+              "description": "Off: only show what would be removed, nothing changes. On: remove the extra plays from Trakt."
+            }
+          },
+          "required": [
+            "window"
+          ]
+        },
+        "uiSchema": {
+          "type": "VerticalLayout",
+          "elements": [
+            {
+              "type": "Control",
+              "scope": "#/properties/window"
+            },
+            {
+              "type": "Control",
+              "scope": "#/properties/confirm"
+            }
+          ]
+        }
+      }
+    },
+    {
+      "id": "open_on_trakt",
+      "scope": "item",
+      "label": "Open on Trakt",
+      "description": "A link to this item's page on trakt.tv."
+    },
+    {
       "id": "match",
       "scope": "item",
       "label": "Fix the Trakt match",

@@ -15,6 +15,8 @@ import { uninstallImpl } from '../lifecycle/uninstall.js';
 import { STATUS_REFRESH_S, statusImpl } from './status.js';
 import { syncNowImpl } from './sync.js';
 import { clearMatchImpl, matchImpl } from './match.js';
+import { cleanDuplicatesImpl } from '../cleanup/action.js';
+import { openOnTraktImpl } from './open-on-trakt.js';
 
 function requireUser(userId: string | null | undefined, action: string): string {
   if (!userId) throw new InputError('user_id', `invalid action input: user_id: the "${action}" action is per user, got nothing`);
@@ -58,6 +60,13 @@ export function actionImpl(input: unknown, host: HostApi): ActionOutput {
       const { server } = loadSettings(host, userId);
       const r = disconnectUser(host, server, userId);
       return { ok: true, message: r.revoked ? 'Disconnected from Trakt; the sign-in was revoked and everything stored for you here was deleted.' : 'Disconnected; everything stored for you here was deleted (Trakt could not be told to revoke the sign-in).', data: r };
+    }
+    case 'clean_duplicates':
+      return cleanDuplicatesImpl(host, requireUser(req.user_id, req.action), params);
+    case 'open_on_trakt': {
+      const userId = requireUser(req.user_id, req.action);
+      if (!req.item) throw new InputError('item', `invalid action input: item: the "${req.action}" action is for an item's page, got nothing`);
+      return openOnTraktImpl(host, userId, req.item);
     }
     case 'match':
     case 'clear_match': {

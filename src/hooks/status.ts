@@ -17,6 +17,7 @@ import { userContext } from './context.js';
 import { loadLast, syncStatus } from '../status/describe.js';
 import { loadNotFound } from '../match/notfound.js';
 import { WARN_AT, limitRows } from '../limits/limits.js';
+import { cleanupStatus } from '../cleanup/report.js';
 
 /** How often a settings page asks for `status` while a sign-in or a sync is under way. */
 export const STATUS_REFRESH_S = 3;
@@ -130,6 +131,7 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
     lines.push(`Last error (${when(p.lastError.at)}): ${p.lastError.message}`);
   }
   lines.push(...syncStatus(host, userId, data));
+  lines.push(...cleanupStatus(host, userId, data));
   data.areas = areasOf(host, userId, ctx.user, (data.waiting as { by_kind: Record<string, number> } | undefined)?.by_kind ?? {});
   data.daily = loadDaily(host, userId);
   const limits = limitRows(host, userId, areaTable());
@@ -147,6 +149,6 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
     if (missing.length > 10) lines.push(`  and ${missing.length - 10} more.`);
   }
   // Contract 5.3: the settings page asks again while something is under way.
-  const busy = data.connection === 'pending' || (data.sync as { running?: boolean } | undefined)?.running === true;
+  const busy = data.connection === 'pending' || (data.sync as { running?: boolean } | undefined)?.running === true || (data.cleanup as { running?: boolean } | undefined)?.running === true;
   return { ok: true, message: lines.join('\n'), data, ...(busy ? { refresh_s: STATUS_REFRESH_S } : {}) };
 }

@@ -16,6 +16,7 @@ import { flushLive } from '../scrobble/live.js';
 import { sweepSessions } from '../scrobble/sweep.js';
 import { userContext, type UserContext } from './context.js';
 import { syncOnTick, syncWakeup } from './sync.js';
+import { cleanupWakeup } from '../cleanup/action.js';
 import { loadJob, syncWorkDue } from '../status/describe.js';
 import { MIN_INTERVAL_MS, SLICE_MS, newRound, sliceQuota, slotAt, type Round } from '../tick/round.js';
 
@@ -54,6 +55,7 @@ function wakeup(host: HostApi, name: string, data: unknown): HookOutput {
     const r = flushLive(host, ctx.client, userId);
     return { status: r.waiting ? 'queued' : 'done', detail: `live scrobbles: sent ${r.sent}, dropped ${r.dropped}, waiting ${r.waiting}` };
   }
+  if (name.startsWith('cleanup:')) return cleanupWakeup(ctx);
   if (name.startsWith('sync:')) return d.kind === 'interval' ? userInterval(ctx) : { status: 'done', detail: syncWakeup(ctx, data) };
   return { status: 'ignored', detail: `unknown wake-up "${name}"` };
 }

@@ -48,6 +48,9 @@ export const keys = {
   limits: (userId: string) => `${u(userId)}/limits`,
   /** What the account holds per area on Trakt, as last counted (src/limits). */
   usage: (userId: string) => `${u(userId)}/usage`,
+  /** The running duplicate clean-up and its last report (src/cleanup). */
+  cleanupJob: (userId: string) => `${u(userId)}/cleanup/job`,
+  cleanupLast: (userId: string) => `${u(userId)}/cleanup/last`,
   /** Plays sent and received per day, the last 30 days (state/daily.ts). */
   daily: (userId: string) => `${u(userId)}/daily`,
   oauthState: (state: string) => `oauth/${state}`,
@@ -66,6 +69,7 @@ export const scheduleNames = {
   devicePoll: (userId: string) => `device:${userKey(userId)}`,
   sync: (userId: string) => `sync:${userKey(userId)}`,
   live: (userId: string) => `live:${userKey(userId)}`,
+  cleanup: (userId: string) => `cleanup:${userKey(userId)}`,
 };
 
 /** The interval tick's walk over the users, continued slice by slice (hooks/tick.ts); no user's. */

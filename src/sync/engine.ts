@@ -4,3 +4,5 @@
 export { startJob, stepJob } from './core/runner.js';
 export { loadJob, loadLast } from './core/job.js';
 export { describeLast, describeJob, syncStatus } from '../status/describe.js';
+// The duplicate clean-up's job (src/cleanup/job.ts) rides in the same lazily loaded group: it reads like a sync.
+export { startCleanup, stepCleanup } from '../cleanup/job.js';

@@ -12,6 +12,10 @@ export const TRAKT = {
   movie: { method: 'GET', path: '/movies/:slug' },
   show: { method: 'GET', path: '/shows/:slug' },
   episode: { method: 'GET', path: '/shows/:slug/seasons/:season/episodes/:episode' },
+  /** The duplicate clean-up (src/cleanup): the history read in full, and removals by history id (`{ ids }`). */
+  historyMovies: { method: 'GET', path: '/sync/history/movies', paged: true },
+  historyEpisodes: { method: 'GET', path: '/sync/history/episodes', paged: true },
+  historyRemove: { method: 'POST', path: '/sync/history/remove' },
 } as const satisfies Record<string, Endpoint>;
 
 /** The endpoint's path with its `:params` filled in (URI-encoded) and an optional query. */
@@ -22,3 +26,6 @@ export function pathOf(e: Endpoint, params: Record<string, string | number> = {}
   });
   return query ? `${path}?${query}` : path;
 }
+
+/** Trakt's website, where an item's page is (Open on Trakt). */
+export const TRAKT_WEB = 'https://trakt.tv';

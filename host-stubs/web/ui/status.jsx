@@ -119,6 +119,25 @@ function Waiting({ w, now, act, busy, canRetry, children }) {
   );
 }
 
+/** The duplicate clean-up (data.cleanup): under way, or what the last one found and removed, with its first groups. */
+function Cleanup({ c }) {
+  if (!c) return null;
+  const l = c.last;
+  const n = (x) => Number(x ?? 0).toLocaleString();
+  return (
+    <section className="status-card" aria-labelledby="st-cleanup">
+      <h3 id="st-cleanup">Duplicate plays</h3>
+      {c.running && <p>{c.preview ? 'Checking' : 'Cleaning up'} your Trakt history: {c.step === 'remove' ? `${n(c.sent)} of ${n(c.to_remove)} removals sent` : `${n(c.plays_read)} plays read`}.</p>}
+      {l && !c.running && (l.error
+        ? <p>The last clean-up stopped: {l.error}</p>
+        : <p>{l.preview ? `Found ${n(l.extra)} extra plays in ${n(l.groups)} groups (nothing was changed)` : `Removed ${n(l.removed)} extra plays in ${n(l.groups)} groups`}{l.kept_for_library ? `; ${n(l.kept_for_library)} kept because your library holds them` : ''}.</p>)}
+      {l && !c.running && l.examples?.length > 0 && (
+        <ul>{l.examples.slice(0, 5).map((e) => <li key={e.first_at + e.title}>{e.title}: {e.plays} plays from <time dateTime={e.first_at}>{new Date(e.first_at).toLocaleString()}</time></li>)}</ul>
+      )}
+    </section>
+  );
+}
+
 function Limits({ limits }) {
   if (!Array.isArray(limits) || !limits.length) return null;
   return (
@@ -248,6 +267,7 @@ export function StatusView({ out, act, busy, slots = {} }) {
       <Waiting w={d.waiting} now={now} act={act} busy={busy} canRetry={canRetry}>{slots.retry}</Waiting>
       <Areas d={d} nextTick={out.host?.next_tick_at} now={now} act={act} busy={busy}>{slots.sync}</Areas>
       <Limits limits={d.limits} />
+      <Cleanup c={d.cleanup} />
       <PlaysChart daily={d.daily} />
       <details className="as-text">
         <summary>The status as text</summary>

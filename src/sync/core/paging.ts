@@ -3,7 +3,7 @@
 // and is saved at each checkpoint. Reading a page again after a crash is harmless: what
 // the areas learn from a page is idempotent.
 import type { LibraryEntry, LibraryQuery } from '../../host/api.js';
-import type { CallStop, Run } from './run.js';
+import type { Budget, CallStop } from './run.js';
 
 /** Trakt cuts a larger `limit` silently to its maximum (250 in 2026): ask for more and follow the headers. */
 export const ASK_LIMIT = 1000;
@@ -44,7 +44,7 @@ const unreadable = (message: string): { kind: 'stop'; stop: CallStop } =>
  * whose items do not add up to the count Trakt announced (it changed while it was read)
  * is read again from the start.
  */
-export function traktPage<T = any>(run: Run, paths: readonly string[], cur: TraktCursor, query = ''): PageResult<T> {
+export function traktPage<T = any>(run: Budget, paths: readonly string[], cur: TraktCursor, query = ''): PageResult<T> {
   if (cur.done || cur.i >= paths.length) {
     cur.done = true;
     return { kind: 'done' };
@@ -88,7 +88,7 @@ export const libraryCursor = (): LibraryCursor => ({ cursor: null, done: false }
 export const LIBRARY_PAGE = 1000;
 
 /** The next page of a library read; moves the cursor past it and counts one unit of work. */
-export function libraryPage(run: Run, q: Omit<LibraryQuery, 'user_id' | 'cursor' | 'limit'>, cur: LibraryCursor): { kind: 'page'; entries: LibraryEntry[] } | { kind: 'done' } {
+export function libraryPage(run: Budget, q: Omit<LibraryQuery, 'user_id' | 'cursor' | 'limit'>, cur: LibraryCursor): { kind: 'page'; entries: LibraryEntry[] } | { kind: 'done' } {
   if (cur.done) return { kind: 'done' };
   run.spend();
   const page = run.host.libraryQuery({ user_id: run.userId, ...q, limit: LIBRARY_PAGE, ...(cur.cursor ? { cursor: cur.cursor } : {}) });

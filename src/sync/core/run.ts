@@ -27,19 +27,21 @@ export type CallOk<T> = { ok: true; body: T; headers: Record<string, string> };
 /** f null: not started (budget spent, or the write slot is not free yet). */
 export type CallStop = { ok: false; f: TraktFailure | null };
 
-/** One call's share of a sync: the job, the time and work budget, and budgeted Trakt requests. */
-export class Run {
+/**
+ * One call's time and work budget with budgeted Trakt requests: what every resumable job
+ * (a sync, the duplicate clean-up in src/cleanup) spends a call with.
+ */
+export class Budget {
   readonly started: number;
   /** When the next call should run (a rate-limit wait, the next write slot). */
   waitUntil: number | null = null;
   wrote = false;
+  /** Trakt requests made in this call. */
+  requests = 0;
   private units = 0;
-  private checkpoints: Array<() => void> = [];
-  private readonly memos = new Map<string, unknown>();
 
-  constructor(readonly host: HostApi, readonly client: TraktClient, readonly userId: string, public job: SyncJob) {
+  constructor(readonly host: HostApi, readonly client: TraktClient, readonly userId: string) {
     this.started = host.clockNow();
-    this.saved = JSON.stringify(job);
   }
 
   now(): number { return this.host.clockNow(); }
@@ -49,6 +51,48 @@ export class Run {
 
   /** Counts a unit of work done outside `call` (a library page, a plan group). */
   spend(n = 1): void { this.units += n; }
+
+  /**
+   * A Trakt request inside this call's budget. GETs go while there is time; a write goes
+   * once per call and only when the limiter's write slot (plus slack) is free.
+   */
+  call<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts?: RequestOptions): CallOk<T> | CallStop {
+    if (!this.hasTime()) return { ok: false, f: null };
+    if (method !== 'GET') {
+      const at = this.client.nextAllowed(method);
+      if (this.wrote || at > this.now()) {
+        this.waitUntil = Math.max(at, this.now() + 1_100) + WRITE_SLACK_MS;
+        return { ok: false, f: null };
+      }
+    }
+    const r = this.client.request<T>(method, path, body, opts);
+    this.requests++;
+    this.counted();
+    this.units++;
+    if (method !== 'GET') {
+      this.wrote = true;
+      this.waitUntil = Math.max(this.waitUntil ?? 0, this.client.nextAllowed('POST') + WRITE_SLACK_MS);
+    }
+    if (r.kind === 'ok') return { ok: true, body: r.body, headers: r.headers };
+    if (r.kind === 'rate_limited') this.waitUntil = Math.max(this.waitUntil ?? 0, r.until);
+    return { ok: false, f: r };
+  }
+
+  /** Counts a request made (a job that keeps a total overrides it). */
+  protected counted(): void {}
+}
+
+/** One call's share of a sync: the job, the time and work budget, and budgeted Trakt requests. */
+export class Run extends Budget {
+  private checkpoints: Array<() => void> = [];
+  private readonly memos = new Map<string, unknown>();
+
+  constructor(host: HostApi, client: TraktClient, userId: string, public job: SyncJob) {
+    super(host, client, userId);
+    this.saved = JSON.stringify(job);
+  }
+
+  protected override counted(): void { this.job.requests++; }
 
   area(name: string): AreaJob { return this.job.areas[name]!; }
 
@@ -74,29 +118,4 @@ export class Run {
 
   /** The job as last saved (what a call that fails after this resumes from). */
   saved: string;
-
-  /**
-   * A Trakt request inside this call's budget. GETs go while there is time; a write goes
-   * once per call and only when the limiter's write slot (plus slack) is free.
-   */
-  call<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, opts?: RequestOptions): CallOk<T> | CallStop {
-    if (!this.hasTime()) return { ok: false, f: null };
-    if (method !== 'GET') {
-      const at = this.client.nextAllowed(method);
-      if (this.wrote || at > this.now()) {
-        this.waitUntil = Math.max(at, this.now() + 1_100) + WRITE_SLACK_MS;
-        return { ok: false, f: null };
-      }
-    }
-    const r = this.client.request<T>(method, path, body, opts);
-    this.job.requests++;
-    this.units++;
-    if (method !== 'GET') {
-      this.wrote = true;
-      this.waitUntil = Math.max(this.waitUntil ?? 0, this.client.nextAllowed('POST') + WRITE_SLACK_MS);
-    }
-    if (r.kind === 'ok') return { ok: true, body: r.body, headers: r.headers };
-    if (r.kind === 'rate_limited') this.waitUntil = Math.max(this.waitUntil ?? 0, r.until);
-    return { ok: false, f: r };
-  }
 }
