@@ -9,6 +9,7 @@ import { playbackImpl } from './hooks/playback.js';
 import { ratingImpl, watchlistImpl } from './hooks/mirror.js';
 import { tickImpl } from './hooks/tick.js';
 import { areaEventImpl } from './hooks/area-event.js';
+import { libraryImpl } from './hooks/library.js';
 
 function run(impl: (input: unknown, host: HostApi) => unknown): number {
   const input = parseJson(Host.inputString(), 'input');
@@ -28,3 +29,5 @@ export function on_tick(): number { return run(tickImpl); }
 export function on_action(): number { return run(actionImpl); }
 /** Extism export of the favorite hook (revision 3): the areas that declare it sync soon. */
 export function on_favorite(): number { return run(areaEventImpl('favorite')); }
+/** Extism export of the library hook (revision 3): items that arrive get what Trakt holds for them. */
+export function on_library(): number { return run(libraryImpl); }

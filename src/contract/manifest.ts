@@ -168,7 +168,8 @@ const PACKAGE = {
     "rating",
     "watchlist",
     "tick",
-    "action"
+    "action",
+    "library"
   ]
 } as const;
 

@@ -16,6 +16,7 @@ import { flushLive } from '../scrobble/live.js';
 import { sweepSessions } from '../scrobble/sweep.js';
 import { userContext, type UserContext } from './context.js';
 import { syncOnTick, syncWakeup } from './sync.js';
+import { arrivalsWakeup } from './library.js';
 import { cleanupWakeup } from '../cleanup/action.js';
 import { loadJob, syncWorkDue } from '../status/describe.js';
 import { MIN_INTERVAL_MS, SLICE_MS, newRound, sliceQuota, slotAt, type Round } from '../tick/round.js';
@@ -41,6 +42,7 @@ export function tickImpl(input: unknown, host: HostApi): HookOutput {
 
 function wakeup(host: HostApi, name: string, data: unknown): HookOutput {
   if (name === TICK_WALK) return walk(host);
+  if (name.startsWith('arrivals:')) return arrivalsWakeup(host, name);
   const d = data && typeof data === 'object' ? (data as { user_id?: unknown; kind?: unknown }) : {};
   const userId = typeof d.user_id === 'string' && d.user_id ? d.user_id : null;
   if (!userId) return { status: 'ignored', detail: `wake-up "${name}" carries no user` };

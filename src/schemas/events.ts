@@ -40,6 +40,12 @@ export const WatchlistEventSchema = v.looseObject({
 /** A list membership event (the watchlist's, a favorite's): the same shape for every list hook. */
 export const ListEventSchema = WatchlistEventSchema;
 
+/** on_library (revision 3): the server's library changed; no user, at most 1,000 changes. */
+export const LibraryEventSchema = v.looseObject({
+  event_id: nonEmpty,
+  changes: v.pipe(v.array(v.looseObject({ op: v.picklist(['added', 'removed']), item: MediaItemSchema, at_ms: v.optional(millis) })), v.maxLength(1000)),
+});
+
 export const TickInputSchema = v.looseObject({
   now_ms: millis,
   reason: v.picklist(['interval', 'wakeup']),

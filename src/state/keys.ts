@@ -51,6 +51,12 @@ export const keys = {
   /** The running duplicate clean-up and its last report (src/cleanup). */
   cleanupJob: (userId: string) => `${u(userId)}/cleanup/job`,
   cleanupLast: (userId: string) => `${u(userId)}/cleanup/last`,
+  /** Items the library refused, by area, until it gains them (src/arrivals/held.ts). */
+  held: (userId: string) => `${u(userId)}/held`,
+  /** What the library's new items released, for each area's next sync (src/arrivals/held.ts). */
+  released: (userId: string) => `${u(userId)}/released`,
+  /** A library event's added items while its walk over the users goes on (src/hooks/library.ts). */
+  arrivals: (id: string) => `arrivals/${id}`,
   /** Plays sent and received per day, the last 30 days (state/daily.ts). */
   daily: (userId: string) => `${u(userId)}/daily`,
   oauthState: (state: string) => `oauth/${state}`,

@@ -24,6 +24,7 @@ import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
 import { deleteKey } from '../../state/kv.js';
 import { loadLimits } from '../../limits/limits.js';
+import { dropReleased, holdForLibrary, peekReleased } from '../../arrivals/held.js';
 
 /** A list area with a three-way merge: its declaration (data) and its values (the codec). */
 export interface ThreeWaySpec<N extends string> extends AreaInfo<N> {
@@ -117,6 +118,9 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   function plan(run: Run, a: AreaJob, s: S): Outcome {
     s.dirty = run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).version;
     const st = loadState(run);
+    // Items the library gained (hook `library`): what it refused before is offered again.
+    const released = run.job.dryRun ? null : peekReleased(run.host, run.userId, spec.name);
+    for (const item of released?.items ?? []) { const e = st.items.get(item); if (e) e.skipL = 0; }
     const limit = spec.limit ? loadLimits(run.host, run.userId)?.values[spec.limit] : undefined;
     const input: ThreeWayInput<any> = {
       ...(limit !== undefined ? { remoteLimit: limit } : {}),
@@ -151,6 +155,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     s.ops = { local: 0, add: 0, remove: 0 };
     s.counts = { local: ops.local.length, add: ops.add.length, remove: ops.remove.length };
     run.checkpoint();
+    if (released) dropReleased(run.host, run.userId, spec.name);
     deleteBlob(run.host, key(run, 'remote'));
     deleteBlob(run.host, key(run, 'local'));
     return 'next';
@@ -189,6 +194,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
       chunk.forEach((c, i) => (results[i]?.ok ? took : refused).push(c));
       idx.local += chunk.length;
     }
+    holdForLibrary(run.host, run.userId, spec.name, refused);
     if (took.length || refused.length) {
       commit(run, took, refused);
       rep.sentLocal += took.length;
@@ -238,6 +244,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     idle(run, a) {
       if (a.remoteChanged || a.sinceMs === null) return false;
       if (run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).value !== null) return false;
+      if (peekReleased(run.host, run.userId, spec.name)) return false;
       return run.host.libraryQuery({ user_id: run.userId, kind: spec.libraryKind, changed_since_ms: a.sinceMs, limit: 1 }).items.length === 0;
     },
     step(run, a, _filters: JobFilters) {

@@ -307,6 +307,23 @@ export function rejectImported(state: HistoryState, plays: readonly ImportPlay[]
   return state;
 }
 
+/**
+ * The library gained an item it refused before (src/arrivals): its plays on Trakt may be
+ * imported again (NO_IMPORT cleared). Returns how many plays were released.
+ */
+export function releaseImported(state: HistoryState, item: MediaItem): number {
+  const p = state.plays;
+  if (!item || !p.query(item)) return 0;
+  const n = p.find();
+  if (n < 0) return 0;
+  let k = 0;
+  for (let i = p.off[n]!; i < p.off[n]! + p.len[n]!; i++) {
+    const x = p.buf[i]!;
+    if ((x % FLAGS) & NO_IMPORT) { p.buf[i] = x - NO_IMPORT; k++; }
+  }
+  return k;
+}
+
 /** A play the plugin's own scrobble put on Trakt: counts as present there. */
 export function recordScrobbled(state: HistoryState, item: MediaItem, watched_at_ms: number): HistoryState {
   mark(state, item, watched_at_ms, REMOTE);
