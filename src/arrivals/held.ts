@@ -1,7 +1,9 @@
-// What Trakt holds for items the library did not have when a sync offered it (library_apply
-// answered not_in_library: a play, a rating, a watchlist entry, a favorite), remembered per
-// user by item. A refused import is otherwise not offered again; when the library gains the
-// item (hook `library`), the held areas are released: the next sync, started at once,
+// Changes a side refused for an item, remembered per user by item: what Trakt holds for
+// items the library did not have (library_apply answered not_in_library: a play, a rating,
+// a watchlist entry, a favorite; area "history", "ratings" ...) and what the library holds
+// for items Trakt could not find (not_found; area "history:export" ...). A refused change
+// is otherwise not offered again. When the library gains the item (hook `library`), or its
+// match is fixed by hand, the held areas are released: the next sync, started at once,
 // applies them (history replans the months of its plays, a list area retries the item).
 import type { HostApi } from '../host/api.js';
 import type { MediaItem } from '../schemas/media.js';
@@ -24,8 +26,8 @@ function indexOf(held: Held): ItemIndex<number> {
   return idx;
 }
 
-/** Remembers items the library refused for an area (history: with the months of the plays, as its shards count them). */
-export function holdForLibrary(host: HostApi, userId: string, area: string, entries: ReadonlyArray<{ item: MediaItem; month?: number }>): void {
+/** Remembers items a side refused for an area (history: with the months of the plays, as its shards count them). */
+export function holdRefused(host: HostApi, userId: string, area: string, entries: ReadonlyArray<{ item: MediaItem; month?: number }>): void {
   if (!entries.length) return;
   update<Held>(host, keys.held(userId), (cur) => {
     const held: Held = { items: [...(cur?.items ?? [])] };
@@ -43,18 +45,31 @@ export function holdForLibrary(host: HostApi, userId: string, area: string, entr
   });
 }
 
+/** The area name under which a change Trakt refused (not_found) is held. */
+export const exportArea = (area: string) => `${area}${EXPORT}`;
+const EXPORT = ':export';
+
 /**
  * The library gained these items (Trakt-side identities: manual matches applied): moves
- * what was held for them to the released record. Returns how many items it released.
+ * what the library refused for them to the released record. Returns how many it released.
  */
 export function releaseArrived(host: HostApi, userId: string, arrived: readonly MediaItem[]): number {
+  return release(host, userId, arrived, (area) => !area.endsWith(EXPORT));
+}
+
+/** A match was fixed: what Trakt could not find of the item (library identity) is released. */
+export function releaseMatched(host: HostApi, userId: string, item: MediaItem): number {
+  return release(host, userId, [item], (area) => area.endsWith(EXPORT));
+}
+
+function release(host: HostApi, userId: string, arrived: readonly MediaItem[], which: (area: string) => boolean): number {
   const cur = readJson<Held>(host, keys.held(userId)).value;
   if (!cur?.items.length) return 0;
   const idx = indexOf(cur);
   const hit = new Set<number>();
   for (const item of arrived) {
     const i = idx.get(item);
-    if (i !== undefined) hit.add(i);
+    if (i !== undefined && Object.keys(cur.items[i]!.areas).some(which)) hit.add(i);
   }
   if (!hit.size) return 0;
   // Released first, then dropped from held: a crash between the two releases twice (harmless).
@@ -62,6 +77,7 @@ export function releaseArrived(host: HostApi, userId: string, arrived: readonly 
     const next: Released = { ...(rel ?? {}) };
     for (const i of hit) {
       for (const [area, months] of Object.entries(cur.items[i]!.areas)) {
+        if (!which(area)) continue;
         const r = (next[area] ??= { items: [], months: [] });
         r.items.push(cur.items[i]!.item);
         for (const m of months) if (!r.months.includes(m)) r.months.push(m);
@@ -72,7 +88,13 @@ export function releaseArrived(host: HostApi, userId: string, arrived: readonly 
   update<Held>(host, keys.held(userId), (h) => {
     if (!h) return undefined;
     const drop = indexOf({ items: [...hit].map((i) => cur.items[i]!) });
-    return { items: h.items.filter((x) => !drop.find(x.item)) };
+    const items: HeldItem[] = [];
+    for (const x of h.items) {
+      if (!drop.find(x.item)) { items.push(x); continue; }
+      const rest = Object.fromEntries(Object.entries(x.areas).filter(([area]) => !which(area)));
+      if (Object.keys(rest).length) items.push({ item: x.item, areas: rest });
+    }
+    return { items };
   });
   return hit.size;
 }

@@ -7,6 +7,10 @@ import { label } from '../outbox/outbox.js';
 import { clearMatch, lookupMatch, parseMatchQuery, saveMatch } from '../match/match.js';
 import { forgetNotFound } from '../match/notfound.js';
 import { userContext } from './context.js';
+import { releaseMatched } from '../arrivals/held.js';
+import { scheduleNames } from '../state/keys.js';
+import { loadJob } from '../status/describe.js';
+import { EVENT_SYNC_DELAY_MS } from './area-event.js';
 
 /** The `match` action: checks a Trakt URL, slug or id on Trakt and stores it as the item's match. */
 export function matchImpl(host: HostApi, userId: string, item: MediaItem, params: Record<string, unknown>): ActionOutput {
@@ -20,6 +24,10 @@ export function matchImpl(host: HostApi, userId: string, item: MediaItem, params
   if (!r.ok) return { ok: false, message: `Nothing changed: ${r.message}` };
   saveMatch(host, userId, item, r.ids, r.title);
   forgetNotFound(host, userId, item);
+  // What Trakt could not find of it goes now: the next sync, started at once, sends it once.
+  if (releaseMatched(host, userId, item) && !loadJob(host, userId)) {
+    host.scheduleSet(scheduleNames.sync(userId), host.clockNow() + EVENT_SYNC_DELAY_MS, { user_id: userId, kind: 'sync', start: true });
+  }
   const what = r.title ? `"${r.title}"` : 'that item';
   return { ok: true, message: `${label(item)} is now matched to Trakt's ${what} (trakt id ${r.ids.trakt ?? '?'}). Scrobbles and every sync use it from now on.`, data: { ids: r.ids } };
 }

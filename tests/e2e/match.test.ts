@@ -57,6 +57,26 @@ describe('fix a match', () => {
     expect(inceptionPlays()).toHaveLength(2);
   });
 
+  it('a fixed match releases what Trakt could not find: the earlier watch and rating go at once, exactly once (issue 19, finding 3)', async () => {
+    w = await makeWorld({ userSettings: { sync_history: 'export', sync_ratings: 'export', sync_watchlist: 'off' } });
+    w.host.library.seed({ movies: [{ title: wrong.title, year: wrong.year, ids: wrong.ids }] });
+    await w.connect('alice');
+    const watched = w.now() - 2 * DAY + 17_000;
+    w.host.library.apply('alice', [{ op: 'add_play', item: wrong, at_ms: watched }, { op: 'set_rating', item: wrong, rating: 4.5, at_ms: watched }]);
+    const first = await syncToEnd(w, 'alice');
+    expect(first.message).toMatch(/unknown to Trakt/);
+    expect(inceptionPlays()).toHaveLength(0);
+    expect(await action('match', { query: 'https://trakt.tv/movies/inception-2010' })).toMatchObject({ ok: true });
+    await w.advance(20_000);
+    expect(inceptionPlays().map((h: any) => h.watched_at)).toEqual([new Date(watched).toISOString().replace(/\.\d+Z$/, '.000Z')]);
+    expect(w.sim.ratings('alice')).toEqual([expect.objectContaining({ rating: 9, movie: expect.objectContaining({ ids: expect.objectContaining({ trakt: 16662 }) }) })]);
+    await syncToEnd(w, 'alice');
+    await w.advance(60_000);
+    await syncToEnd(w, 'alice', { full: true });
+    expect(inceptionPlays()).toHaveLength(1);
+    expect(w.sim.ratings('alice')).toHaveLength(1);
+  });
+
   it('an item-scoped action without an item names the field', async () => {
     await world();
     const r = await w.host.tryDeliver('action', { user_id: 'alice', action: 'match', params: { query: 'tt1375666' } });

@@ -24,7 +24,7 @@ import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
 import { deleteKey } from '../../state/kv.js';
 import { loadLimits } from '../../limits/limits.js';
-import { dropReleased, holdForLibrary, peekReleased } from '../../arrivals/held.js';
+import { dropReleased, exportArea, holdRefused, peekReleased } from '../../arrivals/held.js';
 
 /** A list area with a three-way merge: its declaration (data) and its values (the codec). */
 export interface ThreeWaySpec<N extends string> extends AreaInfo<N> {
@@ -121,6 +121,11 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     // Items the library gained (hook `library`): what it refused before is offered again.
     const released = run.job.dryRun ? null : peekReleased(run.host, run.userId, spec.name);
     for (const item of released?.items ?? []) { const e = st.items.get(item); if (e) e.skipL = 0; }
+    // Items whose match was fixed: the library's list, read through the match, has them by
+    // the match's ids (sent as new); the entries Trakt refused by their own ids are dropped,
+    // or their absence would read as a removal.
+    const matched = run.job.dryRun ? null : peekReleased(run.host, run.userId, exportArea(spec.name));
+    for (const item of matched?.items ?? []) { const e = st.items.find(item); if (e && !e.value.b) st.items.deleteEntry(e); }
     const limit = spec.limit ? loadLimits(run.host, run.userId)?.values[spec.limit] : undefined;
     const input: ThreeWayInput<any> = {
       ...(limit !== undefined ? { remoteLimit: limit } : {}),
@@ -156,6 +161,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     s.counts = { local: ops.local.length, add: ops.add.length, remove: ops.remove.length };
     run.checkpoint();
     if (released) dropReleased(run.host, run.userId, spec.name);
+    if (matched) dropReleased(run.host, run.userId, exportArea(spec.name));
     deleteBlob(run.host, key(run, 'remote'));
     deleteBlob(run.host, key(run, 'local'));
     return 'next';
@@ -194,7 +200,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
       chunk.forEach((c, i) => (results[i]?.ok ? took : refused).push(c));
       idx.local += chunk.length;
     }
-    holdForLibrary(run.host, run.userId, spec.name, refused);
+    holdRefused(run.host, run.userId, spec.name, refused);
     if (took.length || refused.length) {
       commit(run, took, refused);
       rep.sentLocal += took.length;
@@ -213,6 +219,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
       const nf = notFoundIndices(r.body, slice);
       commit(run, slice.filter((_, j) => !nf.has(j)), slice.filter((_, j) => nf.has(j)));
       recordNotFound(run.host, run.userId, slice.filter((_, j) => nf.has(j)).map((o) => o.item), spec.name);
+      holdRefused(run.host, run.userId, exportArea(spec.name), slice.filter((_, j) => nf.has(j)));
       rep.sentRemote += slice.length - nf.size;
       rep.notFound += nf.size;
       idx[which] += slice.length;
@@ -244,7 +251,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     idle(run, a) {
       if (a.remoteChanged || a.sinceMs === null) return false;
       if (run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).value !== null) return false;
-      if (peekReleased(run.host, run.userId, spec.name)) return false;
+      if (peekReleased(run.host, run.userId, spec.name) || peekReleased(run.host, run.userId, exportArea(spec.name))) return false;
       return run.host.libraryQuery({ user_id: run.userId, kind: spec.libraryKind, changed_since_ms: a.sinceMs, limit: 1 }).items.length === 0;
     },
     step(run, a, _filters: JobFilters) {

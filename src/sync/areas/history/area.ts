@@ -15,8 +15,8 @@
 import type { Change, LibraryEntry } from '../../../host/api.js';
 import type { MediaItem } from '../../../schemas/media.js';
 import { batches, sameItem, traktView } from '../../merge/index.js';
-import { absorbHistory, loadHistory, splitHistory, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, releaseImported, type ExportPlay } from './plan.js';
-import { dropReleased, holdForLibrary, peekReleased } from '../../../arrivals/held.js';
+import { absorbHistory, loadHistory, splitHistory, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, releaseExported, releaseImported, type ExportPlay, type HistoryState } from './plan.js';
+import { dropReleased, exportArea, holdRefused, peekReleased } from '../../../arrivals/held.js';
 import type { TraktHistoryEntry } from '../../merge/index.js';
 import { keys } from '../../../state/keys.js';
 import { deleteKey, listKeys, readJson, writeJson } from '../../../state/kv.js';
@@ -119,13 +119,16 @@ function start(run: Run, a: AreaJob, s: S): Outcome {
   const owned = outboxEntries(run);
   if (owned.length && !run.job.dryRun) sh.commit(owned, (p) => p.at, (st, ps) => { for (const p of ps) recordScrobbled(st, p.item, p.at); });
   addMonths(s, readJson<number[]>(run.host, replanKey(run)).value ?? []);
-  // Items the library gained (hook `library`): their Trakt plays it refused are offered again.
-  const rel = run.job.dryRun ? null : peekReleased(run.host, run.userId, 'history');
-  if (rel) {
-    for (const m of rel.months) { const st = sh.edit(m); for (const item of rel.items) releaseImported(st, item); }
+  // Items the library gained (hook `library`), or whose match was fixed: the plays one side
+  // refused are offered again.
+  const release = { history: releaseImported, [exportArea('history')]: (st: HistoryState, item: MediaItem) => releaseExported(st, item, run.matches.toTrakt(item)) };
+  for (const [area, clear] of Object.entries(release)) {
+    const rel = run.job.dryRun ? null : peekReleased(run.host, run.userId, area);
+    if (!rel) continue;
+    for (const m of rel.months) { const st = sh.edit(m); for (const item of rel.items) clear(st, item); }
     addMonths(s, rel.months);
     run.checkpoint();
-    dropReleased(run.host, run.userId, 'history');
+    dropReleased(run.host, run.userId, area);
   }
   s.step = 'local';
   return 'next';
@@ -261,7 +264,7 @@ function importPlays(run: Run, a: AreaJob, s: S): Outcome {
   sh.commit(no, (c) => c.at_ms, (st, cs) => rejectImported(st, cs.map((c) => ({ item: c.item, at_ms: c.at_ms }))));
   a.report.sentLocal += ok.length;
   a.report.notInLibrary += no.length;
-  holdForLibrary(run.host, run.userId, 'history', no.map((c) => ({ item: c.item, month: monthOf(c.at_ms!) })));
+  holdRefused(run.host, run.userId, 'history', no.map((c) => ({ item: c.item, month: monthOf(c.at_ms!) })));
   s.importIdx += chunk.length;
   run.job.progress = { label: 'history: adding plays here', done: s.importIdx, total: s.imports };
   run.checkpoint();
@@ -350,6 +353,7 @@ function delivered(run: Run, a: AreaJob, s: S, idx: number[], plays: ExportPlay[
   const sh = shards(run);
   sh.commit(plays.filter((_, j) => !nf.has(j)), (p) => p.watched_at_ms, (st, ps) => commitExported(st, ps));
   sh.commit(plays.filter((_, j) => nf.has(j)), (p) => p.watched_at_ms, (st, ps) => rejectExported(st, ps));
+  holdRefused(run.host, run.userId, exportArea('history'), plays.filter((_, j) => nf.has(j)).map((p) => ({ item: p.item, month: monthOf(p.watched_at_ms) })));
   a.report.sentRemote += plays.length - nf.size;
   a.report.notFound += nf.size;
   s.exportIdx = Math.max(s.exportIdx, idx[idx.length - 1]! + 1);
@@ -455,7 +459,7 @@ export const history = defineArea({
     const s = a.s as S;
     if (s.sinceMs === null || readJson<number[]>(run.host, replanKey(run)).value?.length) return false;
     if (readJson<unknown[]>(run.host, keys.scrobbled(run.userId)).value?.length) return false;
-    if (peekReleased(run.host, run.userId, 'history')) return false;
+    if (peekReleased(run.host, run.userId, 'history') || peekReleased(run.host, run.userId, exportArea('history'))) return false;
     return run.host.libraryQuery({ user_id: run.userId, kind: 'history', changed_since_ms: s.sinceMs, limit: 1 }).items.length === 0;
   },
   step(run, a, f) {

@@ -324,6 +324,26 @@ export function releaseImported(state: HistoryState, item: MediaItem): number {
   return k;
 }
 
+/**
+ * Trakt can find an item it could not before (a match fixed by hand): the library's plays
+ * Trakt refused under the item's own ids become plays of `as` (the match), to export. The
+ * refused ones stay refused: a library read, mapped by the match, lands on `as` too, so a
+ * play is one play whichever way it came. Returns how many plays were released.
+ */
+export function releaseExported(state: HistoryState, item: MediaItem, as: MediaItem): number {
+  const p = state.plays;
+  if (!item || !p.query(item)) return 0;
+  const n = p.find();
+  if (n < 0) return 0;
+  const units: number[] = [];
+  for (let i = p.off[n]!; i < p.off[n]! + p.len[n]!; i++) {
+    const x = p.buf[i]!, f = x % FLAGS;
+    if ((f & LOCAL) && (f & NO_EXPORT)) units.push((x - f) / FLAGS);
+  }
+  for (const u of units) mark(state, as, u * UNIT_MS, LOCAL);
+  return units.length;
+}
+
 /** A play the plugin's own scrobble put on Trakt: counts as present there. */
 export function recordScrobbled(state: HistoryState, item: MediaItem, watched_at_ms: number): HistoryState {
   mark(state, item, watched_at_ms, REMOTE);
