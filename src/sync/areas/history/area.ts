@@ -17,7 +17,7 @@
 //           what Trakt lacks is sent again.
 import type { Change, LibraryEntry } from '../../../host/api.js';
 import type { MediaItem } from '../../../schemas/media.js';
-import { batches, sameItem, traktView } from '../../merge/index.js';
+import { StateError, batches, decodeState, encodeState, sameItem, traktView } from '../../merge/index.js';
 import { absorbHistory, loadHistory, splitHistory, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, type ExportPlay } from './plan.js';
 import type { TraktHistoryEntry } from '../../merge/index.js';
 import { keys } from '../../../state/keys.js';
@@ -98,7 +98,15 @@ function shards(run: Run): HistoryShards {
 }
 
 /** The counts the last sync left (null: none yet), read once per call. */
-const storedCounts = (run: Run): DayCounts | null => run.memo('history-counts', () => decodeCounts(readJson(run.host, countsKey(run)).value));
+const storedCounts = (run: Run): DayCounts | null => run.memo('history-counts', () => {
+  const text = readJson<string>(run.host, countsKey(run)).value;
+  try {
+    return text ? decodeCounts(decodeState(text, 'history counts')) : null;
+  } catch (e) {
+    if (e instanceof StateError) return null; // unreadable: one full read makes them again
+    throw e;
+  }
+});
 
 const addMonths = (s: S, ms: Iterable<number>) => {
   const set = new Set(s.touched);
@@ -518,8 +526,9 @@ function finish(run: Run, a: AreaJob, s: S): Outcome {
   if (!run.job.dryRun) {
     // What Trakt holds now, for the next sync to compare with: the counts as they were,
     // with what this sync read and sent (none before a first full read of Trakt).
-    const base = storedCounts(run);
-    if (base || s.tc.full) writeJson(run.host, countsKey(run), encodeCounts(applyDelta(base, s.tc)));
+    const base = storedCounts(run), d = s.tc;
+    const changed = d.full || d.maxId > (base?.maxId ?? 0) || Object.keys(d.add).length > 0 || Object.keys(d.set).length > 0;
+    if (changed && (base || d.full)) writeJson(run.host, countsKey(run), encodeState(encodeCounts(applyDelta(base, d))));
     if (s.deferred.length) writeJson(run.host, replanKey(run), s.deferred);
     else deleteKey(run.host, replanKey(run));
   }
