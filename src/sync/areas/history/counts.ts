@@ -76,7 +76,7 @@ export function setRange(d: Delta, base: DayCounts | null, a: number, b: number,
 /** The counts after a delta, as the next sync will know them. */
 export function applyDelta(base: DayCounts | null, d: Delta): DayCounts {
   const e = effective(base, d);
-  return { maxId: Math.max(d.maxId, d.full ? 0 : base?.maxId ?? 0), days: new Map(Object.entries(e.byDay).map(([k, v]) => [+k, v])) };
+  return { maxId: Math.max(d.maxId, d.full ? 0 : base?.maxId ?? 0), days: new Map(e.days.map((day) => [day, e.byDay[day]!])) };
 }
 
 /** Counts as sorted days with running sums: the expected plays of any range of days. */
