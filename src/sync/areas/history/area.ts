@@ -35,7 +35,7 @@ import { eachEpisode } from '../../../trakt/items.js';
 import { recordNotFound } from '../../../match/notfound.js';
 import { HistoryShards, monthOf } from './shards.js';
 import { dropLegacyBlob, legacyBlob } from '../../core/legacy.js';
-import { applyDelta, bump, dayOf, decide, decodeCounts, effective, emptyDelta, encodeCounts, rangeQuery, setRange, startSearch, type DayCounts, type Delta, type Search } from './counts.js';
+import { LEAF_PLAYS, applyDelta, bump, dayOf, decide, searchCost, decodeCounts, effective, emptyDelta, encodeCounts, rangeQuery, setRange, startSearch, type DayCounts, type Delta, type Search } from './counts.js';
 
 const READ = [{ method: 'GET', path: '/sync/history/movies', paged: true }, { method: 'GET', path: '/sync/history/episodes', paged: true }] as const;
 const LISTS = READ.map((e) => e.path);
@@ -228,10 +228,17 @@ function countCheck(run: Run, a: AreaJob, s: S): Outcome {
   const r = countOf(run, '');
   if ('stop' in r) return onStop(run, a, r.stop);
   s.count = r.n;
-  if (r.n !== effective(storedCounts(run), s.tc).total) {
-    s.search = startSearch(r.n, dayOf(run.job.startedAt) + 2);
-    s.step = 'search';
+  const moved = Math.abs(r.n - effective(storedCounts(run), s.tc).total);
+  if (!moved) return 'next';
+  if (moved * searchCost(r.n) > Math.ceil(r.n / LEAF_PLAYS) + 1) {
+    // So many changes (a history wiped or imported elsewhere) that reading it all is cheaper.
+    s.remoteFull = true;
+    s.remote = traktCursor();
+    s.tc = emptyDelta(true);
+    return 'next';
   }
+  s.search = startSearch(r.n, dayOf(run.job.startedAt) + 2);
+  s.step = 'search';
   return 'next';
 }
 

@@ -124,6 +124,9 @@ export interface Search {
 /** A range holding at most this many plays is read (one page of Trakt's 250) rather than split. */
 export const LEAF_PLAYS = 250;
 
+/** Requests the search takes to find one changed range among `total` plays: the halvings and the read. */
+export const searchCost = (total: number): number => Math.ceil(Math.log2(Math.max(1, total / LEAF_PLAYS))) + 1;
+
 /** A search over all of Trakt's history, whose total count now is `total`. */
 export const startSearch = (total: number, end: number): Search => ({ stack: [{ a: 0, b: end, n: total }], leaf: null, end });
 

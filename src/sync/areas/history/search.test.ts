@@ -10,17 +10,19 @@ import { syncNowImpl } from '../../../hooks/sync.js';
 import { handleRequest } from '../../../../host-stubs/trakt-sim/server.mjs';
 
 const PLAYS = 1_200;
-const T0 = START - 1_000 * DAY;
-const STEP = Math.floor((1_000 * DAY) / PLAYS);
-/** A time of movie 0 more than a day from each of its plays (the plays go round the three movies). */
-const gap = (k: number) => T0 + Math.round((3 * k + 1.5) * STEP) + 17_000;
+/** Plays are this far apart (1.2 a day), going round the three movies: one movie's are 2.5 days apart. */
+const STEP = Math.floor((1_000 * DAY) / 1_200);
+const t0 = (plays: number) => START - plays * STEP - DAY;
+const T0 = t0(PLAYS);
+/** A time of movie 0 more than a day from each of its plays. */
+const gap = (k: number, plays = PLAYS) => t0(plays) + Math.round((3 * k + 1.5) * STEP) + 17_000;
 
-/** A world whose Trakt has 1,200 plays over 1,000 days, synced once (import). */
-function world(): World {
+/** A world whose Trakt has `plays` plays (1,200: over 1,000 days), synced once (import). */
+function world(plays = PLAYS): World {
   const w = makeWorld({ userSettings: { sync_history: 'import', sync_ratings: 'off', sync_watchlist: 'off' } });
-  w.sim.seedHistory('alice', Array.from({ length: PLAYS }, (_, i) => ({ ...movieRef(i % 3), watched_at: T0 + i * STEP })));
+  w.sim.seedHistory('alice', Array.from({ length: plays }, (_, i) => ({ ...movieRef(i % 3), watched_at: t0(plays) + i * STEP })));
   expect(w.sync().error).toBeUndefined();
-  expect(w.lib.state('alice').history).toHaveLength(PLAYS);
+  expect(w.lib.state('alice').history).toHaveLength(plays);
   w.host.advance(HOUR);
   return w;
 }
@@ -83,13 +85,24 @@ describe('back-dated Trakt plays: the count-guided search', () => {
   });
 
   it('finds several back-dated plays, one range read each', () => {
-    const w = world();
-    const ats = [gap(10), gap(150), gap(390)];
+    const plays = 6_000;
+    const w = world(plays);
+    const ats = [gap(50, plays), gap(750, plays), gap(1_950, plays)];
     const { gets } = syncAfter(w, () => w.sim.seedHistory('alice', ats.map((at) => ({ ...movieRef(0), watched_at: at }))));
     for (const at of ats) expect(libPlays(w, 0)).toContain(at);
-    expect(w.lib.state('alice').history).toHaveLength(PLAYS + ats.length);
+    expect(w.lib.state('alice').history).toHaveLength(plays + ats.length);
+    expect(gets.some((r: any) => r.path !== '/sync/history')).toBe(false);
     expect(gets.filter((r: any) => r.query.limit !== '1').length).toBeLessThanOrEqual(1 + ats.length);
-    expect(gets.length).toBeLessThan(2 + ats.length * (Math.ceil(Math.log2(PLAYS / 250)) + 2));
+    expect(gets.length).toBeLessThan(2 + ats.length * (Math.ceil(Math.log2(plays / 250)) + 2));
+  });
+
+  it('so many changes that a full read is cheaper: Trakt is read in full, once', () => {
+    const w = world();
+    const ats = Array.from({ length: 12 }, (_, k) => gap(10 + 30 * k));
+    const { gets } = syncAfter(w, () => w.sim.seedHistory('alice', ats.map((at) => ({ ...movieRef(0), watched_at: at }))));
+    for (const at of ats) expect(libPlays(w, 0)).toContain(at);
+    expect(gets.filter((r: any) => r.query.limit === '1')).toHaveLength(1); // the total only
+    expect(gets.filter((r: any) => r.path === '/sync/history/movies').length).toBe(Math.ceil((PLAYS + ats.length) / 250));
   });
 
   it('a play removed on trakt.tv: its range is read once, the library keeps the play, and the counts agree again', () => {
