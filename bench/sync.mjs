@@ -4,8 +4,9 @@
 // info) and resume points on both sides (PAUSES each, a few of them the same items). A first sync (requests against the minimum at
 // pages of 250 and batches of 100, 429s, wake-ups, plugin time, slowest call), then an
 // idle sync and incremental syncs with one new play on either side (plugin time, ratio
-// to idle, requests). Then the same first sync with every Trakt answer 1 s late and 5%
-// of them failing with a 5xx: it must converge with no call killed.
+// to idle, requests), and with a play another app adds on Trakt late (watched an hour
+// before the last sync; back-dated to 2019). Then the same first sync with every Trakt answer 1 s late and 5%
+// of them failing with a 5xx: it must converge with no call killed (BENCH_ROUGH=0 leaves that out).
 import { RevengeHost } from '../host-stubs/index.mjs';
 import { TraktSimulator } from '../host-stubs/trakt-sim/index.mjs';
 import { kb, table } from './lib.mjs';
@@ -13,6 +14,8 @@ import { kb, table } from './lib.mjs';
 const DAY = 86_400_000;
 const CLIENT = { client_id: 'bench', client_secret: 'bench-secret', redirect_uris: [] };
 const RATINGS = 20_000, WATCHLIST = 5_000;
+/** Trakt's plays start 4,000 days before the bench's clock: its months of history. */
+const monthsOfHistory = Math.round(4_000 / 30.44);
 /** Resume points on each side; OVERLAP of them are the same items (at the same progress). */
 const PAUSES = 50, OVERLAP = 10;
 const MEDIA = { resolution: 'hd_1080p', hdr: 'hdr10', audio: 'dolby_digital_plus', audio_channels: '5.1', media_type: 'digital' };
@@ -144,6 +147,18 @@ async function first(n) {
     await later(w, 20 * 60_000);
     w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 2].ids.tmdb } }, watched_at: w.host.clock.now() - 60_000 }]);
     const remote = await syncToEnd(w);
+    // Another app adds plays late: one watched an hour before the last sync began, one from 2019.
+    await later(w, 20 * 60_000);
+    const lastStart = Math.floor(w.host.clock.now() / 1_000) * 1_000; // Trakt keeps whole seconds
+    w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 3].ids.tmdb } }, watched_at: w.host.clock.now() - 60_000 }]);
+    await syncToEnd(w);
+    await later(w, 20 * 60_000);
+    w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 4].ids.tmdb } }, watched_at: lastStart - 3_600_000 }]);
+    const late = await syncToEnd(w);
+    await later(w, 20 * 60_000);
+    w.sim.seedHistory('alice', [{ movie: { ids: { tmdb: w.movies[w.movies.length - 5].ids.tmdb } }, watched_at: Date.UTC(2019, 5, 15, 20, 0, 7) }]);
+    const backdated = await syncToEnd(w);
+    const imported = (x, ms) => x.requests.length && w.host.library.state('alice').history.some((e) => e.at_ms === ms);
     // The new areas: a new file here (collection), a new pause on Trakt (resume points).
     await later(w, 20 * 60_000);
     w.host.library.addFile(asItem(w.movies[n]), { media: MEDIA });
@@ -159,6 +174,8 @@ async function first(n) {
       'ratio here / idle': `${(local.pluginMs / idle.pluginMs).toFixed(2)}x`,
       'one new play on Trakt': `${remote.pluginMs} ms, ${remote.requests.length} req`,
       'ratio Trakt / idle': `${(remote.pluginMs / idle.pluginMs).toFixed(2)}x`,
+      'new Trakt play watched 1 h before the last sync': `${late.pluginMs} ms, ${late.requests.length} req${imported(late, lastStart - 3_600_000) ? '' : ' (NOT imported)'}`,
+      'back-dated Trakt play from 2019': `${backdated.pluginMs} ms, ${backdated.requests.length} req (target ${Math.floor(3 + 2 * Math.log2(monthsOfHistory))})${imported(backdated, Date.UTC(2019, 5, 15, 20, 0, 7)) ? '' : ' (NOT imported)'}`,
       'one new file here': `${file.pluginMs} ms, ${file.requests.length} req (${names(file)})`,
       'one new pause on Trakt': `${pause.pluginMs} ms, ${pause.requests.length} req (${names(pause)})`,
     });
@@ -196,8 +213,11 @@ export async function benchSync(sizes = [1_000, 10_000]) {
     ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time', 'slowest call', 'state in KV', 'duplicates', 'Trakt / library plays', 'collection on Trakt', 'resume points Trakt / here', 'calls killed', 'error'], rows);
   table('incremental syncs after the first (targets: <= 2.5x an idle sync, <= 3 requests)',
     ['plays per side', 'idle sync', 'one new play here', 'ratio here / idle', 'one new play on Trakt', 'ratio Trakt / idle'], incs);
+  table('plays another app adds on Trakt late (targets: <= 3 requests; the back-dated one <= 3 + 2 log2(months of history))',
+    ['plays per side', 'new Trakt play watched 1 h before the last sync', 'back-dated Trakt play from 2019'], incs);
   table('incremental syncs of the new areas (collection: one new file here; resume points: one new pause on Trakt)',
     ['plays per side', 'one new file here', 'one new pause on Trakt'], incs);
+  if (process.env.BENCH_ROUGH === '0') return { rows, incs }; // only the syncs on a calm Trakt
   const r = await rough(Math.min(...sizes));
   table('a rough Trakt (target: converges, no call killed, no duplicate)',
     ['plays per side', 'conditions', 'requests', 'wake-ups', 'longest call (host clock)', 'calls killed', 'duplicates', 'Trakt / library plays', 'error'], [r]);

@@ -223,6 +223,19 @@ export const AREAS = {
       u.libPlays.push({ wid: ev.item, at, from: 'edit' });
     },
   },
+  late: {
+    weight: 0, hostile: 'late_remote_play',
+    gen: (rng, c) => ({ kind: 'late', user: rng.pick(c.users), item: rng.pick(c.items), lateMs: rng.pick([5 * MIN, 40 * MIN, 3 * HOUR, 20 * HOUR, 2 * DAY]) + rng.int(0, 59_999) }),
+    run: async (w, ev) => {
+      // Another app, a second device or Trakt's own media-server sync adds a play on Trakt
+      // minutes to days after it was watched: its watched_at is before the last sync.
+      const u = w.users.get(ev.user);
+      const at = w.now() - ev.lateMs;
+      if (!playTimes(u, ev.item).every((t) => Math.abs(t - at) > 3 * DAY)) return;
+      w.sim.seedHistory(u.trakt, [{ ...w.catalog.items.get(ev.item).trakt, watched_at: at }]);
+      u.remotePlays.push({ wid: ev.item, at, during: true });
+    },
+  },
   concurrent: {
     weight: 1,
     fault: 'tick_concurrent',

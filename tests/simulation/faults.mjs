@@ -49,8 +49,8 @@ export function hostileKinds(rng) {
 /** Faults that are not one HTTP answer. */
 export const OTHER_FAULTS = ['crash', 'redeliver_soon', 'redeliver_late', 'clock_jump', 'tick_concurrent', 'token_expiry'];
 
-/** Hostile shapes that are events of the world: sessions never stopped, plays marked in the library. */
-export const HOSTILE_OTHER = ['abandoned_session', 'marked_watched'];
+/** Hostile shapes that are events of the world: sessions never stopped, plays marked in the library, plays another app adds on Trakt late. */
+export const HOSTILE_OTHER = ['abandoned_session', 'marked_watched', 'late_remote_play'];
 
 export const ALL_FAULTS = [...Object.keys(HTTP_FAULTS), ...OTHER_FAULTS, ...Object.keys(HOSTILE_FAULTS), ...HOSTILE_OTHER];
 

@@ -28,13 +28,14 @@ export type PageResult<T> =
   | { kind: 'done' }
   | { kind: 'stop'; stop: CallStop };
 
-const header = (h: Record<string, string>, name: string) => {
+/** A pagination header as a count (null when absent or not a count). */
+export const header = (h: Record<string, string>, name: string): number | null => {
   const n = parseInt(h[name] ?? '', 10);
   return Number.isFinite(n) && n >= 0 ? n : null;
 };
 
 /** An answer we cannot read is a transient failure, never an empty or a last page. */
-const unreadable = (message: string): { kind: 'stop'; stop: CallStop } =>
+export const unreadable = (message: string): { kind: 'stop'; stop: CallStop } =>
   ({ kind: 'stop', stop: { ok: false, f: { kind: 'unavailable', message, sent: 'no' } } });
 
 /**

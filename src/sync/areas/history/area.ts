@@ -5,7 +5,10 @@
 //   local   the library's plays: all of them on a deep sync, else those created or
 //           changed since the last sync (changed_since_ms: a play back-dated to 2019
 //           today is found today);
-//   remote  Trakt's plays (movies, then episodes): all, or since the last sync;
+//   remote  Trakt's plays (movies, then episodes): all, or since the last sync, then
+//           Trakt's total count against the counts kept from the last sync (counts.ts);
+//   search  when they disagree (another app added plays with older times): the time
+//           ranges whose counts moved, found by halving, and only those are read;
 //   plan    each run of touched months with one month either side, into the plan lists
 //           (exports sorted by time, so a batch spans hours, not months);
 //   import  library_apply chunks (idempotent), committed to the shards as they go;
@@ -14,7 +17,7 @@
 //           what Trakt lacks is sent again.
 import type { Change, LibraryEntry } from '../../../host/api.js';
 import type { MediaItem } from '../../../schemas/media.js';
-import { batches, sameItem, traktView } from '../../merge/index.js';
+import { StateError, batches, decodeState, encodeState, sameItem, traktView } from '../../merge/index.js';
 import { absorbHistory, loadHistory, splitHistory, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, releaseExported, releaseImported, type ExportPlay, type HistoryState } from './plan.js';
 import { dropReleased, exportArea, holdRefused, peekReleased } from '../../../arrivals/held.js';
 import type { TraktHistoryEntry } from '../../merge/index.js';
@@ -26,13 +29,14 @@ import { appendList, deleteBlob, readList } from '../../core/blob.js';
 import { excluded, noteLeftOut } from '../../core/filters.js';
 import { noteExamples, syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
 import { notFoundIndices } from '../../core/notfound.js';
-import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../../core/paging.js';
+import { header, libraryCursor, libraryPage, traktCursor, traktPage, unreadable, type LibraryCursor, type TraktCursor } from '../../core/paging.js';
 import type { Run } from '../../core/run.js';
 import { OVERLAP_MS } from '../../core/overlap.js';
 import { eachEpisode } from '../../../trakt/items.js';
 import { recordNotFound } from '../../../match/notfound.js';
 import { HistoryShards, monthOf } from './shards.js';
 import { dropLegacyBlob, legacyBlob } from '../../core/legacy.js';
+import { LEAF_PLAYS, applyDelta, bump, dayOf, decide, searchCost, decodeCounts, effective, emptyDelta, encodeCounts, rangeQuery, setRange, startSearch, type DayCounts, type Delta, type Search } from './counts.js';
 
 const READ = [{ method: 'GET', path: '/sync/history/movies', paged: true }, { method: 'GET', path: '/sync/history/episodes', paged: true }] as const;
 const LISTS = READ.map((e) => e.path);
@@ -63,7 +67,7 @@ interface Pending { idx: number[]; win: number; cur: TraktCursor | null; found: 
 interface S {
   full: boolean;
   sinceMs: number | null;
-  step: 'start' | 'local' | 'remote' | 'plan' | 'import' | 'export';
+  step: 'start' | 'local' | 'remote' | 'search' | 'plan' | 'import' | 'export';
   local: LibraryCursor;
   remote: TraktCursor;
   touched: number[];
@@ -74,22 +78,36 @@ interface S {
   read: number;
   /** Months with fresh plays left to the next sync. */
   deferred: number[];
-  /** Trakt's total count of plays at this sync (-1 unknown), per list on a full read. */
+  /** Trakt's total count of plays at this sync (null: not asked yet). */
   count: number | null;
-  totals: number[];
-  windowNew: number;
+  /** What this sync learned of Trakt's plays per day and its highest history id (counts.ts). */
+  tc: Delta;
+  /** The search for ranges whose counts moved, when Trakt's total disagreed. */
+  search: Search | null;
+  /** Read Trakt in full although incremental: there are no counts to compare with. */
   remoteFull: boolean;
 }
 
 const prefix = (run: Run) => syncKey(run.userId, 'history');
 const replanKey = (run: Run) => `${prefix(run)}/replan`;
-/** Trakt's total count of plays after the last sync, and when it was taken. */
-const countKey = (run: Run) => `${prefix(run)}/count`;
+/** Trakt's plays per day and the highest history id seen, after the last sync (counts.ts). */
+const countsKey = (run: Run) => `${prefix(run)}/counts`;
 const planKey = (run: Run, which: 'export' | 'import') => `${prefix(run)}/plan-${which}${run.job.dryRun ? '-dry' : ''}`;
 
 function shards(run: Run): HistoryShards {
   return run.memo('history-shards', () => new HistoryShards(run, prefix(run), run.job.dryRun ? `${prefix(run)}-dry` : prefix(run)));
 }
+
+/** The counts the last sync left (null: none yet), read once per call. */
+const storedCounts = (run: Run): DayCounts | null => run.memo('history-counts', () => {
+  const text = readJson<string>(run.host, countsKey(run)).value;
+  try {
+    return text ? decodeCounts(decodeState(text, 'history counts')) : null;
+  } catch (e) {
+    if (e instanceof StateError) return null; // unreadable: one full read makes them again
+    throw e;
+  }
+});
 
 const addMonths = (s: S, ms: Iterable<number>) => {
   const set = new Set(s.touched);
@@ -154,20 +172,28 @@ function readLocal(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
 
 /**
  * Trakt's plays: on a deep sync every list in full; else one read of both types since the
- * last sync (a day's overlap), then one look at Trakt's total count. Trakt cannot list
- * plays added since a time, only plays watched since one: when the total grew by more
- * than the plays read in the window, another app added plays with older times, and the
- * sync reads Trakt in full to find them.
+ * last sync (a day's overlap), then one look at Trakt's total count. A window play whose
+ * history id is above the highest seen at the last sync is new whatever its watched_at
+ * (another app or device adds plays minutes to days late); when the total still differs
+ * from the counts kept, plays were added (or removed) outside the window: `search`.
  */
 function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
+  if (!s.full && s.sinceMs !== null && !s.remoteFull && !storedCounts(run)) {
+    // No counts to compare with (the first sync of this version): one full read makes them.
+    s.remoteFull = true;
+    s.tc = emptyDelta(true);
+  }
   const incremental = !s.full && s.sinceMs !== null && !s.remoteFull;
+  const base = incremental ? storedCounts(run)! : null;
+  if (!incremental && !s.tc.full) s.tc = emptyDelta(true); // a full read counts everything afresh
+  if (base && s.tc.maxId < 0) s.tc.maxId = base.maxId;
   const since = incremental ? `start_at=${encodeURIComponent(new Date(s.sinceMs! - OVERLAP_MS).toISOString())}` : '';
   const r = traktPage<TraktHistoryEntry>(run, incremental ? ALL : LISTS, s.remote, since);
   if (r.kind === 'stop') return onStop(run, a, r.stop);
   if (r.kind === 'restart') {
     // Learning a play twice is harmless; only the counts start again.
-    s.windowNew = 0;
-    s.totals = [];
+    s.tc = emptyDelta(!incremental);
+    if (base) s.tc.maxId = base.maxId;
     return 'next';
   }
   if (r.kind === 'done') {
@@ -176,30 +202,113 @@ function readRemote(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     s.read = 0;
     return 'next';
   }
-  if (!incremental && r.total !== null) s.totals[r.list] = r.total;
-  const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
-  if (incremental) s.windowNew += r.entries.filter((e) => Date.parse(e.watched_at) >= (last?.at ?? 0) - 60_000).length;
-  noteLeftOut(f, r.entries);
-  const mine = r.entries.filter((e) => {
-    const v = traktView(e);
-    return v && !excluded(f, v);
-  });
-  addMonths(s, shards(run).learn([], mine));
-  s.read += r.entries.length;
+  for (const e of r.entries) {
+    const t = typeof e?.watched_at === 'string' ? Date.parse(e.watched_at) : NaN;
+    if (!(t >= 0)) continue;
+    const id = typeof e.id === 'number' && e.id > 0 ? e.id : null;
+    // Without an id (never seen from Trakt), a play watched since the last sync began is new.
+    if (!base || (id !== null ? id > base.maxId : t >= s.sinceMs! - 60_000)) bump(s.tc, dayOf(t));
+    if (id !== null && id > s.tc.maxId) s.tc.maxId = id;
+  }
+  learnRemote(run, s, f, r.entries);
   run.job.progress = { label: 'history: reading Trakt', done: s.read, total: r.total ?? 0 };
   return 'next';
 }
 
+/** Learns a page of Trakt's plays (those the user's filters keep) into the months they touch. */
+function learnRemote(run: Run, s: S, f: JobFilters, entries: TraktHistoryEntry[]): void {
+  noteLeftOut(f, entries);
+  const mine = entries.filter((e) => {
+    const v = traktView(e);
+    return v && !excluded(f, v);
+  });
+  addMonths(s, shards(run).learn([], mine));
+  s.read += entries.length;
+}
+
+/** Trakt's count of plays in a range (its X-Pagination-Item-Count), or why it could not be read. */
+function countOf(run: Run, query: string): { n: number } | { stop: ReturnType<typeof unreadable>['stop'] } {
+  const r = run.call<unknown[]>('GET', `${ALL[0]}?page=1&limit=1${query ? `&${query}` : ''}`, undefined, { expect: 'array' });
+  if (!r.ok) return { stop: r };
+  const n = header(r.headers, 'x-pagination-item-count');
+  // A count we cannot read is a failure to retry, never "nothing there".
+  if (!Array.isArray(r.body) || n === null) return { stop: unreadable(`Trakt answered ${ALL[0]} without its item count`).stop };
+  return { n };
+}
+
 function countCheck(run: Run, a: AreaJob, s: S): Outcome {
-  const r = run.call<unknown[]>('GET', `${ALL[0]}?page=1&limit=1`);
-  if (!r.ok) return onStop(run, a, r);
-  const total = parseInt(r.headers['x-pagination-item-count'] ?? '', 10);
-  const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
-  s.count = Number.isFinite(total) ? total : -1;
-  if (s.count >= 0 && last && s.count - last.total > s.windowNew) {
-    s.remoteFull = true; // back-dated plays on Trakt: read it all
+  const r = countOf(run, '');
+  if ('stop' in r) return onStop(run, a, r.stop);
+  s.count = r.n;
+  const moved = Math.abs(r.n - effective(storedCounts(run), s.tc).total);
+  if (!moved) return 'next';
+  if (moved * searchCost(r.n) > Math.ceil(r.n / LEAF_PLAYS) + 1) {
+    // So many changes (a history wiped or imported elsewhere) that reading it all is cheaper.
+    s.remoteFull = true;
     s.remote = traktCursor();
+    s.tc = emptyDelta(true);
+    return 'next';
   }
+  s.search = startSearch(r.n, dayOf(run.job.startedAt) + 2);
+  s.step = 'search';
+  return 'next';
+}
+
+/**
+ * One step of the search for the ranges whose counts moved: a range read whole (a page
+ * of it), or the count of the left half of a range that moved. Its state is in the job,
+ * so a call whose budget runs out (or dies) resumes where the last checkpoint left it.
+ */
+function search(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
+  const q = s.search!;
+  const base = storedCounts(run);
+  if (q.leaf) {
+    const L = q.leaf;
+    const r = traktPage<TraktHistoryEntry>(run, ALL, L.cur, rangeQuery(L.a, L.b, q.end));
+    if (r.kind === 'stop') return onStop(run, a, r.stop);
+    if (r.kind === 'restart') {
+      L.got = {};
+      return 'next';
+    }
+    if (r.kind === 'done') {
+      setRange(s.tc, base, L.a, L.b, L.got);
+      q.leaf = null;
+      return 'next';
+    }
+    for (const e of r.entries) {
+      const t = typeof e?.watched_at === 'string' ? Date.parse(e.watched_at) : NaN;
+      if (t >= 0) L.got[dayOf(t)] = (L.got[dayOf(t)] ?? 0) + 1;
+      if (typeof e?.id === 'number' && e.id > s.tc.maxId) s.tc.maxId = e.id;
+    }
+    learnRemote(run, s, f, r.entries);
+    run.job.progress = { label: 'history: reading plays Trakt gained', done: s.read, total: 0 };
+    return 'next';
+  }
+  const e = effective(base, s.tc);
+  while (q.stack.length) {
+    const node = q.stack[q.stack.length - 1]!;
+    const d = decide(node, e);
+    if (d.kind === 'drop') {
+      q.stack.pop();
+      continue;
+    }
+    if (d.kind === 'read') {
+      q.stack.pop();
+      q.leaf = { a: node.a, b: node.b, cur: traktCursor(), got: {} };
+      return 'next';
+    }
+    const r = countOf(run, rangeQuery(node.a, d.m, q.end));
+    if ('stop' in r) return onStop(run, a, r.stop);
+    // The right half's count is the rest; a count that moved meanwhile shows as a range
+    // that does not add up, which is read like any other.
+    q.stack.pop();
+    q.stack.push({ a: d.m, b: node.b, n: Math.max(0, node.n - r.n) }, { a: node.a, b: d.m, n: r.n });
+    run.job.progress = { label: 'history: looking for plays Trakt gained', done: 0, total: 0 };
+    return 'next';
+  }
+  s.search = null;
+  s.step = 'plan';
+  s.read = 0;
   return 'next';
 }
 
@@ -354,6 +463,7 @@ function delivered(run: Run, a: AreaJob, s: S, idx: number[], plays: ExportPlay[
   sh.commit(plays.filter((_, j) => !nf.has(j)), (p) => p.watched_at_ms, (st, ps) => commitExported(st, ps));
   sh.commit(plays.filter((_, j) => nf.has(j)), (p) => p.watched_at_ms, (st, ps) => rejectExported(st, ps));
   holdRefused(run.host, run.userId, exportArea('history'), plays.filter((_, j) => nf.has(j)).map((p) => ({ item: p.item, month: monthOf(p.watched_at_ms) })));
+  countSent(run, s, plays.filter((_, j) => !nf.has(j)));
   a.report.sentRemote += plays.length - nf.size;
   a.report.notFound += nf.size;
   s.exportIdx = Math.max(s.exportIdx, idx[idx.length - 1]! + 1);
@@ -411,6 +521,7 @@ function verify(run: Run, a: AreaJob, s: S): Outcome {
   }
   const onTrakt = plays.filter((_, j) => found.has(j));
   if (onTrakt.length) shards(run).commit(onTrakt, (x) => x.watched_at_ms, (st, ps) => commitExported(st, ps));
+  countSent(run, s, onTrakt);
   const missing = p.idx.filter((_, j) => !found.has(j));
   a.report.sentRemote += onTrakt.length;
   if (!missing.length) {
@@ -423,14 +534,22 @@ function verify(run: Run, a: AreaJob, s: S): Outcome {
   return send(run, a, s, missing);
 }
 
+/**
+ * Plays Trakt took from this sync, on their days. Those the next sync's window will hold
+ * are left to it: their ids are above every id seen so far, so it counts them then.
+ */
+function countSent(run: Run, s: S, plays: ExportPlay[]): void {
+  const window = run.job.startedAt - OVERLAP_MS;
+  for (const p of plays) if (p.watched_at_ms < window) bump(s.tc, dayOf(p.watched_at_ms));
+}
+
 function finish(run: Run, a: AreaJob, s: S): Outcome {
   if (!run.job.dryRun) {
-    // What Trakt holds now: the total read at this sync plus what it took since.
-    const last = readJson<{ total: number; at: number }>(run.host, countKey(run)).value;
-    const total = s.count !== null && s.count >= 0 && !s.remoteFull ? s.count
-      : s.totals.length === LISTS.length ? s.totals.reduce((x, y) => x + y, 0)
-      : !a.remoteChanged && last ? last.total : -1; // Trakt unchanged since the last count
-    if (total >= 0) writeJson(run.host, countKey(run), { total: total + a.report.sentRemote, at: run.job.startedAt });
+    // What Trakt holds now, for the next sync to compare with: the counts as they were,
+    // with what this sync read and sent (none before a first full read of Trakt).
+    const base = storedCounts(run), d = s.tc;
+    const changed = d.full || d.maxId > (base?.maxId ?? 0) || Object.keys(d.add).length > 0 || Object.keys(d.set).length > 0;
+    if (changed && (base || d.full)) writeJson(run.host, countsKey(run), encodeState(encodeCounts(applyDelta(base, d))));
     if (s.deferred.length) writeJson(run.host, replanKey(run), s.deferred);
     else deleteKey(run.host, replanKey(run));
   }
@@ -452,7 +571,7 @@ export const history = defineArea({
   init: ({ deep, sinceMs }) => ({
     full: deep, sinceMs, step: 'start', local: libraryCursor(), remote: traktCursor(), touched: [], planAt: 0,
     exports: 0, imports: 0, exportIdx: 0, importIdx: 0, pending: null, read: 0, deferred: [],
-    count: null, totals: [], windowNew: 0, remoteFull: false,
+    count: null, tc: emptyDelta(deep), search: null, remoteFull: false,
   } satisfies S),
   idle(run, a) {
     if (a.remoteChanged) return false;
@@ -468,6 +587,7 @@ export const history = defineArea({
       case 'start': return start(run, a, s);
       case 'local': return readLocal(run, a, s, f);
       case 'remote': return readRemote(run, a, s, f);
+      case 'search': return search(run, a, s, f);
       case 'plan': return plan(run, a, s, f);
       case 'import': return importPlays(run, a, s);
       case 'export': return exportPlays(run, a, s);
