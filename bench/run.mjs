@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench: builds, then prints every benchmark table. Numbers, not assertions.
-// `npm run bench -- module|playback|merge|sync|sim|faults|fuzz` runs one (sim, faults and
+// `npm run bench -- module|playback|merge|sync|areas|sim|faults|fuzz|users` runs one (sim, faults and
 // fuzz only when asked: they take minutes to an hour); BENCH_SIZES=1000,10000,100000
 // picks the merge (default all three) and sync sizes.
 import { benchFirstCalls, benchModule } from './module.mjs';
@@ -11,6 +11,7 @@ import { benchSim } from './sim.mjs';
 import { benchFaults } from './faults.mjs';
 import { benchFuzz } from './fuzz.mjs';
 import { benchUsers } from './users.mjs';
+import { benchAreas } from './areas.mjs';
 
 const only = process.argv[2];
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -25,3 +26,4 @@ if (only === 'sim') await benchSim();
 if (only === 'faults') await benchFaults();
 if (only === 'fuzz') await benchFuzz();
 if (only === 'users') await benchUsers();
+if (!only || only === 'areas') await benchAreas();

@@ -9,12 +9,12 @@ import { DAY, genMovies, syncToEnd } from '../helpers/sync.js';
 let w: World;
 afterEach(async () => { await w?.close(); });
 
-const both = { sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both', sync_collection: 'off', sync_progress: 'off' };
+const both = { sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both', sync_collection: 'off', sync_progress: 'both' };
 const lib = (kind: string) => w.host.library.query('alice', kind, { limit: 1000 }).items as any[];
 const tmdbOf = (e: any) => e.item.ids.tmdb;
 
 describe('items applied on arrival', () => {
-  it('a scan adding 50 items brings their Trakt plays, ratings and watchlist entries within its wake-ups, once', async () => {
+  it('a scan adding 50 items brings their Trakt plays, ratings, watchlist entries and resume points within its wake-ups, once', async () => {
     w = await makeWorld({ userSettings: both });
     const movies = genMovies(60);
     w.sim.seedCatalog({ movies });
@@ -27,6 +27,8 @@ describe('items applied on arrival', () => {
     ]));
     w.sim.seedRatings('alice', movies.slice(0, 10).map((m) => ({ movie: { ids: { trakt: m.ids.trakt } }, rating: 8, rated_at: new Date(t0).toISOString() })));
     w.sim.seedWatchlist('alice', movies.slice(10, 15).map((m) => ({ movie: { ids: { trakt: m.ids.trakt } }, listed_at: new Date(t0).toISOString() })));
+    // Resume points on Trakt for 5 of them, newer than their plays.
+    w.sim.seedPlayback('alice', movies.slice(20, 25).map((m, i) => ({ movie: { ids: { trakt: m.ids.trakt } }, progress: 40, paused_at: w.now() - DAY + i * 60_000 })));
     await w.connect('alice');
     const first = await syncToEnd(w, 'alice');
     expect(first.message).toMatch(/history: .*100 not in this library/);
@@ -42,9 +44,10 @@ describe('items applied on arrival', () => {
     expect(plays.map((e) => e.at_ms)).toContain(t0 + 3_600_000);
     expect(lib('ratings').filter((e) => tmdbOf(e) >= 5_000_000).map((e) => e.rating)).toEqual(Array(10).fill(4));
     expect(lib('watchlist').filter((e) => tmdbOf(e) >= 5_000_000)).toHaveLength(5);
+    expect(lib('progress').filter((e) => tmdbOf(e) >= 5_000_000).map((e) => e.progress)).toEqual(Array(5).fill(40));
     // Cost follows the arrivals: no read of Trakt's history or lists (they did not move).
     const reqs = w.sim.requests.map((r: any) => `${r.method} ${r.path}`);
-    expect(reqs.filter((r: string) => r.startsWith('GET /sync/history') || r.startsWith('GET /sync/ratings') || r.startsWith('GET /sync/watchlist'))).toEqual([]);
+    expect(reqs.filter((r: string) => r.startsWith('GET /sync/history') || r.startsWith('GET /sync/ratings') || r.startsWith('GET /sync/watchlist') || r.startsWith('GET /sync/playback'))).toEqual([]);
     expect(reqs.length).toBeLessThanOrEqual(3);
     // Once: the next syncs bring nothing twice and send nothing back.
     await syncToEnd(w, 'alice');

@@ -55,7 +55,7 @@ describe('fix a match', () => {
     await w.advance(DAY);
     expect((await w.host.deliver('playback', playback('alice', 'stop', 95, wrong, {}, w.now()))).detail).toMatch(/not recorded/);
     expect(inceptionPlays()).toHaveLength(2);
-  });
+  }, 120_000); // a day of the host's ticks
 
   it('a fixed match releases what Trakt could not find: the earlier watch and rating go at once, exactly once (issue 19, finding 3)', async () => {
     w = await makeWorld({ userSettings: { sync_history: 'export', sync_ratings: 'export', sync_watchlist: 'off' } });

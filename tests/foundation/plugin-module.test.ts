@@ -56,8 +56,8 @@ describe('dist/plugin.wasm', () => {
 
   it('exports a function per hook of the manifest and memory, nothing else', () => {
     const names = WebAssembly.Module.exports(module).map((e) => e.name).sort();
-    expect(names).toEqual(['memory', 'on_action', 'on_playback', 'on_rating', 'on_tick', 'on_watchlist']);
-    expect(manifest.hooks).toEqual(['playback', 'rating', 'watchlist', 'tick', 'action']);
+    expect(manifest.hooks).toEqual(['playback', 'rating', 'watchlist', 'tick', 'action', 'library', 'favorite']);
+    expect(names).toEqual(['memory', 'on_action', 'on_favorite', 'on_library', 'on_playback', 'on_rating', 'on_tick', 'on_watchlist']);
   });
 });
 

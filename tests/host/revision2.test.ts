@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RevengeHost, hookOutputProblem, sha256Hex, validateManifest } from '../../host-stubs/index.mjs';
 // @ts-ignore
 import { compareSemver, describePermissions, fetchCatalog, fetchPackage, offerFor, permissionGrowth } from '../../host-stubs/host/catalog.mjs';
+// @ts-ignore: plain ESM with JSDoc types
+import { HOOK_REVISION } from '../../host-stubs/host/contract.mjs';
 import { PLUGIN_MANIFEST } from '../helpers/plugin-paths.js';
 import { probeManifest, probeSuite } from './fixtures/build.js';
 import { INCEPTION, SEED } from './fixtures/library-seed.js';
@@ -42,9 +44,9 @@ describe('apiRevision', () => {
     // The shipped plugin uses item actions (revision 2 or later) and says so.
     expect(m.apiRevision).toBeGreaterThanOrEqual(2);
     expect(() => validateManifest(m, { revision: 1 })).toThrow(new RegExp(`apiRevision ${m.apiRevision} is not implemented by this host: it implements contract revision 1`));
-    // The same module as a revision-1 package (no apiRevision, no item actions) loads there.
+    // The same module as a revision-1 package (no apiRevision, no item actions nor params forms, only hooks of revision 1) loads there.
     const { apiRevision: _drop, ...rest } = m;
-    const without = { ...rest, actions: m.actions.filter((a: any) => a.scope !== 'item') };
+    const without = { ...rest, actions: m.actions.filter((a: any) => a.scope !== 'item' && !a.params), hooks: m.hooks.filter((h: string) => HOOK_REVISION[h] === 1) };
     expect(() => validateManifest(without, { revision: 1 })).not.toThrow();
     expect(() => validateManifest({ ...without, apiRevision: 1 }, { revision: 1 })).not.toThrow();
     // Loaded for real: the shipped package in a revision-1 host.

@@ -201,7 +201,7 @@ describe.skipIf(!HAVE_BROWSER)('status, words, reconnect and restart in Chromium
     await go('#/status', /Trakt: status of Alice/);
     const areas = page.locator('table.areas');
     await areas.waitFor();
-    expect(await areas.locator('tbody th').allInnerTexts()).toEqual(['Watch history', 'Ratings', 'Watchlist', 'Collection', 'Resume points']);
+    expect(await areas.locator('tbody th').allInnerTexts()).toEqual(['Watch history', 'Ratings', 'Watchlist', 'Collection', 'Resume points', 'Favorites', 'Trakt lists as playlists']);
     await expect(areas.locator('tbody tr').first().innerText()).resolves.toMatch(/Watch history\s+Both ways/);
     await page.getByRole('button', { name: 'Open the dry run' }).click();
     await page.getByRole('heading', { name: 'Dry run: what a sync would change' }).waitFor({ timeout: 30_000 });
@@ -214,7 +214,7 @@ describe.skipIf(!HAVE_BROWSER)('status, words, reconnect and restart in Chromium
     if (README_SHOTS) await shot(page, 'status-page', join(ROOT, 'docs', 'status-page.png'));
   });
 
-  it('account limits: a bar per entry of data.limits, in their colour (the plugin adds the data later: the answer is extended here)', async () => {
+  it('account limits: a bar per entry of data.limits, in their colour (the numbers of the answer are set here, to see every colour)', async () => {
     const limits = [{ area: 'watchlist', used: 240, limit: 250 }, { area: 'collection', used: 1000, limit: 1000 }, { area: 'history', used: 2, limit: 100000 }];
     await page.route('**/api/action', async (route) => {
       const res = await route.fetch();

@@ -20,6 +20,7 @@ import {
   type LocalResumeOp, type RemoteResumeOp, type ResumeState, type TraktPlayback,
 } from './plan.js';
 import { ItemIndex } from '../../merge/item-index.js';
+import { dropReleased, holdRefused, peekReleased } from '../../../arrivals/held.js';
 import { scrobbleItem } from '../../../trakt/items.js';
 import { compressJson, decompressJson } from '../../../codec/compress.js';
 import { onStop, type Outcome, defineArea } from '../../core/area.js';
@@ -108,6 +109,9 @@ function readPlays(run: Run, s: S): Outcome {
 
 function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   const st = loadState(run);
+  // Items the library gained (hook `library`): Trakt's resume points it refused are offered again.
+  const released = run.job.dryRun ? null : peekReleased(run.host, run.userId, 'progress');
+  for (const item of released?.items ?? []) { const r = st.items.find(item)?.value.r; if (r) delete r.nl; }
   const plays = new ItemIndex<number>();
   for (const p of readList<LibraryEntry>(run.host, key(run, 'plays'), 0, s.playsCount)) {
     const e = plays.find(p.item);
@@ -136,6 +140,7 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   s.remotes = ops.remote.length;
   s.step = 'apply';
   run.checkpoint();
+  if (released) dropReleased(run.host, run.userId, 'progress');
   return 'next';
 }
 
@@ -154,6 +159,7 @@ function apply(run: Run, a: AreaJob, s: S): Outcome {
   const st = loadState(run);
   commitLocalResume(st, ok);
   refuseLocalResume(st, chunk.filter((_, i) => !results[i]?.ok));
+  holdRefused(run.host, run.userId, 'progress', chunk.filter((_, i) => !results[i]?.ok && chunk[i]!.change.op === 'set_progress').map((o) => ({ item: o.change.item })));
   saveState(run, st);
   a.report.sentLocal += ok.length;
   a.report.notInLibrary += chunk.length - ok.length;
