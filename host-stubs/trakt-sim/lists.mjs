@@ -212,7 +212,11 @@ export function deleteList(/** @type {Ctx} */ c) {
 
 /** GET /users/{user}/lists/{id}/items[/{type}]: paginated, by rank. */
 export function getListItems(/** @type {Ctx} */ c) {
-  const f = findList(c);
+  return listItems(c, findList(c));
+}
+
+/** A found list's items (of a type), paginated, by rank. @param {Ctx} c @param {any} f */
+function listItems(c, f) {
   if ('res' in f) return f.res;
   const { type } = c.params;
   if (type !== undefined && !(type in LIST_TYPES)) return empty(404);
@@ -310,14 +314,7 @@ export function getAnyList(/** @type {Ctx} */ c) {
 
 /** GET /lists/{id}/items[/{type}]: a list's items by its trakt id, paginated, by rank. */
 export function getAnyListItems(/** @type {Ctx} */ c) {
-  const f = findById(c);
-  if ('res' in f) return f.res;
-  const { type } = c.params;
-  if (type !== undefined && !(type in LIST_TYPES)) return empty(404);
-  const kind = type ? LIST_TYPES[/** @type {keyof LIST_TYPES} */ (type)] : undefined;
-  const items = [...f.list.items.values()].filter((l) => !kind || l.item.kind === kind).sort((a, b) => a.rank - b.rank);
-  const p = paginate(items, c.query, c.sim.options.maxPageLimit, true);
-  return json(200, p.items.map(renderListed), p.headers);
+  return listItems(c, findById(c));
 }
 
 /** POST /lists/{id}/like (204) or, with `unlike`, DELETE /lists/{id}/like (204): another user's list. */
