@@ -71,6 +71,14 @@ describe('a sync and the limits', () => {
     expect(reads()).toBe(2);
   });
 
+  it('the history area counts Trakt\'s plays for the history bar', async () => {
+    const { makeWorld, movieRef, START, DAY } = await import('../host/world.test-util.js');
+    const w = makeWorld({ userSettings: { sync_history: 'both' } });
+    w.sim.seedHistory('alice', [0, 1, 2].map((i) => ({ ...movieRef(i), watched_at: new Date(START - (i + 1) * DAY).toISOString() })));
+    w.sync();
+    expect(limitRows(w.host, 'alice', [{ name: 'history', limit: 'history', setting: { title: 'Watch history' } }])).toEqual([{ area: 'history', title: 'Watch history', used: 3, limit: expect.any(Number) }]);
+  });
+
   it('an unreadable answer is not limits: the old ones stay and the sync goes on', async () => {
     const { makeWorld } = await import('../host/world.test-util.js');
     const w = makeWorld({ userSettings: { sync_history: 'off' } });

@@ -550,6 +550,8 @@ function finish(run: Run, a: AreaJob, s: S): Outcome {
     const base = storedCounts(run), d = s.tc;
     const changed = d.full || d.maxId > (base?.maxId ?? 0) || Object.keys(d.add).length > 0 || Object.keys(d.set).length > 0;
     if (changed && (base || d.full)) writeJson(run.host, countsKey(run), encodeState(encodeCounts(applyDelta(base, d))));
+    // Trakt's plays now, for status's bar against the account's history limit.
+    if (base || d.full) a.report.traktCount = effective(base, d).total;
     if (s.deferred.length) writeJson(run.host, replanKey(run), s.deferred);
     else deleteKey(run.host, replanKey(run));
   }
