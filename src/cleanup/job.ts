@@ -18,6 +18,7 @@ import { keys, scheduleNames } from '../state/keys.js';
 import { readJson, update, writeJson } from '../state/kv.js';
 import type { TraktClient } from '../trakt/client.js';
 import { TRAKT } from '../trakt/endpoints.js';
+import { thousands } from '../status/describe.js';
 import { eachEpisode } from '../trakt/items.js';
 import { backoffMs, label } from '../outbox/outbox.js';
 import { Matches } from '../match/match.js';
@@ -168,7 +169,7 @@ function drive(b: Budget, job: CleanupJob, save: () => void): Outcome {
       // The items of this page's new candidates, by name and ids (their entries are on this page).
       const fresh = new Set(job.scan.cand.slice(before).map((c) => c[1]));
       for (const { p, e } of plays) if (fresh.has(p[1]) && !job.refs[p[1]]) job.refs[p[1]] = refOf(e);
-      if (job.scan.cand.length > MAX_CANDIDATES) return { end: `more than ${MAX_CANDIDATES.toLocaleString('en-US')} plays have duplicates: pick a narrower window` };
+      if (job.scan.cand.length > MAX_CANDIDATES) return { end: `more than ${thousands(MAX_CANDIDATES)} plays have duplicates: pick a narrower window` };
       job.read = job.scan.read;
       save();
       continue;

@@ -4,6 +4,7 @@
 import type { HostApi } from '../host/api.js';
 import { keys } from '../state/keys.js';
 import { readJson } from '../state/kv.js';
+import { thousands } from '../status/describe.js';
 import type { CleanupWindow } from './group.js';
 
 /** How each window reads, in the form and in messages. */
@@ -32,7 +33,7 @@ export const loadCleanupReport = (host: HostApi, userId: string) => readJson<Cle
 /** The running clean-up's progress, or null. */
 export const loadCleanupProgress = (host: HostApi, userId: string) => readJson<CleanupProgress>(host, keys.cleanupJob(userId)).value;
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = thousands;
 const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
 /** A time for people: the day and the minute, in UTC (seconds for plays of one minute). */
 const when = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;

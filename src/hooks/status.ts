@@ -14,7 +14,7 @@ import { loadTokens } from '../auth/tokens.js';
 import type { DeviceState } from '../auth/connect.js';
 import { PLUGIN_VERSION } from '../version.js';
 import { userContext } from './context.js';
-import { loadLast, syncStatus } from '../status/describe.js';
+import { loadLast, syncStatus, thousands } from '../status/describe.js';
 import { loadNotFound } from '../match/notfound.js';
 import { WARN_AT, limitRows } from '../limits/limits.js';
 import { cleanupStatus } from '../cleanup/report.js';
@@ -139,7 +139,7 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
   for (const l of limits) {
     if (l.used < WARN_AT * l.limit) continue;
     const full = l.used >= l.limit;
-    lines.push(`Trakt account limit: ${l.title} holds ${l.used.toLocaleString('en-US')} of ${l.limit.toLocaleString('en-US')}${full ? ': it is full, and new items are not sent until there is room' : ` (${Math.floor((100 * l.used) / l.limit)}%): close to the limit`}.`);
+    lines.push(`Trakt account limit: ${l.title} holds ${thousands(l.used)} of ${thousands(l.limit)}${full ? ': it is full, and new items are not sent until there is room' : ` (${Math.floor((100 * l.used) / l.limit)}%): close to the limit`}.`);
   }
   const missing = loadNotFound(host, userId);
   data.not_found = missing.map((m) => ({ item: m.label, tried: m.tried, where: m.where, at: iso(m.at) }));

@@ -28,7 +28,12 @@ export function syncWorkDue(host: HostApi, userId: string, user: UserSettings): 
   return Object.values(user.areas).some((d) => d !== 'off');
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
+/** A count with thousands separators ("1,000"): QuickJS has no Intl, so toLocaleString would not group. */
+export function thousands(x: number): string {
+  const [int, frac] = String(Math.abs(x)).split('.');
+  return `${x < 0 ? '-' : ''}${int!.replace(/\B(?=(\d{3})+$)/g, ',')}${frac ? `.${frac}` : ''}`;
+}
+const n = thousands;
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** The last sync's report in words, one line per area that ran. */

@@ -1,6 +1,7 @@
 // Collection sync (issue 9): the library's files reach Trakt's collection with their
 // media info and collected_at, removals follow, an incremental sync costs what changed,
-// and past the free limit a 420 stops only this area. dist/plugin.wasm in the stub host
+// and past the free limit it sends what fits and says what it left out (a 420 Trakt answers
+// anyway stops only this area). dist/plugin.wasm in the stub host
 // against the simulator.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MOVIES, SHOW, episodeItem, makeWorld, movieItem, type World } from '../helpers/world.js';
@@ -124,26 +125,58 @@ describe('collection export', () => {
   }, 60_000);
 });
 
-describe('collection past the free limit (420)', () => {
-  it('stops only the collection area; history still syncs; status says so and what to do', async () => {
+describe('collection past the free limit', () => {
+  async function big() {
     w = await makeWorld({ userSettings: { ...off, sync_history: 'export', sync_collection: 'export' } });
     const movies = genMovies(1_150);
     w.sim.seedCatalog({ movies });
+    // Added one a minute: the most recent files are the last ones.
     w.host.library.seed({ movies: movies.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
     await w.connect('alice');
+    return movies;
+  }
+
+  it('sends the 1,000 that fit, the most recently added, names what it left out, and never meets a 420', async () => {
+    const movies = await big();
+    movies.forEach((m, i) => w.host.library.addFile({ type: 'movie', title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } }, { at_ms: w.now() - 2_000 * 60_000 + i * 60_000 }));
     w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(0), at_ms: w.now() - DAY }]);
     const st = await syncToEnd(w, 'alice');
     expect(w.sim.history('alice')).toHaveLength(1);
-    // 1,000 is the free account's collection: ten batches of 100 went, the eleventh got 420.
-    expect(w.sim.collection('alice')).toHaveLength(1_000);
+    const coll = w.sim.collection('alice');
+    expect(coll).toHaveLength(1_000);
+    // The newest file is there, the oldest generated one is not.
+    expect(coll.some((c: any) => c.movie?.ids.tmdb === movies[1_149]!.ids.tmdb)).toBe(true);
+    expect(coll.some((c: any) => c.movie?.ids.tmdb === movies[0]!.ids.tmdb)).toBe(false);
     const adds = w.sim.requests.filter((r) => r.method === 'POST' && r.path === '/sync/collection');
-    expect(adds.map((r) => r.status)).toEqual([...Array(10).fill(201), 420]);
+    expect(adds.map((r) => r.status)).toEqual(Array(10).fill(201));
+    expect(st.message).toMatch(/collection: added 1,000 on Trakt.*156 left out: the Trakt account holds at most 1,000 here, so the most recent went/);
+    expect(st.message).toContain('Trakt account limit: Collection holds 1,000 of 1,000: it is full');
+    expect(st.data.problems).toEqual([]);
+    // The next sync sends nothing more (no room), and history goes on.
+    await w.advance(3_600_000);
+    w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(1), at_ms: w.now() - 5 * 3_600_000 }]); // older than the scrobbler's margin
+    w.sim.clearRequests();
+    await syncToEnd(w, 'alice');
+    expect(w.sim.history('alice')).toHaveLength(2);
+    expect(w.sim.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/sync/collection'))).toHaveLength(0);
+    expect(w.sim.collection('alice')).toHaveLength(1_000);
+  }, 120_000);
+
+  it('a 420 Trakt answers anyway (its limit changed since it was read) stops only the collection, with words; history still syncs', async () => {
+    await big();
+    w.sim.setAccount('alice', { limits: { collection: 500 } });
+    w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(0), at_ms: w.now() - DAY }]);
+    const st = await syncToEnd(w, 'alice');
+    expect(w.sim.history('alice')).toHaveLength(1);
+    expect(w.sim.collection('alice')).toHaveLength(500);
+    const adds = w.sim.requests.filter((r) => r.method === 'POST' && r.path === '/sync/collection');
+    expect(adds.map((r) => r.status)).toEqual([...Array(5).fill(201), 420]);
     expect(st.data.last_sync.error).toBeNull();
     expect(st.message).toMatch(/collection: .*stopped: Your Trakt collection is full: a free account holds 1,000 movies and episodes\. Trakt VIP raises the limit to 100,000; or set "Collection" to off/);
     expect(st.data.problems).toContainEqual(expect.objectContaining({ area: 'collection', status: 420 }));
     // The next sync does not try the collection again, and history goes on.
     await w.advance(3_600_000);
-    w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(1), at_ms: w.now() - 5 * 3_600_000 }]); // older than the scrobbler's margin
+    w.host.library.apply('alice', [{ op: 'add_play', item: movieItem(1), at_ms: w.now() - 5 * 3_600_000 }]);
     w.sim.clearRequests();
     await syncToEnd(w, 'alice');
     expect(w.sim.history('alice')).toHaveLength(2);

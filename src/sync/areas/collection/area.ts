@@ -24,7 +24,8 @@ import { readJson, writeJson } from '../../../state/kv.js';
 import { onStop, type Outcome, defineArea } from '../../core/area.js';
 import { appendList, deleteBlob, loadBlob, readList, saveBlob, saveList } from '../../core/blob.js';
 import { excluded } from '../../core/filters.js';
-import { syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
+import { loadLast, syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
+import { loadLimits } from '../../../limits/limits.js';
 import { notFoundIndices } from '../../core/notfound.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from '../../core/paging.js';
 import type { Run } from '../../core/run.js';
@@ -80,6 +81,8 @@ function start(run: Run, a: AreaJob, s: S): Outcome {
   if (run.host.kvGet(`${key(run, 'state')}/head`).value === null) s.full = true;
   if (s.sinceMs === null) s.full = true;
   s.readRemote = s.full || remoteMoved(run, a);
+  // The last sync left files out at the account's limit: they are only in a full listing.
+  if (loadLast(run.host, run.userId)?.report.collection?.overLimit) s.full = true;
   for (const part of ['local', 'gone', 'remote', 'add', 'remove']) deleteBlob(run.host, key(run, part));
   s.step = 'local';
   return 'next';
@@ -115,6 +118,7 @@ function readRemote(run: Run, a: AreaJob, s: S): Outcome {
 
 function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   const st = loadState(run) ?? emptyCollectionState();
+  const limit = loadLimits(run.host, run.userId)?.values.collection;
   const p = planCollection({
     state: st,
     local: readList<LibraryEntry>(run.host, key(run, 'local'), 0, s.localCount),
@@ -122,12 +126,15 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
     gone: readList<LibraryEntry>(run.host, key(run, 'gone'), 0, s.goneCount),
     remote: s.readRemote ? readList<TraktCollected>(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
     keep: (item) => !excluded(f, item),
+    ...(limit !== undefined ? { remoteLimit: limit } : {}),
   });
   run.spend(Math.ceil((s.localCount + s.remoteCount) / 5_000));
   const rep = a.report;
   rep.toRemote = p.add.length;
   rep.removeRemote = p.remove.length;
   rep.withheld = p.withheld;
+  rep.traktCount = p.remoteCount;
+  if (p.overLimit) rep.overLimit = { left: p.overLimit, limit: limit! };
   for (const part of ['local', 'gone', 'remote']) deleteBlob(run.host, key(run, part));
   if (run.job.dryRun) return 'done';
   saveBlob(run.host, key(run, 'state'), saveCollection(st));

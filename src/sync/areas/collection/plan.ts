@@ -52,10 +52,21 @@ export interface CollectionInput {
   remote: readonly TraktCollected[] | null;
   keep(item: MediaItem): boolean;
   allowMassRemoval?: boolean;
+  /**
+   * The account's collection limit (Trakt's /users/settings): items new on Trakt beyond it
+   * are left out, the most recently added kept (updates of items there still go).
+   */
+  remoteLimit?: number;
 }
 
 /** The collection's plan: what to add and remove on Trakt, and what was held back or forgotten. */
-export interface CollectionPlan { add: CollectionAdd[]; remove: MediaItem[]; withheld: number; dropped: number }
+export interface CollectionPlan {
+  add: CollectionAdd[]; remove: MediaItem[]; withheld: number; dropped: number;
+  /** Items Trakt's collection holds once the plan is sent: as read, else what this plugin put there. */
+  remoteCount: number;
+  /** Items new on Trakt the account's limit left out (the oldest files). */
+  overLimit: number;
+}
 
 const MASS_MIN = 50, MASS_FRACTION = 0.5;
 
@@ -155,7 +166,19 @@ export function planCollection(input: CollectionInput): CollectionPlan {
   }
   let withheld = 0;
   if (!input.allowMassRemoval && remove.length > Math.max(MASS_MIN, rec.size * MASS_FRACTION)) { withheld = remove.length; remove = []; }
-  return { add, remove, withheld, dropped };
+  // Past the account's limit Trakt refuses the whole batch (420): send what fits, the most
+  // recently added first; the rest waits for room (the next syncs read the library in full).
+  const held = onTrakt ? onTrakt.size : rec.size;
+  const isNew = (a: CollectionAdd) => !(onTrakt ? onTrakt.has(a.item) : rec.has(a.item));
+  const fresh = add.filter(isNew);
+  const room = input.remoteLimit === undefined ? Infinity : Math.max(0, input.remoteLimit - (held - remove.length));
+  let overLimit = 0, sent = add;
+  if (fresh.length > room) {
+    const keepNew = new Set([...fresh].sort((x, y) => y.at_ms - x.at_ms).slice(0, room));
+    sent = add.filter((a) => !isNew(a) || keepNew.has(a));
+    overLimit = fresh.length - keepNew.size;
+  }
+  return { add: sent, remove, withheld, dropped, remoteCount: held - remove.length + Math.min(fresh.length, room), overLimit };
 }
 
 /** Records adds Trakt took (nf: it did not know the item; it is not sent again unless it changes). */
