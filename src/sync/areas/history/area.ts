@@ -20,6 +20,7 @@ import type { MediaItem } from '../../../schemas/media.js';
 import { StateError, batches, decodeState, encodeState, sameItem, traktView } from '../../merge/index.js';
 import { absorbHistory, loadHistory, splitHistory, commitExported, commitImported, planHistory, recordScrobbled, rejectExported, rejectImported, releaseExported, releaseImported, type ExportPlay, type HistoryState } from './plan.js';
 import { dropReleased, exportArea, holdRefused, peekReleased } from '../../../arrivals/held.js';
+import { loadLimits } from '../../../limits/limits.js';
 import type { TraktHistoryEntry } from '../../merge/index.js';
 import { keys } from '../../../state/keys.js';
 import { deleteKey, listKeys, readJson, writeJson } from '../../../state/kv.js';
@@ -66,6 +67,8 @@ interface Pending { idx: number[]; win: number; cur: TraktCursor | null; found: 
 
 interface S {
   full: boolean;
+  /** Past the check of the exports against the account's history limit. */
+  limitChecked?: boolean;
   sinceMs: number | null;
   step: 'start' | 'local' | 'remote' | 'search' | 'plan' | 'import' | 'export';
   local: LibraryCursor;
@@ -382,9 +385,31 @@ function importPlays(run: Run, a: AreaJob, s: S): Outcome {
 
 function exportPlays(run: Run, a: AreaJob, s: S): Outcome {
   if (s.pending) return verify(run, a, s);
+  if (!s.limitChecked) fitLimit(run, a, s);
   if (s.exportIdx >= s.exports) return finish(run, a, s);
   const n = Math.min(BATCH, s.exports - s.exportIdx);
   return send(run, a, s, Array.from({ length: n }, (_, i) => s.exportIdx + i));
+}
+
+/**
+ * Past the account's history limit Trakt refuses a whole batch (420): the exports go from
+ * the most recent that fit (the plan is oldest first, so the oldest are passed over), and
+ * their months are planned again by the next sync, which sends them once there is room.
+ */
+function fitLimit(run: Run, a: AreaJob, s: S): void {
+  s.limitChecked = true;
+  const limit = loadLimits(run.host, run.userId)?.values.history;
+  const base = storedCounts(run);
+  if (limit === undefined || !(base || s.tc.full) || s.exportIdx > 0) return;
+  const room = Math.max(0, limit - effective(base, s.tc).total);
+  if (s.exports <= room) return;
+  const skip = s.exports - room;
+  const months = new Set(s.deferred);
+  for (let i = 0; i < skip; i += CHUNK) for (const p of readList<ExportPlay>(run.host, planKey(run, 'export'), i, Math.min(skip, i + CHUNK))) months.add(monthOf(p.watched_at_ms));
+  s.deferred = [...months].sort((x, y) => x - y);
+  s.exportIdx = skip;
+  a.report.overLimit = { left: skip, limit };
+  run.checkpoint();
 }
 
 /** Items of the user's playback sessions still open (their stop may be on its way), read once per call. */
