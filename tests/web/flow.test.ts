@@ -166,6 +166,7 @@ describe.skipIf(!HAVE_BROWSER)('the web face in Chromium', () => {
     web.app.library.editPlaylist('alice', 'create_playlist', { name: 'Friday heists', source: 'trakt:list:42', created_by: 'trakt', items: [{ type: 'movie', ids: { tmdb: 27205 } }] });
     await go('#/library', /Library/);
     const row = page.getByRole('table', { name: /Your playlists/ }).getByRole('row', { name: /Friday heists/ });
+    await row.waitFor(); // the page renders after its data comes (later on a loaded machine)
     expect(await row.locator('td').allInnerTexts()).toEqual(['1', 'Trakt list 42 (kept in step by trakt)']);
     await checkA11y(page, 'library');
     await page.getByRole('link', { name: 'Inception (2010)' }).click();
