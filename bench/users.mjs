@@ -44,7 +44,7 @@ async function run(label, { nodes, db, users, heavy, plays }) {
   sim.seedCatalog({ movies: [...big, ...small] });
   const h0 = hosts[0];
   h0.library.seed({ users: ids, movies: [...big, ...small].map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
-  h0.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret, redirect_uri: CLIENT.redirect_uris[0] });
+  h0.setServerSettings({ client_id: CLIENT.client_id, client_secret: CLIENT.client_secret }); // the device flow: no redirect URI (the settings take only https ones)
   for (const u of ids) {
     sim.addUser({ username: u });
     h0.setUserSettings(u, { sync_history: 'export', sync_ratings: 'off', sync_watchlist: 'off', sync_collection: 'off', sync_progress: 'off' });
