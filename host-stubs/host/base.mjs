@@ -37,14 +37,21 @@ export function record(list, item) {
  *   httpDelayMs?: number | ((req: any) => number),
  *   runInWorker?: boolean, inProcessHttp?: import('./inprocess.mjs').InProcessHttp,
  *   httpLatencyMs?: (method: string, url: URL) => number, randomBytes?: (n: number) => Uint8Array,
+ *   cpuClockScale?: number,
  * }} HostOptions
+ *   cpuClockScale: the manual clock also moves by the plugin's own work (wall time between
+ *   host calls) times this (1: this machine; 5: a NAS five times slower), so a call's
+ *   budget meets its CPU time as on a real clock. Default: the clock stands still in a call.
  *   runInWorker: false (with inProcessHttp) runs every call on the main thread with
  *   synchronous host functions and virtual time (host-stubs/host/inprocess.mjs): the
  *   deterministic simulation's mode. Default: a worker per call.
  * @typedef {{ level: 'debug'|'info'|'warn'|'error', message: string, export: string, at_ms: number }} LogEntry
- * @typedef {{ export: string, fn: string, request: unknown, response: unknown }} HostCallTrace
+ * @typedef {{ export: string, fn: string, request: unknown, response: unknown, after_ms?: number }} HostCallTrace
+ *   after_ms: the plugin's work (wall time) between the previous host call and this one
  * @typedef {{ id: number, export: string, user_id?: string, input: string, ok: boolean, output?: string,
- *   error?: PluginCallError, hostCalls: number, started_ms: number, wall_ms: number, clock_ms?: number }} CallRecord
+ *   error?: PluginCallError, hostCalls: number, started_ms: number, wall_ms: number, clock_ms?: number,
+ *   max_stretch_ms?: number }} CallRecord
+ *   max_stretch_ms: the longest stretch of plugin work between two host calls (wall time)
  * @typedef {{ kind: 'wakeup'|'interval', name?: string, at_ms: number, ok: boolean, output?: any, error?: PluginCallError }} TickResult
  */
 

@@ -8,8 +8,28 @@ import { HostError, readRequest } from './errors.mjs';
 
 /**
  * @typedef {{ exportName: string, hostCalls: number, crashAfter?: number, dead: boolean, deadReason?: string,
- *   kill: (reason: string) => void, overTime: () => boolean }} GuardCtx
+ *   kill: (reason: string) => void, overTime: () => boolean, lastAt?: number, maxStretch?: number }} GuardCtx
+ *   lastAt/maxStretch: wall time when the plugin last got control back, and the longest
+ *   stretch of plugin work between two host calls (a budget is only checked at host calls,
+ *   so this is what a slower CPU or runtime multiplies)
  */
+
+/**
+ * Ends a stretch of plugin work (at a host call, or at the end of the call) and returns its
+ * length. With `cpuClockScale`, the manual clock moves by the stretch times the scale, as a
+ * real clock would on a CPU that much slower: budgets read from the clock then meet the
+ * plugin's own work, not only Trakt's answer times.
+ * @param {GuardCtx} ctx @param {{ clock: { mode: string, now(): number, set(ms: number): void }, options: { cpuClockScale?: number } }} host
+ */
+export function endStretch(ctx, host) {
+  if (ctx.lastAt === undefined) return 0;
+  const ms = performance.now() - ctx.lastAt;
+  ctx.maxStretch = Math.max(ctx.maxStretch ?? 0, ms);
+  ctx.lastAt = undefined;
+  const scale = host.options.cpuClockScale;
+  if (scale && host.clock.mode === 'manual') host.clock.set(host.clock.now() + Math.round(ms * scale));
+  return ms;
+}
 
 /** @param {string} name @param {unknown} e */
 const envelope = (name, e) => (e instanceof HostError
@@ -18,12 +38,14 @@ const envelope = (name, e) => (e instanceof HostError
 
 /**
  * Wraps one host function's implementation for linking into an instance.
- * @param {{ recordHostCall: (t: any) => void }} host
+ * @param {{ recordHostCall: (t: any) => void } & Parameters<typeof endStretch>[1]} host
  * @param {GuardCtx} ctx @param {string} name @param {(req: any) => unknown} impl
  * @param {{ sync: boolean }} mode sync: the main-thread mode, where an asynchronous implementation is an error
  */
 export function guardHostFunction(host, ctx, name, impl, { sync }) {
+  let before = 0;
   const enter = () => {
+    before = endStretch(ctx, host);
     if (ctx.dead) throw new Error(`instance killed (${ctx.deadReason})`);
     if (ctx.overTime()) { ctx.kill('timeout'); throw new Error('instance killed (timeout)'); }
     if (ctx.crashAfter !== undefined && ctx.hostCalls >= ctx.crashAfter) { ctx.kill('crashed'); throw new Error('host crashed (crashDuring)'); }
@@ -31,12 +53,14 @@ export function guardHostFunction(host, ctx, name, impl, { sync }) {
   };
   /** @param {any} cp @param {unknown} request @param {unknown} response */
   const leave = (cp, request, response) => {
-    host.recordHostCall({ export: ctx.exportName, fn: name, request, response });
+    host.recordHostCall({ export: ctx.exportName, fn: name, request, response, after_ms: Math.round(before) });
     if (ctx.dead) throw new Error(`instance killed (${ctx.deadReason})`);
     try {
       return cp.store(JSON.stringify(response));
     } catch (e) {
       return cp.store(JSON.stringify({ error: { code: 'internal', message: `cannot store the response: ${/** @type {Error} */ (e).message}` } }));
+    } finally {
+      ctx.lastAt = performance.now();
     }
   };
   if (sync) {

@@ -7,7 +7,7 @@
 // kills after N calls). So the same inputs give the same run, host call for host call.
 import createPlugin from '@extism/extism';
 import { HostError, callFailure } from './errors.mjs';
-import { guardHostFunction } from './hostcall.mjs';
+import { endStretch, guardHostFunction } from './hostcall.mjs';
 import { DEFAULT_HTTP_TIMEOUT_MS, MAX_HTTP_TIMEOUT_MS, hostAllowed } from './http.mjs';
 
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -113,7 +113,9 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
       logger: /** @type {any} */ (logger), functions: /** @type {any} */ (functions),
     });
     memory = /** @type {any} */ ((await plugin.getInstance()).exports.memory);
+    ctx.lastAt = performance.now();
     const out = await plugin.call(exportName, input);
+    endStretch(ctx, host);
     if (ctx.overTime()) ctx.kill('timeout');
     if (ctx.dead) throw new Error(ctx.deadReason);
     const text = out ? out.text() : '';
@@ -132,6 +134,7 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
     throw err;
   } finally {
     rec.hostCalls = ctx.hostCalls;
+    rec.max_stretch_ms = Math.round(ctx.maxStretch ?? 0);
     rec.virtual_ms = host.clock.now() - started;
     rec.wall_ms = Math.round(performance.now() - wallStart);
     try {

@@ -4,7 +4,7 @@
 import createPlugin from '@extism/extism';
 import { PluginCallError, callFailure } from './errors.mjs';
 import { HostBase, record } from './base.mjs';
-import { guardHostFunction } from './hostcall.mjs';
+import { endStretch, guardHostFunction } from './hostcall.mjs';
 import { invokeInProcess } from './inprocess.mjs';
 
 let quietDepth = 0;
@@ -91,7 +91,7 @@ export class Invocation extends HostBase {
 
   /**
    * @typedef {{ exportName: string, clockStart: number, timeoutMs: number, hostCalls: number, crashAfter?: number, dead: boolean,
-   *   deadReason?: string, abort: AbortController, kill: (reason: string) => void }} CallCtx
+   *   deadReason?: string, abort: AbortController, kill: (reason: string) => void, lastAt?: number, maxStretch?: number }} CallCtx
    */
 
   /** @param {string} exportName @param {string} input */
@@ -122,8 +122,8 @@ export class Invocation extends HostBase {
       hostCalls: 0,
       crashAfter: crashAfterHostCalls,
       dead: false,
-      // A slow Trakt on the manual clock (httpDelayMs): the call limit is kept in that time too.
-      overTime: () => !!this.options.httpDelayMs && this.clock.mode === 'manual' && this.clock.now() - ctx.clockStart > ctx.timeoutMs,
+      // A slow Trakt or CPU on the manual clock (httpDelayMs, cpuClockScale): the call limit is kept in that time too.
+      overTime: () => !!(this.options.httpDelayMs || this.options.cpuClockScale) && this.clock.mode === 'manual' && this.clock.now() - ctx.clockStart > ctx.timeoutMs,
       abort: new AbortController(),
       kill: (reason) => {
         if (ctx.dead) return;
@@ -153,7 +153,9 @@ export class Invocation extends HostBase {
       }));
       if (ctx.dead) throw new Error(ctx.deadReason);
       timer = setTimeout(() => ctx.kill('timeout'), timeoutMs);
+      ctx.lastAt = performance.now();
       const out = await Promise.race([plugin.call(exportName, input), killed]);
+      endStretch(ctx, this);
       const text = out ? out.text() : '';
       rec.ok = true;
       rec.output = text;
@@ -168,6 +170,7 @@ export class Invocation extends HostBase {
       ctx.abort.abort();
       this.running.delete(kill);
       rec.hostCalls = ctx.hostCalls;
+      rec.max_stretch_ms = Math.round(ctx.maxStretch ?? 0);
       rec.wall_ms = Math.round(performance.now() - started);
       rec.clock_ms = this.clock.now() - rec.started_ms;
       await plugin?.close();

@@ -11,9 +11,9 @@ import {
   batches, commitThreeWay, emptyThreeWayState, loadThreeWay, planThreeWay, saveThreeWay, skipThreeWay, traktView,
   type RemoteAdd, type RemoteRemove, type ThreeWayCodec, type ThreeWayInput, type ThreeWayOp, type ThreeWayState,
 } from '../merge/index.js';
-import { compressJson, decompressJson } from '../../codec/compress.js';
+import { decompressJson } from '../../codec/compress.js';
 import { onStop, type Outcome, type SyncArea } from './area.js';
-import { appendList, deleteBlob, loadBlob, readList, saveBlob } from './blob.js';
+import { appendList, deleteBlob, loadBlob, readList, saveBlob, saveList } from './blob.js';
 import { excluded, noteLeftOut } from './filters.js';
 import { noteExamples, syncKey, type AreaJob, type AreaName, type JobFilters } from './job.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from './paging.js';
@@ -22,7 +22,7 @@ import { notFoundIndices } from './notfound.js';
 import { dropLegacyBlob, legacyBlob } from './legacy.js';
 import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
-import { deleteKey } from '../../state/kv.js';
+import { deleteKey, listKeys, readJson, writeJson } from '../../state/kv.js';
 import { loadLimits } from '../../limits/limits.js';
 import { dropReleased, exportArea, holdRefused, peekReleased } from '../../arrivals/held.js';
 
@@ -52,6 +52,7 @@ interface Ops { add: RemoteAdd[]; remove: RemoteRemove[]; local: Change[] }
 
 const CHUNK = 1000;
 const BATCH = 100;
+const OPS = ['local', 'add', 'remove'] as const;
 
 /** A Trakt list entry with only what identity and the merge need. */
 function compact(e: any, keep: (e: any) => Record<string, unknown>): Record<string, unknown> | null {
@@ -80,14 +81,32 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   const lists = spec.endpoints.read.map((e) => e.path);
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
   const legacy = (run: Run) => syncKey(run.userId, spec.name);
+  // What each side took since the state was last saved, as a journal of ops appended page
+  // by page: a delivery records its bases without loading and saving the whole state
+  // (seconds for a 20k list), and the next plan folds the journal in.
+  const journal = (run: Run) => key(run, 'journal');
+  const journalCount = (run: Run) => `${journal(run)}/count`;
+  type Entry = [took: 0, op: ThreeWayOp] | [refused: 1, op: ThreeWayOp, at: number];
   const loadState = (run: Run): ThreeWayState => {
     const text = loadBlob(run.host, key(run, 'state')) ?? legacyBlob(run.host, legacy(run));
-    return text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
+    const st = text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
+    const n = readJson<number>(run.host, journalCount(run)).value ?? 0;
+    for (let i = 0; i < n; i += CHUNK) {
+      // In order: a later entry for an item stands (applying one twice is harmless).
+      for (const e of readList<Entry>(run.host, journal(run), i, Math.min(n, i + CHUNK))) {
+        if (e[0] === 0) commitThreeWay(spec.codec, st, [e[1]]);
+        else skipThreeWay(st, [e[1]], e[2]);
+      }
+    }
+    return st;
   };
   const saveState = (run: Run, st: ThreeWayState) => {
     if (run.job.dryRun) return;
     saveBlob(run.host, key(run, 'state'), saveThreeWay(st));
     dropLegacyBlob(run.host, legacy(run));
+    // Folded in: a crash before this goes applies the journal again to the saved state,
+    // which changes nothing (each entry sets what the side holds).
+    deleteBlob(run.host, journal(run));
   };
 
   function read(run: Run, a: AreaJob, s: S): Outcome {
@@ -116,6 +135,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   }
 
   function plan(run: Run, a: AreaJob, s: S): Outcome {
+    if (!run.fresh()) return { yield: 'planning at the start of the next call' };
     s.dirty = run.host.kvGet(keys.libraryDirty(run.userId, spec.name)).version;
     const st = loadState(run);
     // Items the library gained (hook `library`): what it refused before is offered again.
@@ -156,7 +176,8 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     // that dies before plans again from them.
     if (run.job.dryRun) return 'done';
     saveState(run, st);
-    saveBlob(run.host, key(run, 'ops'), compressJson(ops));
+    // Each side's ops in pages of their own keys: a delivery reads only the page it sends.
+    for (const which of OPS) saveList(run.host, key(run, `ops/${which}`), ops[which]);
     s.ops = { local: 0, add: 0, remove: 0 };
     s.counts = { local: ops.local.length, add: ops.add.length, remove: ops.remove.length };
     run.checkpoint();
@@ -167,33 +188,41 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     return 'next';
   }
 
-  function loadOps(run: Run): Ops {
-    const text = loadBlob(run.host, key(run, 'ops'));
-    if (!text) throw new Error(`${spec.name} plan: missing from the store`);
-    return decompressJson<Ops>(text, `${spec.name} plan`);
+  /** Ops [from, to) of one side of the plan. */
+  function opsOf<K extends keyof Ops>(run: Run, which: K, from: number, to: number): Ops[K] {
+    // A plan saved whole by 0.x before an upgrade: split into pages once.
+    const legacyOps = loadBlob(run.host, key(run, 'ops'));
+    if (legacyOps) {
+      const old = decompressJson<Ops>(legacyOps, `${spec.name} plan`);
+      for (const w of OPS) saveList(run.host, key(run, `ops/${w}`), old[w]);
+      const paged = OPS.map((w) => `${key(run, `ops/${w}`)}/`);
+      for (const k of listKeys(run.host, `${key(run, 'ops')}/`)) if (!paged.some((p) => k.startsWith(p))) deleteKey(run.host, k);
+    }
+    return readList(run.host, key(run, `ops/${which}`), from, to) as Ops[K];
   }
 
   /**
-   * Records what one side took, in the state loaded once per call, saved before the call's
-   * next checkpoint: a delivery whose base is never recorded would come back.
+   * Records what one side took (a delivery whose base is never recorded would come back)
+   * in the journal, before the call's next checkpoint. A crash before the checkpoint redoes
+   * the delivery (idempotent) and records it again.
    */
   function commit(run: Run, took: readonly ThreeWayOp[], refused: readonly ThreeWayOp[]) {
     if (!took.length && !refused.length) return;
-    const st = run.memo(`${spec.name}-state`, () => loadState(run));
-    commitThreeWay(spec.codec, st, took);
-    skipThreeWay(st, refused, run.now());
-    saveState(run, st);
+    const now = run.now();
+    const entries: Entry[] = [...took.map((o): Entry => [0, o]), ...refused.map((o): Entry => [1, o, now])];
+    const n = readJson<number>(run.host, journalCount(run)).value ?? 0;
+    writeJson(run.host, journalCount(run), appendList(run.host, journal(run), n, entries));
   }
 
   function deliver(run: Run, a: AreaJob, s: S): Outcome {
     const idx = s.ops!;
-    const ops = loadOps(run);
+    const n = s.counts;
     const rep = a.report;
     // The library's changes, chunk after chunk (library_apply is idempotent: a chunk applied
     // again after a crash is harmless); what it took is recorded once for the call.
     const took: ThreeWayOp[] = [], refused: ThreeWayOp[] = [];
-    while (idx.local < ops.local.length && run.hasTime()) {
-      const chunk = ops.local.slice(idx.local, idx.local + CHUNK);
+    while (idx.local < n.local && run.hasTime()) {
+      const chunk = opsOf(run, 'local', idx.local, idx.local + CHUNK);
       run.spend();
       const m = run.matches;
       const results = run.host.libraryApply(run.userId, chunk.map((c) => ({ ...c, item: m.toLocal(c.item) })));
@@ -207,11 +236,10 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
       rep.notInLibrary += refused.length;
       run.checkpoint();
     }
-    if (idx.local < ops.local.length) return { yield: 'time budget' };
+    if (idx.local < n.local) return { yield: 'time budget' };
     for (const which of ['add', 'remove'] as const) {
-      const list: Array<RemoteAdd | RemoteRemove> = ops[which];
-      if (idx[which] >= list.length) continue;
-      const slice = list.slice(idx[which], idx[which] + BATCH);
+      if (idx[which] >= n[which]) continue;
+      const slice: Array<RemoteAdd | RemoteRemove> = opsOf(run, which, idx[which], idx[which] + BATCH);
       const [batch] = batches(slice.map((o) => ({ item: o.item, ...(o.op === 'remote_add' ? spec.extra(o) : {}) })), BATCH);
       // Adds and removals are idempotent on Trakt: a batch sent twice after a crash is harmless.
       const r = run.call<any>('POST', (which === 'add' ? spec.endpoints.add : spec.endpoints.remove).path, batch!.body);
@@ -223,7 +251,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
       rep.sentRemote += slice.length - nf.size;
       rep.notFound += nf.size;
       idx[which] += slice.length;
-      run.job.progress = { label: `${spec.name}: sending to Trakt`, done: idx.add + idx.remove, total: ops.add.length + ops.remove.length };
+      run.job.progress = { label: `${spec.name}: sending to Trakt`, done: idx.add + idx.remove, total: n.add + n.remove };
       run.checkpoint();
       return { yield: 'waiting for the next write slot' };
     }

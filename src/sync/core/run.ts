@@ -10,10 +10,16 @@ import { jobKey, type AreaJob, type SyncJob } from './job.js';
 import { Matches } from '../../match/match.js';
 
 /**
- * New work starts only this long into a call: one more Trakt answer may take up to the
- * request timeout (10 s) and the save a few seconds, so a call ends well before 30 s.
+ * New work starts only this long into a call. A call on a calm Trakt then ends within
+ * about 5 s even on a slow CPU's share; one more Trakt answer may still take up to the
+ * request timeout (10 s, reserved by this margin), so a call never nears the host's 30 s.
  */
-export const WORK_MS = 12_000;
+export const WORK_MS = 3_500;
+/**
+ * A long indivisible step (planning a whole list) starts only this early in a call, or is
+ * left to the next call, so the step and the work before it never add up.
+ */
+export const HEAVY_WITHIN_MS = 500;
 /**
  * And at most this much work (Trakt requests, library pages, plan groups) per call: a
  * bound that holds even where the host's clock does not move during a call.
@@ -48,6 +54,9 @@ export class Budget {
 
   /** Whether this call may start more work. */
   hasTime(): boolean { return this.units < WORK_UNITS && this.now() - this.started < WORK_MS; }
+
+  /** Whether a heavy step may start now (early in the call), else it waits for the next. */
+  fresh(): boolean { return this.now() - this.started < HEAVY_WITHIN_MS; }
 
   /** Counts a unit of work done outside `call` (a library page, a plan group). */
   spend(n = 1): void { this.units += n; }

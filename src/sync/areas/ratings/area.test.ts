@@ -2,7 +2,12 @@
 // first sync both ways (stars x2 = Trakt's 1..10), an incremental one with a removal, and
 // a dry run.
 import { describe, expect, it } from 'vitest';
-import { DAY, HOUR, START, episodeItem, makeWorld, movieItem, movieRef } from '../../../host/world.test-util.js';
+import { DAY, HOUR, MIN, START, eachCrash, episodeItem, makeWorld, movieItem, movieRef, type World } from '../../../host/world.test-util.js';
+import { syncNowImpl } from '../../../hooks/sync.js';
+import { loadJob, loadLast } from '../../../status/describe.js';
+import { syncKey } from '../../core/job.js';
+import { deleteBlob, readList, saveBlob } from '../../core/blob.js';
+import { compressJson } from '../../../codec/compress.js';
 
 const both = { sync_history: 'off', sync_ratings: 'both', sync_watchlist: 'off' };
 const traktRatings = (w: ReturnType<typeof makeWorld>) => w.sim.ratings('alice').map((r) => [r.movie?.title ?? r.episode?.title, r.rating]).sort();
@@ -43,5 +48,79 @@ describe('ratings area', () => {
     expect(traktRatings(w)).toEqual([['The Matrix', 7]]);
     expect(w.lib.state('alice').ratings).toHaveLength(1);
     expect(w.sim.requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
+  });
+});
+
+/** A world with `n` more films, each rated here and not on Trakt. */
+function manyRated(n: number) {
+  const w = makeWorld({ userSettings: both });
+  const many = Array.from({ length: n }, (_, i) => ({ title: `Film ${i}`, year: 2001, ids: { trakt: 900_000 + i, slug: `film-${i}`, tmdb: 900_000 + i, imdb: `tt9${String(i).padStart(6, '0')}` } }));
+  w.sim.seedCatalog({ movies: many });
+  w.lib.seed({ movies: many.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
+  w.lib.apply('alice', many.map((m) => ({ op: 'set_rating' as const, item: { type: 'movie' as const, title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb } }, rating: 4, at_ms: START - DAY })));
+  return w;
+}
+
+describe('ratings area: cost of a delivery', () => {
+  it('saves the whole state once per plan, not once per batch sent (a 20k list takes seconds to save)', () => {
+    const w = manyRated(350);
+    let saves = 0;
+    const set = w.host.kvSet.bind(w.host);
+    w.host.kvSet = (k: string, v: string, ifVersion?: number) => { if (k === "u/alice/sync/ratings/state/head") saves++; return set(k, v, ifVersion); };
+    const last = w.sync();
+    expect(last.report.ratings).toMatchObject({ toRemote: 350, sentRemote: 350 });
+    expect(w.sim.requests.filter((r) => r.method === 'POST').length).toBe(4);
+    expect(saves).toBe(1);
+    // What was sent is the base: nothing goes again, nothing comes back.
+    w.host.advance(HOUR);
+    expect(w.sync().report.ratings).toMatchObject({ toRemote: 0, removeRemote: 0, toLocal: 0, removeLocal: 0 });
+  });
+});
+
+describe('ratings area: a plan saved by an older version', () => {
+  it('a delivery that resumes from a plan saved whole (before plans were paged) sends every rating once', () => {
+    const w = manyRated(150);
+    syncNowImpl(w.host, 'alice', {});
+    const posts = () => w.sim.requests.filter((r) => r.method === 'POST' && r.path.startsWith('/sync/ratings')).length;
+    while (posts() === 0) w.runDue(Infinity, 1);
+    // The plan as 0.x saved it: one blob of every side's ops.
+    const prefix = syncKey('alice', 'ratings/ops'), n = loadJob(w.host, 'alice')!.areas.ratings!.s as any;
+    const whole = Object.fromEntries((['local', 'add', 'remove'] as const).map((k) => [k, readList(w.host, `${prefix}/${k}`, 0, n.counts[k])]));
+    deleteBlob(w.host, prefix);
+    saveBlob(w.host, prefix, compressJson(whole));
+    while (loadJob(w.host, 'alice')) w.runDue(Infinity, 1);
+    expect(posts()).toBe(2);
+    expect(w.sim.ratings('alice')).toHaveLength(150);
+    expect(w.host.kvList(`${prefix}/`).keys).toEqual([]);
+  });
+});
+
+describe('ratings area: crashes', () => {
+  it('a crash between any two host calls, both ways: each rating lands once, and the next sync has nothing to do', () => {
+    const world = () => {
+      const w = manyRated(120);
+      w.sim.seedRatings('alice', Array.from({ length: 3 }, (_, i) => ({ ...movieRef(i), rating: 8, rated_at: START - 2 * DAY })));
+      return w;
+    };
+    const finish = (w: World) => {
+      // Wake-ups, and an interval tick now and then (it restarts a job whose wake-up was lost).
+      for (let i = 0; i < 200 && loadJob(w.host, 'alice') && !w.crashed(); i++) { w.runDue(w.host.now + HOUR); w.host.advance(10 * MIN); w.tick(); }
+    };
+    eachCrash({
+      world,
+      scenario: (w) => { syncNowImpl(w.host, 'alice', {}); finish(w); },
+      resume: (w) => {
+        finish(w);
+        if (!loadLast(w.host, 'alice')) w.sync(); // a sync_now that died before its job was saved: pressed again
+      },
+      check: (w, at) => {
+        const where = `crash at host call ${at}`;
+        expect(w.sim.ratings('alice'), where).toHaveLength(123);
+        expect(w.lib.state('alice').ratings, where).toHaveLength(123);
+        w.host.advance(HOUR);
+        expect(w.sync().report.ratings, where).toMatchObject({ toRemote: 0, removeRemote: 0, toLocal: 0, removeLocal: 0 });
+      },
+      stride: 3,
+    });
   });
 });
