@@ -37,11 +37,13 @@ export function record(list, item) {
  *   httpDelayMs?: number | ((req: any) => number),
  *   runInWorker?: boolean, inProcessHttp?: import('./inprocess.mjs').InProcessHttp,
  *   httpLatencyMs?: (method: string, url: URL) => number, randomBytes?: (n: number) => Uint8Array,
- *   cpuClockScale?: number,
+ *   cpuClockScale?: number, cpuMsPerKb?: number,
  * }} HostOptions
  *   cpuClockScale: the manual clock also moves by the plugin's own work (wall time between
  *   host calls) times this (1: this machine; 5: a NAS five times slower), so a call's
  *   budget meets its CPU time as on a real clock. Default: the clock stands still in a call.
+ *   cpuMsPerKb: the same, deterministic (the simulation's slow CPUs): each host call moves
+ *   the manual clock by this many ms per KiB of its request and response.
  *   runInWorker: false (with inProcessHttp) runs every call on the main thread with
  *   synchronous host functions and virtual time (host-stubs/host/inprocess.mjs): the
  *   deterministic simulation's mode. Default: a worker per call.

@@ -19,7 +19,7 @@ import { HostError, readRequest } from './errors.mjs';
  * length. With `cpuClockScale`, the manual clock moves by the stretch times the scale, as a
  * real clock would on a CPU that much slower: budgets read from the clock then meet the
  * plugin's own work, not only Trakt's answer times.
- * @param {GuardCtx} ctx @param {{ clock: { mode: string, now(): number, set(ms: number): void }, options: { cpuClockScale?: number } }} host
+ * @param {GuardCtx} ctx @param {{ clock: { mode: string, now(): number, set(ms: number): void }, options: { cpuClockScale?: number, cpuMsPerKb?: number } }} host
  */
 export function endStretch(ctx, host) {
   if (ctx.lastAt === undefined) return 0;
@@ -54,6 +54,13 @@ export function guardHostFunction(host, ctx, name, impl, { sync }) {
   /** @param {any} cp @param {unknown} request @param {unknown} response */
   const leave = (cp, request, response) => {
     host.recordHostCall({ export: ctx.exportName, fn: name, request, response, after_ms: Math.round(before) });
+    // A slow CPU in the deterministic simulation: the plugin's work on what it sends and gets
+    // (encoding, parsing, compressing) costs virtual time by its size.
+    const perKb = host.options.cpuMsPerKb;
+    if (perKb && host.clock.mode === 'manual') {
+      const kb = ((JSON.stringify(request) ?? '').length + (JSON.stringify(response) ?? '').length) / 1024;
+      host.clock.set(host.clock.now() + Math.round(kb * perKb));
+    }
     if (ctx.dead) throw new Error(`instance killed (${ctx.deadReason})`);
     try {
       return cp.store(JSON.stringify(response));

@@ -123,7 +123,7 @@ export class Invocation extends HostBase {
       crashAfter: crashAfterHostCalls,
       dead: false,
       // A slow Trakt or CPU on the manual clock (httpDelayMs, cpuClockScale): the call limit is kept in that time too.
-      overTime: () => !!(this.options.httpDelayMs || this.options.cpuClockScale) && this.clock.mode === 'manual' && this.clock.now() - ctx.clockStart > ctx.timeoutMs,
+      overTime: () => !!(this.options.httpDelayMs || this.options.cpuClockScale || this.options.cpuMsPerKb) && this.clock.mode === 'manual' && this.clock.now() - ctx.clockStart > ctx.timeoutMs,
       abort: new AbortController(),
       kill: (reason) => {
         if (ctx.dead) return;

@@ -141,3 +141,18 @@ describe('real time', () => {
     expect(Math.abs(now - Date.now())).toBeLessThan(1000);
   });
 });
+
+describe('a slow CPU (cpuMsPerKb, the simulation\'s deterministic one)', () => {
+  it('each host call moves the manual clock by the size of what it carries', async () => {
+    const h = await newHost({ cpuMsPerKb: 100 });
+    const t0 = h.clock.now();
+    await h.callExport('call', { fn: 'kv_set', body: { key: 'big', value: 'x'.repeat(20 * 1024) } });
+    const moved = h.clock.now() - t0;
+    expect(moved).toBeGreaterThanOrEqual(2_000); // 20 KiB at 100 ms each
+    expect(moved).toBeLessThan(2_100);
+    const still = await newHost();
+    const s0 = still.clock.now();
+    await still.callExport('call', { fn: 'kv_set', body: { key: 'big', value: 'x'.repeat(20 * 1024) } });
+    expect(still.clock.now()).toBe(s0);
+  });
+});

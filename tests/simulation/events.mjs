@@ -377,7 +377,10 @@ export function generateScenario(seed, o = {}) {
       events.splice(hRng.int(0, events.length), 0, ev);
     }
   }
-  return { seed, users, catalog, profile: { ...profile, other: [...profile.other] }, tokenLifetimeSec, latencyMs, events, initialSeed: rng.fork('initial').next() };
+  // A slow CPU (a NAS): virtual ms per KiB the plugin moves through host calls, from a fork
+  // of its own; 0 for regression seeds (`hostile: false`).
+  const cpuMsPerKb = o.hostile === false ? 0 : rng.fork('cpu').pick([0, 0, 0, 1, 5, 20]);
+  return { seed, users, catalog, profile: { ...profile, other: [...profile.other] }, tokenLifetimeSec, latencyMs, cpuMsPerKb, events, initialSeed: rng.fork('initial').next() };
 }
 
 // Items are chosen by index into the catalog at run time ("#17" = the 17th item, modulo).

@@ -87,7 +87,7 @@ const DEFAULT_SETTINGS = { scrobble: true, sync_history: 'export', sync_ratings:
 export class World {
   /**
    * @param {import('./rng.mjs').Rng} rng the world's stream (faults, latencies, crashes)
-   * @param {{ users: Array<{ id: string, settings?: object }>, catalog: ReturnType<typeof makeCatalog>, profile: any, tokenLifetimeSec?: number, latencyMs?: number }} o
+   * @param {{ users: Array<{ id: string, settings?: object }>, catalog: ReturnType<typeof makeCatalog>, profile: any, tokenLifetimeSec?: number, latencyMs?: number, cpuMsPerKb?: number }} o
    */
   constructor(rng, o) {
     this.rng = rng;
@@ -163,6 +163,7 @@ export class World {
       startMs: START, secretKey: 'b'.repeat(64), runInWorker: false,
       inProcessHttp: (r) => this.#http(r),
       httpLatencyMs: () => latency,
+      ...(o.cpuMsPerKb ? { cpuMsPerKb: o.cpuMsPerKb } : {}),
       randomBytes: (n) => Uint8Array.from({ length: n }, () => entropy.next() & 255),
     });
     this.host = host;
