@@ -7,6 +7,8 @@
 // to idle, requests), and with a play another app adds on Trakt late (watched an hour
 // before the last sync; back-dated to 2019). Then the same first sync with every Trakt answer 1 s late and 5%
 // of them failing with a 5xx: it must converge with no call killed (BENCH_ROUGH=0 leaves that out).
+// BENCH_CPU scales the CPU clock (5: a NAS); BENCH_DEBUG prints the longest stretches of
+// plugin work with the host calls around them, BENCH_TRACE=file writes every host call.
 import { RevengeHost } from '../host-stubs/index.mjs';
 import { TraktSimulator } from '../host-stubs/trakt-sim/index.mjs';
 import { kb, table } from './lib.mjs';

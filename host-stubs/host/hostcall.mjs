@@ -14,20 +14,30 @@ import { HostError, readRequest } from './errors.mjs';
  *   so this is what a slower CPU or runtime multiplies)
  */
 
+/** @typedef {{ clock: { mode: string, now(): number, set(ms: number): void }, options: { cpuClockScale?: number, cpuMsPerKb?: number } }} CpuHost */
+
 /**
- * Ends a stretch of plugin work (at a host call, or at the end of the call) and returns its
- * length. With `cpuClockScale`, the manual clock moves by the stretch times the scale, as a
- * real clock would on a CPU that much slower: budgets read from the clock then meet the
- * plugin's own work, not only Trakt's answer times.
- * @param {GuardCtx} ctx @param {{ clock: { mode: string, now(): number, set(ms: number): void }, options: { cpuClockScale?: number, cpuMsPerKb?: number } }} host
+ * A slow CPU on the manual clock: the clock moves by the plugin's own work, so budgets read
+ * from it meet that work, not only Trakt's answer times. `cpuClockScale` measures the work
+ * (wall time between host calls, times the scale); `cpuMsPerKb`, the simulation's
+ * deterministic model, charges each host call by the size of what it carries.
+ * @param {CpuHost} host @param {number} ms
+ */
+function chargeCpu(host, ms) {
+  if (ms > 0 && host.clock.mode === 'manual') host.clock.set(host.clock.now() + Math.round(ms));
+}
+
+/**
+ * Ends a stretch of plugin work (at a host call, or at the end of the call), charges it to
+ * the clock under `cpuClockScale`, and returns its length.
+ * @param {GuardCtx} ctx @param {CpuHost} host
  */
 export function endStretch(ctx, host) {
   if (ctx.lastAt === undefined) return 0;
   const ms = performance.now() - ctx.lastAt;
   ctx.maxStretch = Math.max(ctx.maxStretch ?? 0, ms);
   ctx.lastAt = undefined;
-  const scale = host.options.cpuClockScale;
-  if (scale && host.clock.mode === 'manual') host.clock.set(host.clock.now() + Math.round(ms * scale));
+  chargeCpu(host, ms * (host.options.cpuClockScale ?? 0));
   return ms;
 }
 
@@ -38,7 +48,7 @@ const envelope = (name, e) => (e instanceof HostError
 
 /**
  * Wraps one host function's implementation for linking into an instance.
- * @param {{ recordHostCall: (t: any) => void } & Parameters<typeof endStretch>[1]} host
+ * @param {{ recordHostCall: (t: any) => void } & CpuHost} host
  * @param {GuardCtx} ctx @param {string} name @param {(req: any) => unknown} impl
  * @param {{ sync: boolean }} mode sync: the main-thread mode, where an asynchronous implementation is an error
  */
@@ -54,16 +64,12 @@ export function guardHostFunction(host, ctx, name, impl, { sync }) {
   /** @param {any} cp @param {unknown} request @param {unknown} response */
   const leave = (cp, request, response) => {
     host.recordHostCall({ export: ctx.exportName, fn: name, request, response, after_ms: Math.round(before) });
-    // A slow CPU in the deterministic simulation: the plugin's work on what it sends and gets
-    // (encoding, parsing, compressing) costs virtual time by its size.
+    const text = JSON.stringify(response);
     const perKb = host.options.cpuMsPerKb;
-    if (perKb && host.clock.mode === 'manual') {
-      const kb = ((JSON.stringify(request) ?? '').length + (JSON.stringify(response) ?? '').length) / 1024;
-      host.clock.set(host.clock.now() + Math.round(kb * perKb));
-    }
+    if (perKb) chargeCpu(host, (((JSON.stringify(request) ?? '').length + text.length) / 1024) * perKb);
     if (ctx.dead) throw new Error(`instance killed (${ctx.deadReason})`);
     try {
-      return cp.store(JSON.stringify(response));
+      return cp.store(text);
     } catch (e) {
       return cp.store(JSON.stringify({ error: { code: 'internal', message: `cannot store the response: ${/** @type {Error} */ (e).message}` } }));
     } finally {

@@ -18,7 +18,7 @@ import { keys, scheduleNames } from '../state/keys.js';
 import { readJson, update, writeJson } from '../state/kv.js';
 import type { TraktClient } from '../trakt/client.js';
 import { TRAKT } from '../trakt/endpoints.js';
-import { thousands } from '../status/describe.js';
+import { thousands } from '../status/count.js';
 import { eachEpisode } from '../trakt/items.js';
 import { backoffMs, label } from '../outbox/outbox.js';
 import { Matches } from '../match/match.js';

@@ -4,7 +4,7 @@
 import type { HostApi } from '../host/api.js';
 import { keys } from '../state/keys.js';
 import { readJson } from '../state/kv.js';
-import { thousands } from '../status/describe.js';
+import { thousands } from '../status/count.js';
 import type { CleanupWindow } from './group.js';
 
 /** How each window reads, in the form and in messages. */

@@ -7,6 +7,7 @@ import type { UserSettings } from '../settings/settings.js';
 import { keys } from '../state/keys.js';
 import { readJson } from '../state/kv.js';
 import type { LastSync, SyncJob } from '../sync/core/job.js';
+import { thousands } from './count.js';
 
 /** The user's running sync job, or null. */
 export function loadJob(host: HostApi, userId: string): SyncJob | null {
@@ -28,11 +29,6 @@ export function syncWorkDue(host: HostApi, userId: string, user: UserSettings): 
   return Object.values(user.areas).some((d) => d !== 'off');
 }
 
-/** A count with thousands separators ("1,000"): QuickJS has no Intl, so toLocaleString would not group. */
-export function thousands(x: number): string {
-  const [int, frac] = String(Math.abs(x)).split('.');
-  return `${x < 0 ? '-' : ''}${int!.replace(/\B(?=(\d{3})+$)/g, ',')}${frac ? `.${frac}` : ''}`;
-}
 const n = thousands;
 const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 

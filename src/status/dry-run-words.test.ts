@@ -17,10 +17,3 @@ describe('dry run in words', () => {
     expect(w.sim.history('alice')).toHaveLength(1);
   });
 });
-
-describe('counts in words', () => {
-  it('groups thousands without Intl (QuickJS has none)', async () => {
-    const { thousands } = await import('./describe.js');
-    expect([0, 7, 999, 1000, 12_345, 1_234_567, -1234, 1000.5].map(thousands)).toEqual(['0', '7', '999', '1,000', '12,345', '1,234,567', '-1,234', '1,000.5']);
-  });
-});

@@ -190,15 +190,19 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
 
   /** Ops [from, to) of one side of the plan. */
   function opsOf<K extends keyof Ops>(run: Run, which: K, from: number, to: number): Ops[K] {
-    // A plan saved whole by 0.x before an upgrade: split into pages once.
-    const legacyOps = loadBlob(run.host, key(run, 'ops'));
-    if (legacyOps) {
-      const old = decompressJson<Ops>(legacyOps, `${spec.name} plan`);
-      for (const w of OPS) saveList(run.host, key(run, `ops/${w}`), old[w]);
-      const paged = OPS.map((w) => `${key(run, `ops/${w}`)}/`);
-      for (const k of listKeys(run.host, `${key(run, 'ops')}/`)) if (!paged.some((p) => k.startsWith(p))) deleteKey(run.host, k);
-    }
+    run.memo(`${spec.name}-ops-paged`, () => pageLegacyOps(run));
     return readList(run.host, key(run, `ops/${which}`), from, to) as Ops[K];
+  }
+
+  /** A plan saved whole by 0.x before an upgrade: split into pages once. */
+  function pageLegacyOps(run: Run): true {
+    const text = loadBlob(run.host, key(run, 'ops'));
+    if (!text) return true;
+    const old = decompressJson<Ops>(text, `${spec.name} plan`);
+    for (const w of OPS) saveList(run.host, key(run, `ops/${w}`), old[w]);
+    const paged = OPS.map((w) => `${key(run, `ops/${w}`)}/`);
+    for (const k of listKeys(run.host, `${key(run, 'ops')}/`)) if (!paged.some((p) => k.startsWith(p))) deleteKey(run.host, k);
+    return true;
   }
 
   /**
