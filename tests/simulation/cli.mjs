@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run sim -- --seeds N [--from S] | --seed S [--events file.json] [--shrink] [--json] [--nodes 2]
-// --nodes N: the world on N nodes on one PostgreSQL database (nodes.mjs; a fresh database per seed).
+// --nodes N: the world on N node processes on one PostgreSQL database (nodes.mjs; a fresh
+// database per seed), a node SIGKILLed where the world crashes a call.
 // Runs simulated worlds; prints each failure with its seed, invariant, event and the
 // command that replays it. Exit code 1 when any run failed.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -60,7 +61,7 @@ async function main() {
   for (let s = from; s < from + n; s++) {
     const r = await runSeed(s, await nodeOpts(s));
     if (report(r)) failed++;
-    else if (!flag('quiet')) console.log(`ok seed ${s} (${r.events} events, ${r.stats.calls} calls, ${r.ms} ms)`);
+    else if (!flag('quiet')) console.log(`ok seed ${s} (${r.events} events, ${r.stats.calls} calls${r.stats.kills ? `, ${r.stats.kills} nodes killed` : ''}, ${r.ms} ms)`);
   }
   console.log(`\n${n} seeds, ${failed} failed`);
   process.exitCode = failed ? 1 : 0;
