@@ -9,8 +9,12 @@
 // of them failing with a 5xx: it must converge with no call killed (BENCH_ROUGH=0 leaves that out).
 // BENCH_CPU scales the CPU clock (5: a NAS); BENCH_DEBUG prints the longest stretches of
 // plugin work with the host calls around them, BENCH_TRACE=file writes every host call.
+// BENCH_INPROCESS=1 runs the plugin on the main thread with Trakt answered in process (the
+// simulation's mode), where the host can read the instance's memory: the peak wasm memory
+// column (n/a in worker mode, where the memory is the worker's).
 import { RevengeHost } from '../host-stubs/index.mjs';
 import { TraktSimulator } from '../host-stubs/trakt-sim/index.mjs';
+import { handleRequest } from '../host-stubs/trakt-sim/server.mjs';
 import { kb, table } from './lib.mjs';
 
 const DAY = 86_400_000;
@@ -18,6 +22,7 @@ const CLIENT = { client_id: 'bench', client_secret: 'bench-secret', redirect_uri
 const RATINGS = 20_000, WATCHLIST = 5_000;
 /** The host clock moves by the plugin's work times this (BENCH_CPU; 5: a NAS), as a real clock would. */
 const CPU = Number(process.env.BENCH_CPU ?? 1);
+const INPROCESS = process.env.BENCH_INPROCESS === '1';
 /** Trakt's plays start 4,000 days before the bench's clock: its months of history. */
 const monthsOfHistory = Math.round(4_000 / 30.44);
 /** Resume points on each side; OVERLAP of them are the same items (at the same progress). */
@@ -47,8 +52,12 @@ function flakyFetch(rate, seed = 42) {
 async function world(n, hostOpts = {}) {
   let host;
   const sim = new TraktSimulator({ clock: () => host.clock.now() });
-  await sim.start();
-  host = await RevengeHost.load(new URL('../dist', import.meta.url).pathname, { startMs: Date.UTC(2026, 10, 1), origins: sim.origins(), secretKey: 'b'.repeat(64), cpuClockScale: CPU, ...hostOpts });
+  const inProcess = INPROCESS && !hostOpts.fetch;
+  if (!inProcess) await sim.start();
+  const transport = inProcess
+    ? { runInWorker: false, inProcessHttp: (r) => handleRequest(sim, { method: r.method, url: r.path, headers: r.headers, body: r.body }) }
+    : { origins: sim.origins() };
+  host = await RevengeHost.load(new URL('../dist', import.meta.url).pathname, { startMs: Date.UTC(2026, 10, 1), ...transport, secretKey: 'b'.repeat(64), cpuClockScale: CPU, ...hostOpts });
   const distinct = Math.round(n * 1.5);
   const movies = genMovies(Math.max(distinct, RATINGS + 1_000) + 10);
   sim.addClient(CLIENT);
@@ -71,7 +80,7 @@ async function world(n, hostOpts = {}) {
   const c = await host.action('connect', { userId: 'alice' });
   sim.approveDevice(c.data.user_code, 'alice');
   await host.advance(6_000);
-  return { host, sim, movies, close: async () => { await host.close(); await sim.stop(); } };
+  return { host, sim, movies, close: async () => { await host.close(); if (!inProcess) await sim.stop(); } };
 }
 
 /** Presses sync_now and moves the clock until the sync is over. */
@@ -106,6 +115,7 @@ async function syncToEnd(w) {
     slowestClock: Math.max(...calls.map((x) => x.clock_ms ?? 0)),
     stretch: Math.max(...calls.map((x) => x.max_stretch_ms ?? 0)),
     killed: calls.filter((x) => !x.ok).length,
+    memory: Math.max(0, ...calls.map((x) => x.memory_bytes ?? 0)),
   };
 }
 
@@ -146,6 +156,7 @@ async function first(n) {
       'plugin time': `${(r.pluginMs / 1000).toFixed(1)} s`,
       'slowest call': `${r.slowest} ms`,
       'longest stretch': `${r.stretch} ms`,
+      'peak wasm memory': r.memory ? `${(r.memory / 1_048_576).toFixed(1)} MiB` : 'n/a',
       'state in KV': kb(stateBytes),
       duplicates: String(dup),
       'Trakt / library plays': `${w.sim.history('alice').length} / ${w.host.library.state('alice').history.length} (of ${n + importsH})`,
@@ -226,8 +237,8 @@ export async function benchSync(sizes = [1_000, 10_000]) {
     rows.push(row);
     incs.push(inc);
   }
-  table(`first two-way sync, end to end (+ ${RATINGS / 1000}k ratings and ${WATCHLIST / 1000}k watchlist items on Trakt, a collection of n movies, ${PAUSES} resume points per side; targets: within 5% of the minimum, zero 429s, slowest call <= 5 s, longest stretch of plugin work between two host calls <= 250 ms)`,
-    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time', 'slowest call', 'longest stretch', 'state in KV', 'duplicates', 'Trakt / library plays', 'collection on Trakt', 'resume points Trakt / here', 'calls killed', 'error'], rows);
+  table(`first two-way sync, end to end (+ ${RATINGS / 1000}k ratings and ${WATCHLIST / 1000}k watchlist items on Trakt, a collection of n movies, ${PAUSES} resume points per side; targets: within 5% of the minimum, zero 429s, slowest call <= 5 s, longest stretch of plugin work between two host calls <= 250 ms, peak wasm memory <= 64 MiB)`,
+    ['plays per side', 'requests', 'minimum', 'vs minimum', '429s', 'wake-ups', 'plugin time', 'slowest call', 'longest stretch', 'peak wasm memory', 'state in KV', 'duplicates', 'Trakt / library plays', 'collection on Trakt', 'resume points Trakt / here', 'calls killed', 'error'], rows);
   table('incremental syncs after the first (targets: <= 2.5x an idle sync, <= 3 requests)',
     ['plays per side', 'idle sync', 'one new play here', 'ratio here / idle', 'one new play on Trakt', 'ratio Trakt / idle'], incs);
   table('plays another app adds on Trakt late (targets: <= 3 requests; the back-dated one <= 3 + 2 log2(months of history))',
