@@ -8,29 +8,65 @@ import { compressJson, decompressJson } from '../../codec/compress.js';
 /** Base64 text (what compressJson writes) is ASCII: one byte per character. */
 const PART = 900_000;
 
-interface Head { gen: number | string; parts: number; bytes: number }
+/** `paged`: each part is a text of its own (saveBlobPages); else the parts join into one. */
+interface Head { gen: number | string; parts: number; bytes: number; paged?: true }
 
 /** Reads a value saved over several KV keys; null when none was saved. */
 export function loadBlob(host: HostApi, prefix: string): string | null {
   const head = readJson<Head>(host, `${prefix}/head`).value;
   if (!head) return null;
+  if (head.paged) throw new Error(`${prefix}: saved page by page; read it with loadBlobPages`);
   const parts: string[] = [];
-  for (let i = 0; i < head.parts; i++) {
-    const v = host.kvGet(`${prefix}/${head.gen}/${i}`).value;
-    if (v === null) throw new Error(`${prefix}: part ${i} of generation ${head.gen} is missing`);
-    parts.push(v);
-  }
+  for (let i = 0; i < head.parts; i++) parts.push(part(host, prefix, head, i));
   return parts.join('');
+}
+
+/**
+ * A value as its pages, each read from KV only when the caller takes it (so decoding one
+ * page and reading the next alternate): saveBlobPages' pages, or saveBlob's one text as a
+ * single page. Null when none was saved.
+ */
+export function loadBlobPages(host: HostApi, prefix: string): Iterable<string> | null {
+  const head = readJson<Head>(host, `${prefix}/head`).value;
+  if (!head) return null;
+  if (!head.paged) return [loadBlob(host, prefix)!];
+  return (function* pages() {
+    for (let i = 0; i < head.parts; i++) yield part(host, prefix, head, i);
+  })();
+}
+
+function part(host: HostApi, prefix: string, head: Head, i: number): string {
+  const v = host.kvGet(`${prefix}/${head.gen}/${i}`).value;
+  if (v === null) throw new Error(`${prefix}: part ${i} of generation ${head.gen} is missing`);
+  return v;
 }
 
 /** Saves `text`; returns its size in bytes. */
 export function saveBlob(host: HostApi, prefix: string, text: string): number {
+  const n = Math.max(1, Math.ceil(text.length / PART));
+  return saveGeneration(host, prefix, Array.from({ length: n }, (_, i) => text.slice(i * PART, (i + 1) * PART)), false);
+}
+
+/**
+ * Saves a value as pages, each a text of its own written as soon as it is made (so making
+ * one page and writing it alternate: no step encodes the whole value). Returns its size.
+ */
+export function saveBlobPages(host: HostApi, prefix: string, pages: Iterable<string>): number {
+  return saveGeneration(host, prefix, pages, true);
+}
+
+function saveGeneration(host: HostApi, prefix: string, parts: Iterable<string>, paged: boolean): number {
   const cur = readJson<Head>(host, `${prefix}/head`);
   // Two calls saving at once must not write the same part keys: the loser deletes its own.
   const gen = `${(parseInt(String(cur.value?.gen ?? 0), 10) || 0) + 1}-${host.randomHex(3)}`;
-  const n = Math.max(1, Math.ceil(text.length / PART));
-  for (let i = 0; i < n; i++) host.kvSet(`${prefix}/${gen}/${i}`, text.slice(i * PART, (i + 1) * PART));
-  if (!writeJson(host, `${prefix}/head`, { gen, parts: n, bytes: text.length } satisfies Head, cur.version)) {
+  let n = 0, bytes = 0;
+  for (const text of parts) {
+    if (text.length > PART) throw new Error(`${prefix}: a page of ${text.length} bytes is over ${PART}`);
+    host.kvSet(`${prefix}/${gen}/${n++}`, text);
+    bytes += text.length;
+  }
+  const head: Head = { gen, parts: n, bytes, ...(paged ? { paged: true as const } : {}) };
+  if (!writeJson(host, `${prefix}/head`, head, cur.version)) {
     // Someone else saved meanwhile: theirs stands, ours goes.
     for (let i = 0; i < n; i++) deleteKey(host, `${prefix}/${gen}/${i}`);
     throw new Error(`${prefix}: saved concurrently by another call`);
@@ -38,7 +74,7 @@ export function saveBlob(host: HostApi, prefix: string, text: string): number {
   for (const k of listKeys(host, `${prefix}/`)) {
     if (k !== `${prefix}/head` && !k.startsWith(`${prefix}/${gen}/`)) deleteKey(host, k);
   }
-  return text.length;
+  return bytes;
 }
 
 /** Deletes every key under a blob's or list's prefix. */

@@ -8,12 +8,12 @@ import type { Change, LibraryKind } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import { areaInfo, type AreaInfo, type Endpoint } from '../../contract/areas.js';
 import {
-  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, planThreeWay, saveThreeWay, skipThreeWay, traktView,
+  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, loadThreeWayPages, planThreeWay, saveThreeWayPages, skipThreeWay, traktView,
   type RemoteAdd, type RemoteRemove, type ThreeWayCodec, type ThreeWayInput, type ThreeWayOp, type ThreeWayState,
 } from '../merge/index.js';
 import { decompressJson } from '../../codec/compress.js';
 import { onStop, type Outcome, type SyncArea } from './area.js';
-import { appendList, deleteBlob, loadBlob, readList, saveBlob, saveList } from './blob.js';
+import { appendList, deleteBlob, loadBlob, loadBlobPages, readList, saveBlobPages, saveList } from './blob.js';
 import { excluded, noteLeftOut } from './filters.js';
 import { noteExamples, syncKey, type AreaJob, type AreaName, type JobFilters } from './job.js';
 import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from './paging.js';
@@ -88,8 +88,9 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   const journalCount = (run: Run) => `${journal(run)}/count`;
   type Entry = [took: 0, op: ThreeWayOp] | [refused: 1, op: ThreeWayOp, at: number];
   const loadState = (run: Run): ThreeWayState => {
-    const text = loadBlob(run.host, key(run, 'state')) ?? legacyBlob(run.host, legacy(run));
-    const st = text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
+    const pages = loadBlobPages(run.host, key(run, 'state'));
+    const text = pages ? null : legacyBlob(run.host, legacy(run));
+    const st = pages ? loadThreeWayPages(pages, spec.codec) : text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
     const n = readJson<number>(run.host, journalCount(run)).value ?? 0;
     for (let i = 0; i < n; i += CHUNK) {
       // In order: a later entry for an item stands (applying one twice is harmless).
@@ -102,7 +103,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   };
   const saveState = (run: Run, st: ThreeWayState) => {
     if (run.job.dryRun) return;
-    saveBlob(run.host, key(run, 'state'), saveThreeWay(st));
+    saveBlobPages(run.host, key(run, 'state'), saveThreeWayPages(st));
     dropLegacyBlob(run.host, legacy(run));
     // Folded in: a crash before this goes applies the journal again to the saved state,
     // which changes nothing (each entry sets what the side holds).

@@ -218,28 +218,38 @@ export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; 
 // ---- persistence -----------------------------------------------------------------------
 // { kind, v: 1, shows: [...], items: [ [...item head, b, bAt, l, lAt, r, rAt, skipL, skipR] ] }
 // (item head and show table: identity.TupleWriter; times in ms, values as in ThreeWayEntry)
+// Saved in pages of STATE_PAGE entries, each such an object with its own show table; a
+// state saved by 0.x is one such object for every entry (one page).
 
 /** A three-way state in its saved JSON form. */
 export interface ThreeWayStateJSON { kind: string; v: 1; shows: Tuple[]; items: Tuple[] }
 
 /** A three-way state in its saved JSON form. */
 export function threeWayToJSON(state: ThreeWayState): ThreeWayStateJSON {
+  return entriesToJSON(state.kind, state.items.entries());
+}
+
+function entriesToJSON(kind: string, entries: Iterable<IndexEntry<ThreeWayEntry>>): ThreeWayStateJSON {
   const items: Tuple[] = [], w = new TupleWriter();
-  for (const { item, value: e } of state.items.entries()) {
+  for (const { item, value: e } of entries) {
     const t = w.write(item);
     t.push(e.b, e.bAt, e.l, e.lAt, e.r, e.rAt, e.skipL, e.skipR);
     items.push(t);
   }
-  return { kind: state.kind, v: 1, shows: w.shows, items };
+  return { kind, v: 1, shows: w.shows, items };
 }
 
 const SLOTS = ['b', 'bAt', 'l', 'lAt', 'r', 'rAt', 'skipL', 'skipR'] as const;
 
 /** Reads a saved three-way state; throws a StateError when it is unreadable. */
 export function threeWayFromJSON(obj: unknown, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
+  return readInto(emptyThreeWayState(codec.kind), obj, codec, what);
+}
+
+/** Adds the entries of a saved state (or one page of it) to `state`. */
+function readInto(state: ThreeWayState, obj: unknown, codec: ThreeWayCodec, what: string): ThreeWayState {
   const o = checkEnvelope(obj, what, codec.kind, 1);
   const items = o.items as unknown[];
-  const state = emptyThreeWayState(codec.kind);
   const max = codec.max;
   const reader = showTableReader(o.shows, what);
   for (let i = 0; i < items.length; i++) {
@@ -274,6 +284,30 @@ export function saveThreeWay(state: ThreeWayState): string {
 /** Reads a three-way state saved as text; throws a StateError when it is unreadable. */
 export function loadThreeWay(text: string, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
   return threeWayFromJSON(decodeState(text, what), codec, what);
+}
+
+/**
+ * Entries per page of a saved state. Each page is a state text of its own, made (or read)
+ * between two KV calls: a 20k-rating state is ten short steps, not one of seconds.
+ */
+export const STATE_PAGE = 2000;
+
+/** A three-way state as page texts (at least one), each made when it is taken. */
+export function* saveThreeWayPages(state: ThreeWayState): Generator<string> {
+  const all = [...state.items.entries()];
+  for (let i = 0; i === 0 || i < all.length; i += STATE_PAGE) yield encodeState(entriesToJSON(state.kind, all.slice(i, i + STATE_PAGE)));
+}
+
+/** Reads a state saved as pages (or as one text: one page); throws a StateError when one is unreadable. */
+export function loadThreeWayPages(pages: Iterable<string>, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
+  const state = emptyThreeWayState(codec.kind);
+  let p = 0;
+  for (const text of pages) {
+    const where = p ? `${what} (page ${p})` : what;
+    readInto(state, decodeState(text, where), codec, where);
+    p++;
+  }
+  return state;
 }
 
 // ---- internals -------------------------------------------------------------------------

@@ -6,8 +6,10 @@ import { DAY, HOUR, MIN, START, eachCrash, episodeItem, makeWorld, movieItem, mo
 import { syncNowImpl } from '../../../hooks/sync.js';
 import { loadJob, loadLast } from '../../../status/describe.js';
 import { syncKey } from '../../core/job.js';
-import { deleteBlob, readList, saveBlob } from '../../core/blob.js';
+import { deleteBlob, loadBlobPages, readList, saveBlob } from '../../core/blob.js';
 import { compressJson } from '../../../codec/compress.js';
+import { decodeState } from '../../merge/state.js';
+import { RATINGS, STATE_PAGE, loadThreeWayPages, saveThreeWay } from '../../merge/threeway.js';
 
 const both = { sync_history: 'off', sync_ratings: 'both', sync_watchlist: 'off' };
 const traktRatings = (w: ReturnType<typeof makeWorld>) => w.sim.ratings('alice').map((r) => [r.movie?.title ?? r.episode?.title, r.rating]).sort();
@@ -57,7 +59,8 @@ function manyRated(n: number) {
   const many = Array.from({ length: n }, (_, i) => ({ title: `Film ${i}`, year: 2001, ids: { trakt: 900_000 + i, slug: `film-${i}`, tmdb: 900_000 + i, imdb: `tt9${String(i).padStart(6, '0')}` } }));
   w.sim.seedCatalog({ movies: many });
   w.lib.seed({ movies: many.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
-  w.lib.apply('alice', many.map((m) => ({ op: 'set_rating' as const, item: { type: 'movie' as const, title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb } }, rating: 4, at_ms: START - DAY })));
+  const changes = many.map((m) => ({ op: 'set_rating' as const, item: { type: 'movie' as const, title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb } }, rating: 4, at_ms: START - DAY }));
+  for (let i = 0; i < n; i += 1000) w.lib.apply('alice', changes.slice(i, i + 1000));
   return w;
 }
 
@@ -74,6 +77,43 @@ describe('ratings area: cost of a delivery', () => {
     // What was sent is the base: nothing goes again, nothing comes back.
     w.host.advance(HOUR);
     expect(w.sync().report.ratings).toMatchObject({ toRemote: 0, removeRemote: 0, toLocal: 0, removeLocal: 0 });
+  });
+});
+
+describe('ratings area: the state in pages', () => {
+  const prefix = syncKey('alice', 'ratings/state');
+  const head = (w: World) => JSON.parse(w.host.kvGet(`${prefix}/head`).value!);
+  const pages = (w: World) => [...loadBlobPages(w.host, prefix)!];
+
+  it('is saved page by page, each page a state of its own with at most STATE_PAGE entries, a KV write after each (no step encodes 20k entries)', () => {
+    const n = 2 * STATE_PAGE + 100;
+    const w = manyRated(n);
+    const order: string[] = [];
+    const set = w.host.kvSet.bind(w.host);
+    w.host.kvSet = (k: string, v: string, ifVersion?: number) => { if (k.startsWith(`${prefix}/`)) order.push(k.slice(prefix.length + 1)); return set(k, v, ifVersion); };
+    w.sync();
+    expect(head(w)).toMatchObject({ parts: 3, paged: true });
+    // The pages, then the head that points at them (a crash before it leaves the old state whole).
+    expect(order.map((k) => k.replace(/^[^/]+\//, '*/'))).toEqual(['*/0', '*/1', '*/2', 'head']);
+    const sizes = pages(w).map((t) => (decodeState(t) as { items: unknown[] }).items.length);
+    expect(sizes).toEqual([STATE_PAGE, STATE_PAGE, 100]);
+    expect(loadThreeWayPages(pages(w), RATINGS).items.size).toBe(n);
+  });
+
+  it('saved whole by an older version, is read, and saved again in pages; nothing is sent twice', () => {
+    const w = manyRated(300);
+    w.sync();
+    const st = loadThreeWayPages(pages(w), RATINGS);
+    deleteBlob(w.host, prefix);
+    saveBlob(w.host, prefix, saveThreeWay(st)); // 0.x: one text over the parts
+    expect(head(w).paged).toBeUndefined();
+    w.host.advance(HOUR);
+    w.lib.apply('alice', [{ op: 'set_rating', item: movieItem(0), rating: 3, at_ms: w.now }]);
+    const posts = w.sim.requests.filter((r) => r.method === 'POST').length;
+    expect(w.sync().report.ratings).toMatchObject({ toRemote: 1, removeRemote: 0, toLocal: 0, removeLocal: 0 });
+    expect(w.sim.requests.filter((r) => r.method === 'POST').length).toBe(posts + 1);
+    expect(head(w).paged).toBe(true);
+    expect(loadThreeWayPages(pages(w), RATINGS).items.size).toBe(301);
   });
 });
 
