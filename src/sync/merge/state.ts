@@ -84,6 +84,33 @@ export function decodeState(text: unknown, what = 'sync state'): unknown {
   return parseStateJson(decodeStateBytes(text, what), what);
 }
 
+/**
+ * Entries per page of a state saved in pages (the three-way lists, the collection). Each
+ * page is a state object of its own, encoded just before its KV write and decoded just
+ * after its read: a 20k-rating state is ten short steps, not one of seconds.
+ */
+export const STATE_PAGE = 2000;
+
+/** A state as page texts (at least one), each made when it is taken; `page` gives the object of up to STATE_PAGE entries. */
+export function* statePages<E>(entries: Iterable<E>, page: (slice: E[]) => unknown): Generator<string> {
+  let slice: E[] = [], made = false;
+  for (const e of entries) {
+    slice.push(e);
+    if (slice.length === STATE_PAGE) { yield encodeState(page(slice)); slice = []; made = true; }
+  }
+  if (slice.length || !made) yield encodeState(page(slice));
+}
+
+/** Decodes page texts in order as they are taken; `add` reads each page's object (a state saved whole is one page). */
+export function readStatePages(pages: Iterable<string>, what: string, add: (obj: unknown, where: string) => void): void {
+  let p = 0;
+  for (const text of pages) {
+    const where = p ? `${what} (page ${p})` : what;
+    add(decodeState(text, where), where);
+    p++;
+  }
+}
+
 /** Checks the `{ kind, v, items }` envelope of a decoded state object. */
 export function checkEnvelope(obj: unknown, what: string, kind: string, version: number): Record<string, unknown> {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new StateError(`${what}: expected an object`);

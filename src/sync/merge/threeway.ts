@@ -36,7 +36,7 @@ import { writesLocal, writesRemote, type Direction } from './direction.js';
 import { TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
 import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating-scale.js';
-import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } from './state.js';
+import { StateError, checkEnvelope, decodeState, encodeState, readStatePages, showTableReader, statePages } from './state.js';
 
 /** What a list's values are: how each side lists one, and which library change sets one. */
 export interface ThreeWayCodec {
@@ -218,7 +218,7 @@ export function baseOf(state: ThreeWayState, item: MediaItem): { value: number; 
 // ---- persistence -----------------------------------------------------------------------
 // { kind, v: 1, shows: [...], items: [ [...item head, b, bAt, l, lAt, r, rAt, skipL, skipR] ] }
 // (item head and show table: identity.TupleWriter; times in ms, values as in ThreeWayEntry)
-// Saved in pages of STATE_PAGE entries, each such an object with its own show table; a
+// Saved in pages of STATE_PAGE entries (state.ts), each such an object with its own show table; a
 // state saved by 0.x is one such object for every entry (one page).
 
 /** A three-way state in its saved JSON form. */
@@ -286,27 +286,15 @@ export function loadThreeWay(text: string, codec: ThreeWayCodec, what = `${codec
   return threeWayFromJSON(decodeState(text, what), codec, what);
 }
 
-/**
- * Entries per page of a saved state. Each page is a state text of its own, made (or read)
- * between two KV calls: a 20k-rating state is ten short steps, not one of seconds.
- */
-export const STATE_PAGE = 2000;
-
-/** A three-way state as page texts (at least one), each made when it is taken. */
-export function* saveThreeWayPages(state: ThreeWayState): Generator<string> {
-  const all = [...state.items.entries()];
-  for (let i = 0; i === 0 || i < all.length; i += STATE_PAGE) yield encodeState(entriesToJSON(state.kind, all.slice(i, i + STATE_PAGE)));
+/** A three-way state as page texts (statePages). */
+export function saveThreeWayPages(state: ThreeWayState): Generator<string> {
+  return statePages(state.items.entries(), (slice) => entriesToJSON(state.kind, slice));
 }
 
 /** Reads a state saved as pages (or as one text: one page); throws a StateError when one is unreadable. */
 export function loadThreeWayPages(pages: Iterable<string>, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
   const state = emptyThreeWayState(codec.kind);
-  let p = 0;
-  for (const text of pages) {
-    const where = p ? `${what} (page ${p})` : what;
-    readInto(state, decodeState(text, where), codec, where);
-    p++;
-  }
+  readStatePages(pages, what, (o, where) => readInto(state, o, codec, where));
   return state;
 }
 

@@ -3,6 +3,10 @@
 // only what was added or removed, and a dry run sends nothing.
 import { describe, expect, it } from 'vitest';
 import { HOUR, START, makeWorld, movieItem } from '../../../host/world.test-util.js';
+import { syncKey } from '../../core/job.js';
+import { deleteBlob, loadBlobPages, saveBlob } from '../../core/blob.js';
+import { STATE_PAGE } from '../../merge/state.js';
+import { loadCollectionPages, saveCollection } from './plan.js';
 
 const on = { sync_history: 'off', sync_ratings: 'off', sync_watchlist: 'off', sync_collection: 'export' };
 const collected = (w: ReturnType<typeof makeWorld>) => w.sim.collection('alice').map((c) => c.movie?.title ?? `${c.show.title} ${c.episode.season}x${c.episode.number}`).sort();
@@ -40,5 +44,34 @@ describe('collection area', () => {
     expect(last.report.collection).toMatchObject({ toRemote: 6, sentRemote: 0 });
     expect(w.sim.collection('alice')).toEqual([]);
     expect(w.sim.requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
+  });
+});
+
+describe('collection area: the record in pages', () => {
+  const prefix = syncKey('alice', 'collection/state');
+  const head = (w: ReturnType<typeof makeWorld>) => JSON.parse(w.host.kvGet(`${prefix}/head`).value!);
+  const record = (w: ReturnType<typeof makeWorld>) => loadCollectionPages(loadBlobPages(w.host, prefix)!);
+
+  it('is saved page by page (no step encodes the whole record), read back whole, and a record saved whole by 0.x still reads', () => {
+    const w = makeWorld({ userSettings: on });
+    const n = STATE_PAGE + 50;
+    const many = Array.from({ length: n }, (_, i) => ({ title: `Film ${i}`, year: 2001, ids: { trakt: 900_000 + i, slug: `film-${i}`, tmdb: 900_000 + i, imdb: `tt9${String(i).padStart(6, '0')}` } }));
+    w.sim.seedCatalog({ movies: many });
+    w.sim.setAccount('alice', { vip: true }); // room past the free account's 1,000
+    for (const m of many) w.lib.addFile({ type: 'movie', title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb } }, { at_ms: START - HOUR });
+    w.sync();
+    expect(w.sim.collection('alice')).toHaveLength(n + 6);
+    expect(head(w)).toMatchObject({ parts: 2, paged: true });
+    expect(record(w).items.size).toBe(n + 6);
+    // The record as 0.x saved it: one text. The next sync reads it and sends only the change.
+    const whole = saveCollection(record(w));
+    deleteBlob(w.host, prefix);
+    saveBlob(w.host, prefix, whole);
+    w.host.advance(HOUR);
+    expect(w.lib.removeFile(movieItem(2))).toBe(true);
+    const last = w.sync();
+    expect(last.report.collection).toMatchObject({ toRemote: 0, removeRemote: 1 });
+    expect(head(w)).toMatchObject({ parts: 2, paged: true });
+    expect(record(w).items.size).toBe(n + 5);
   });
 });

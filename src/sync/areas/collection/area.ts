@@ -16,13 +16,13 @@
 import type { LibraryEntry } from '../../../host/api.js';
 import type { MediaItem } from '../../../schemas/media.js';
 import {
-  commitCollectionAdds, commitCollectionRemoves, emptyCollectionState, flattenTraktCollection, loadCollection, planCollection, saveCollection,
+  commitCollectionAdds, commitCollectionRemoves, emptyCollectionState, flattenTraktCollection, loadCollectionPages, planCollection, saveCollectionPages,
   type CollectionAdd, type CollectionState, type TraktCollected,
 } from './plan.js';
 import { syncBody } from '../../../trakt/items.js';
 import { readJson, writeJson } from '../../../state/kv.js';
 import { onStop, type Outcome, defineArea } from '../../core/area.js';
-import { appendList, deleteBlob, loadBlob, readList, saveBlob, saveList } from '../../core/blob.js';
+import { appendList, deleteBlob, loadBlobPages, readList, saveBlobPages, saveList } from '../../core/blob.js';
 import { excluded } from '../../core/filters.js';
 import { loadLast, syncKey, type AreaJob, type JobFilters } from '../../core/job.js';
 import { loadLimits } from '../../../limits/limits.js';
@@ -53,8 +53,8 @@ const key = (run: Run, part: string) => syncKey(run.userId, `collection/${part}`
 const wroteKey = (run: Run) => key(run, 'wrote');
 
 function loadState(run: Run): CollectionState | null {
-  const text = loadBlob(run.host, key(run, 'state'));
-  return text ? loadCollection(text) : null;
+  const pages = loadBlobPages(run.host, key(run, 'state'));
+  return pages ? loadCollectionPages(pages) : null;
 }
 
 /** The latest collected_at activity on Trakt (ms), from this sync's last_activities. */
@@ -117,6 +117,8 @@ function readRemote(run: Run, a: AreaJob, s: S): Outcome {
 }
 
 function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
+  // The whole record and both lists in one step: only early in a call (its budget ahead).
+  if (!run.fresh()) return { yield: 'planning at the start of the next call' };
   const st = loadState(run) ?? emptyCollectionState();
   const limit = loadLimits(run.host, run.userId)?.values.collection;
   const p = planCollection({
@@ -137,7 +139,7 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   if (p.overLimit) rep.overLimit = { left: p.overLimit, limit: limit! };
   for (const part of ['local', 'gone', 'remote']) deleteBlob(run.host, key(run, part));
   if (run.job.dryRun) return 'done';
-  saveBlob(run.host, key(run, 'state'), saveCollection(st));
+  saveBlobPages(run.host, key(run, 'state'), saveCollectionPages(st));
   saveList(run.host, key(run, 'add'), p.add);
   saveList(run.host, key(run, 'remove'), p.remove);
   s.adds = p.add.length;
@@ -151,7 +153,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, '.000Z
 
 function send(run: Run, a: AreaJob, s: S): Outcome {
   const adding = s.addIdx < s.adds;
-  if (!adding && s.removeIdx >= s.removes) return finish(run, s);
+  if (!adding && s.removeIdx >= s.removes) return run.fresh() ? finish(run, s) : { yield: 'recording at the start of the next call' };
   const from = adding ? s.addIdx : s.removeIdx;
   const to = Math.min(adding ? s.adds : s.removes, from + BATCH);
   let r;
@@ -191,7 +193,7 @@ function finish(run: Run, s: S): Outcome {
       commitCollectionAdds(st, part, new Set([...nf].filter((j) => j >= i && j < i + 1000).map((j) => j - i)));
     }
     commitCollectionRemoves(st, readList<MediaItem>(run.host, key(run, 'remove'), 0, s.removeIdx));
-    saveBlob(run.host, key(run, 'state'), saveCollection(st));
+    saveBlobPages(run.host, key(run, 'state'), saveCollectionPages(st));
   }
   for (const part of ['add', 'remove']) deleteBlob(run.host, key(run, part));
   s.addIdx = s.adds; s.removeIdx = s.removes; s.nf = [];

@@ -21,8 +21,8 @@
 import type { LibraryEntry } from '../../../host/api.js';
 import type { MediaItem } from '../../../schemas/media.js';
 import { TupleWriter, traktView, type Tuple } from '../../merge/identity.js';
-import { ItemIndex } from '../../merge/item-index.js';
-import { StateError, checkEnvelope, decodeState, encodeState, showTableReader } from '../../merge/state.js';
+import { ItemIndex, type IndexEntry } from '../../merge/item-index.js';
+import { StateError, checkEnvelope, encodeState, readStatePages, showTableReader, statePages } from '../../merge/state.js';
 
 /** Trakt's media fields of a collected item, in Trakt's order. */
 export const MEDIA_FIELDS = ['media_type', 'resolution', 'hdr', 'audio', 'audio_channels', '3d'] as const;
@@ -193,22 +193,41 @@ export function commitCollectionRemoves(state: CollectionState, items: readonly 
 
 // ---- persistence: { kind: 'collection', v: 1, shows, items: [[...item head, at (s), h, nf]] }
 
-/** The record as compact text for KV. */
+/** The record as compact text for KV (one page). */
 export function saveCollection(state: CollectionState): string {
+  return encodeState(collectionJSON([...state.items.entries()]));
+}
+
+/** The record as page texts (statePages). */
+export function saveCollectionPages(state: CollectionState): Generator<string> {
+  return statePages(state.items.entries(), collectionJSON);
+}
+
+function collectionJSON(entries: ReadonlyArray<IndexEntry<CollectedRec>>): unknown {
   const items: Tuple[] = [], w = new TupleWriter();
-  for (const x of state.items.entries()) {
+  for (const x of entries) {
     const t = w.write(x.item);
     t.push(x.value.at / 1000, x.value.h, x.value.nf);
     items.push(t);
   }
-  return encodeState({ kind: 'collection', v: 1, shows: w.shows, items });
+  return { kind: 'collection', v: 1, shows: w.shows, items };
 }
 
 /** Reads a saved record; throws a StateError when it is unreadable. */
 export function loadCollection(text: string, what = 'collection state'): CollectionState {
-  const o = checkEnvelope(decodeState(text, what), what, 'collection', 1);
-  const reader = showTableReader(o.shows, what);
+  return loadCollectionPages([text], what);
+}
+
+/** Reads a record saved as pages (or as one text: one page); throws a StateError when one is unreadable. */
+export function loadCollectionPages(pages: Iterable<string>, what = 'collection state'): CollectionState {
   const state = emptyCollectionState();
+  readStatePages(pages, what, (obj, page) => readCollectionInto(state, obj, page));
+  return state;
+}
+
+function readCollectionInto(state: CollectionState, obj: unknown, what: string): void {
+  const o = checkEnvelope(obj, what, 'collection', 1);
+  const reader = showTableReader(o.shows, what);
   (o.items as unknown[]).forEach((t, i) => {
     const where = `${what}: items[${i}]`;
     let head: { item: MediaItem; next: number };
@@ -221,5 +240,4 @@ export function loadCollection(text: string, what = 'collection state'): Collect
     if (nf !== 0 && nf !== 1) throw new StateError(`${where}[${head.next + 2}] (not found): expected 0 or 1, got ${JSON.stringify(nf)}`);
     if (!state.items.has(head.item)) state.items.add(head.item, { at: (at as number) * 1000, h: h as number, nf: nf as number });
   });
-  return state;
 }

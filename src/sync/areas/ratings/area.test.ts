@@ -8,8 +8,8 @@ import { loadJob, loadLast } from '../../../status/describe.js';
 import { syncKey } from '../../core/job.js';
 import { deleteBlob, loadBlobPages, readList, saveBlob } from '../../core/blob.js';
 import { compressJson } from '../../../codec/compress.js';
-import { decodeState } from '../../merge/state.js';
-import { RATINGS, STATE_PAGE, loadThreeWayPages, saveThreeWay } from '../../merge/threeway.js';
+import { STATE_PAGE, decodeState } from '../../merge/state.js';
+import { RATINGS, loadThreeWayPages, saveThreeWay } from '../../merge/threeway.js';
 
 const both = { sync_history: 'off', sync_ratings: 'both', sync_watchlist: 'off' };
 const traktRatings = (w: ReturnType<typeof makeWorld>) => w.sim.ratings('alice').map((r) => [r.movie?.title ?? r.episode?.title, r.rating]).sort();
