@@ -194,6 +194,13 @@ async function first(n) {
     await later(w, 20 * 60_000);
     w.sim.seedPlayback('alice', [{ movie: { ids: { tmdb: w.movies[n + 1].ids.tmdb } }, progress: 12, paused_at: w.host.clock.now() - 60_000 }]);
     const pause = await syncToEnd(w);
+    // One new rating on each side, with 20k ratings held on both.
+    await later(w, 20 * 60_000);
+    w.host.library.apply('alice', [{ op: 'set_rating', item: asItem(w.movies[n + 2]), rating: 4, at_ms: w.host.clock.now() - 60_000 }]);
+    const rateHere = await syncToEnd(w);
+    await later(w, 20 * 60_000);
+    w.sim.seedRatings('alice', [{ movie: { ids: { tmdb: w.movies[n + 3].ids.tmdb } }, rating: 8, rated_at: w.host.clock.now() - 60_000 }]);
+    const rateTrakt = await syncToEnd(w);
     const names = (x) => x.requests.map((q) => `${q.method} ${q.path.replace(/^\/sync\//, '')}`).join(', ');
     Object.assign(inc, {
       'plays per side': row['plays per side'],
@@ -206,6 +213,8 @@ async function first(n) {
       'back-dated Trakt play from 2019': `${backdated.pluginMs} ms, ${backdated.requests.length} req (target ${Math.floor(3 + 2 * Math.log2(monthsOfHistory))})${imported(backdated, Date.UTC(2019, 5, 15, 20, 0, 7)) ? '' : ' (NOT imported)'}`,
       'one new file here': `${file.pluginMs} ms, ${file.requests.length} req (${names(file)})`,
       'one new pause on Trakt': `${pause.pluginMs} ms, ${pause.requests.length} req (${names(pause)})`,
+      'one new rating here': `${rateHere.pluginMs} ms, ${rateHere.requests.length} req (${names(rateHere)})`,
+      'one new rating on Trakt': `${rateTrakt.pluginMs} ms, ${rateTrakt.requests.length} req (${names(rateTrakt)})`,
     });
     return { row, inc };
   } finally {
@@ -243,8 +252,8 @@ export async function benchSync(sizes = [1_000, 10_000]) {
     ['plays per side', 'idle sync', 'one new play here', 'ratio here / idle', 'one new play on Trakt', 'ratio Trakt / idle'], incs);
   table('plays another app adds on Trakt late (targets: <= 3 requests; the back-dated one <= 3 + 2 log2(months of history))',
     ['plays per side', 'new Trakt play watched 1 h before the last sync', 'back-dated Trakt play from 2019'], incs);
-  table('incremental syncs of the new areas (collection: one new file here; resume points: one new pause on Trakt)',
-    ['plays per side', 'one new file here', 'one new pause on Trakt'], incs);
+  table('incremental syncs of the other areas (collection: one new file here; resume points: one new pause on Trakt; ratings: one new rating each side, 20k held; targets: <= 3 requests)',
+    ['plays per side', 'one new file here', 'one new pause on Trakt', 'one new rating here', 'one new rating on Trakt'], incs);
   if (process.env.BENCH_ROUGH === '0') return { rows, incs }; // only the syncs on a calm Trakt
   const r = await rough(Math.min(...sizes));
   table('a rough Trakt (target: converges, no call killed, no duplicate)',
