@@ -86,4 +86,5 @@ process.on('message', async (/** @type {any} */ m) => {
   }
   process.send?.({ id: m.id, ...out, now: host.clock.now(), calls: host.calls.map(plainRecord), logs: host.logs, reads });
 });
+process.on('disconnect', () => process.exit(0)); // the world is gone
 process.send?.({ ready: true });
