@@ -153,7 +153,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, '.000Z
 
 function send(run: Run, a: AreaJob, s: S): Outcome {
   const adding = s.addIdx < s.adds;
-  if (!adding && s.removeIdx >= s.removes) return run.fresh() ? finish(run, s) : { yield: 'recording at the start of the next call' };
+  if (!adding && s.removeIdx >= s.removes) {
+    // Recording what went loads and saves the whole record: early in a call too.
+    return (s.addIdx || s.removeIdx) && !run.fresh() ? { yield: 'recording at the start of the next call' } : finish(run, s);
+  }
   const from = adding ? s.addIdx : s.removeIdx;
   const to = Math.min(adding ? s.adds : s.removes, from + BATCH);
   let r;
