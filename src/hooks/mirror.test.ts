@@ -6,8 +6,16 @@ import { ratingImpl, watchlistImpl } from './mirror.js';
 import { summarize } from '../outbox/outbox.js';
 import { HOUR, eachCrash, makeWorld, movieItem, type World } from '../host/world.test-util.js';
 
-const rating = (w: World, stars: number | null, id = `r-${stars}`) => ({ event_id: id, user_id: w.user, occurred_at: new Date(w.host.now).toISOString(), item: movieItem(0), rating: stars });
-const listing = (w: World, action: 'add' | 'remove', id = `w-${action}`) => ({ event_id: id, user_id: w.user, occurred_at: new Date(w.host.now).toISOString(), item: movieItem(1), action });
+// Each event reports a change the library made (contract section 4; docs/host-contract.md, "Where the contract is silent"): the library holds it too,
+// so a sync after it sees the same (the merge's base learns what the outbox sent).
+const rating = (w: World, stars: number | null, id = `r-${stars}`) => {
+  w.lib.apply(w.user, [stars ? { op: 'set_rating', item: movieItem(0), rating: stars, at_ms: w.host.now } : { op: 'remove_rating', item: movieItem(0) }]);
+  return { event_id: id, user_id: w.user, occurred_at: new Date(w.host.now).toISOString(), item: movieItem(0), rating: stars };
+};
+const listing = (w: World, action: 'add' | 'remove', id = `w-${action}`) => {
+  w.lib.apply(w.user, [{ op: action === 'add' ? 'add_watchlist' : 'remove_watchlist', item: movieItem(1), at_ms: w.host.now }]);
+  return { event_id: id, user_id: w.user, occurred_at: new Date(w.host.now).toISOString(), item: movieItem(1), action };
+};
 const settle = (w: World) => { w.runDue(w.host.now + HOUR); w.tick(); w.runDue(w.host.now + HOUR); };
 
 describe('ratingImpl / watchlistImpl', () => {

@@ -19,6 +19,8 @@ import { recordNotFound } from '../match/notfound.js';
 import { markSeen } from '../events/seen.js';
 import { exportsToTrakt, loadSettings } from '../settings/settings.js';
 import { countDaily } from '../state/daily.js';
+import { appendJournal } from '../sync/core/journal.js';
+import type { ThreeWayOp } from '../sync/merge/index.js';
 
 /** What an outbox entry delivers: a watch, a rating or a watchlist change. */
 export type OutboxKind = 'watch' | 'rating' | 'watchlist';
@@ -253,6 +255,10 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
   const r = client.request('POST', path, body);
   if (r.kind === 'ok') {
     const missing = notFound(r.body, batch.map((c) => c.entry));
+    // What Trakt took is now both sides' base for the sync's merge, recorded before the
+    // entries go: else a later change here that is handed to the merge (a removal held by
+    // a 423) meets an item the base never had, and reads as Trakt's own.
+    if (head.kind !== 'watch') appendJournal(host, userId, AREA_OF[head.kind], batch.filter((c) => !missing.has(c.entry)).map((c) => mergeOp(c.entry)), [], now);
     let delivered = 0, dropped = 0;
     const plays: Array<{ item: MediaItem; at: number }> = [];
     for (const c of batch) {
@@ -279,6 +285,13 @@ function deliver(host: HostApi, client: TraktClient, userId: string, batch: Clai
     return { delivered: 0, dropped: batch.length };
   }
   return failAll(host, batch, r, now);
+}
+
+/** A delivered rating or watchlist change as the merge's op on Trakt's side. */
+function mergeOp(e: OutboxEntry): ThreeWayOp {
+  const set = e.kind === 'rating' ? typeof e.rating === 'number' : e.action !== 'remove';
+  if (!set) return { op: 'remote_remove', item: e.item };
+  return e.kind === 'rating' ? { op: 'remote_add', item: e.item, at_ms: e.at, rating: e.rating!, rated_at_ms: e.at } : { op: 'remote_add', item: e.item, at_ms: e.at };
 }
 
 /** Gives claimed entries back untried (no attempt counted): the call's time ran out before their request. */

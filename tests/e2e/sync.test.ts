@@ -53,7 +53,7 @@ describe('history', () => {
     await syncToEnd(w, 'alice');
     expect(w.sim.history('alice')).toHaveLength(1);
     expect(w.sim.requests.filter((r) => r.method === 'POST' && r.path === '/sync/history')).toHaveLength(0);
-  });
+  }, 180_000); // a day of interval ticks in worker mode: 46 s alone, past 60 s on a loaded machine
 
   it('a crash right after a batch reached Trakt: resumed without a duplicate', async () => {
     w = await makeWorld({ userSettings: settings('export', 'off', 'off') });

@@ -8,7 +8,7 @@ import type { Change, LibraryKind } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import { areaInfo, type AreaInfo, type Endpoint } from '../../contract/areas.js';
 import {
-  batches, commitThreeWay, emptyThreeWayState, loadThreeWay, loadThreeWayPages, planThreeWay, saveThreeWayPages, skipThreeWay, traktView,
+  batches, emptyThreeWayState, loadThreeWay, loadThreeWayPages, planThreeWay, saveThreeWayPages, traktView,
   type RemoteAdd, type RemoteRemove, type ThreeWayCodec, type ThreeWayInput, type ThreeWayOp, type ThreeWayState,
 } from '../merge/index.js';
 import { decompressJson } from '../../codec/compress.js';
@@ -20,9 +20,10 @@ import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor,
 import type { Run } from './run.js';
 import { notFoundIndices } from './notfound.js';
 import { dropLegacyBlob, legacyBlob } from './legacy.js';
+import { appendJournal, dropJournal, foldJournal } from './journal.js';
 import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
-import { deleteKey, listKeys, readJson, writeJson } from '../../state/kv.js';
+import { deleteKey, listKeys } from '../../state/kv.js';
 import { loadLimits } from '../../limits/limits.js';
 import { dropReleased, exportArea, holdRefused, peekReleased } from '../../arrivals/held.js';
 
@@ -81,33 +82,18 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   const lists = spec.endpoints.read.map((e) => e.path);
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
   const legacy = (run: Run) => syncKey(run.userId, spec.name);
-  // What each side took since the state was last saved, as a journal of ops appended page
-  // by page: a delivery records its bases without loading and saving the whole state
-  // (seconds for a 20k list), and the next plan folds the journal in.
-  const journal = (run: Run) => key(run, 'journal');
-  const journalCount = (run: Run) => `${journal(run)}/count`;
-  type Entry = [took: 0, op: ThreeWayOp] | [refused: 1, op: ThreeWayOp, at: number];
   const loadState = (run: Run): ThreeWayState => {
     const pages = loadBlobPages(run.host, key(run, 'state'));
     const text = pages ? null : legacyBlob(run.host, legacy(run));
     const st = pages ? loadThreeWayPages(pages, spec.codec) : text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
-    const n = readJson<number>(run.host, journalCount(run)).value ?? 0;
-    for (let i = 0; i < n; i += CHUNK) {
-      // In order: a later entry for an item stands (applying one twice is harmless).
-      for (const e of readList<Entry>(run.host, journal(run), i, Math.min(n, i + CHUNK))) {
-        if (e[0] === 0) commitThreeWay(spec.codec, st, [e[1]]);
-        else skipThreeWay(st, [e[1]], e[2]);
-      }
-    }
+    foldJournal(run.host, run.userId, spec.name, spec.codec, st);
     return st;
   };
   const saveState = (run: Run, st: ThreeWayState) => {
     if (run.job.dryRun) return;
     saveBlobPages(run.host, key(run, 'state'), saveThreeWayPages(st));
     dropLegacyBlob(run.host, legacy(run));
-    // Folded in: a crash before this goes applies the journal again to the saved state,
-    // which changes nothing (each entry sets what the side holds).
-    deleteBlob(run.host, journal(run));
+    dropJournal(run.host, run.userId, spec.name);
   };
 
   function read(run: Run, a: AreaJob, s: S): Outcome {
@@ -206,17 +192,9 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     return true;
   }
 
-  /**
-   * Records what one side took (a delivery whose base is never recorded would come back)
-   * in the journal, before the call's next checkpoint. A crash before the checkpoint redoes
-   * the delivery (idempotent) and records it again.
-   */
+  /** Records what one side took (a delivery whose base is never recorded would come back). */
   function commit(run: Run, took: readonly ThreeWayOp[], refused: readonly ThreeWayOp[]) {
-    if (!took.length && !refused.length) return;
-    const now = run.now();
-    const entries: Entry[] = [...took.map((o): Entry => [0, o]), ...refused.map((o): Entry => [1, o, now])];
-    const n = readJson<number>(run.host, journalCount(run)).value ?? 0;
-    writeJson(run.host, journalCount(run), appendList(run.host, journal(run), n, entries));
+    appendJournal(run.host, run.userId, spec.name, took, refused, run.now());
   }
 
   function deliver(run: Run, a: AreaJob, s: S): Outcome {
