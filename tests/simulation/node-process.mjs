@@ -7,6 +7,7 @@
 // IPC: { id, op, args, now } -> { id, ok, result | error, now, calls, logs, reads }.
 import { RevengeHost } from '../../host-stubs/host/host.mjs';
 import { SyncRpc } from './sync-rpc.mjs';
+import { libraryRead } from './world.mjs';
 
 const cfg = JSON.parse(process.env.SIM_NODE ?? '{}');
 const rpc = new SyncRpc(cfg.socket);
@@ -37,7 +38,8 @@ host.hostFunctionImpls = (ctx) => {
     f[name] = (r) => {
       crashPoint();
       const out = fn(r);
-      if (name === 'library_query' && (r?.kind === 'ratings' || r?.kind === 'watchlist')) reads.push({ user: r.user_id, side: 'L', area: r.kind, at: host.clock.now() });
+      const rd = name === 'library_query' ? libraryRead(r, host.clock.now()) : null;
+      if (rd) reads.push(rd);
       return out;
     };
   }

@@ -84,6 +84,9 @@ export const widOfTrakt = (e) => (e.movie ? `m${e.movie.ids.trakt}` : e.episode 
 
 const DEFAULT_SETTINGS = { scrobble: true, sync_history: 'export', sync_ratings: 'export', sync_watchlist: 'export' };
 
+/** A library_query the oracle tracks (when the plugin saw the library's ratings or watchlist), or null. */
+export const libraryRead = (r, at) => (r?.kind === 'ratings' || r?.kind === 'watchlist' ? { user: r.user_id, side: 'L', area: r.kind, at } : null);
+
 export class World {
   /**
    * @param {import('./rng.mjs').Rng} rng the world's stream (faults, latencies, crashes)
@@ -178,7 +181,8 @@ export class World {
       const q = f.library_query;
       f.library_query = (r) => {
         const out = q(r);
-        if (r?.kind === 'ratings' || r?.kind === 'watchlist') this.pendingReads.push({ user: r.user_id, side: 'L', area: r.kind, at: host.clock.now() });
+        const rd = libraryRead(r, host.clock.now());
+        if (rd) this.pendingReads.push(rd);
         return out;
       };
       return f;

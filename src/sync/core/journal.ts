@@ -7,11 +7,10 @@
 import type { HostApi } from '../../host/api.js';
 import { commitThreeWay, skipThreeWay, type ThreeWayCodec, type ThreeWayOp, type ThreeWayState } from '../merge/index.js';
 import { readJson, writeJson } from '../../state/kv.js';
-import { appendList, deleteBlob, readList } from './blob.js';
+import { LIST_PAGE, appendList, deleteBlob, readList } from './blob.js';
 import { syncKey } from './job.js';
 
 type Entry = [took: 0, op: ThreeWayOp] | [refused: 1, op: ThreeWayOp, at: number];
-const CHUNK = 1000;
 const prefix = (userId: string, area: string) => syncKey(userId, `${area}/journal`);
 const countKey = (userId: string, area: string) => `${prefix(userId, area)}/count`;
 
@@ -29,8 +28,8 @@ export function appendJournal(host: HostApi, userId: string, area: string, took:
 /** Applies the journal to a loaded state, in order (a later entry for an item stands; applying one twice is harmless). */
 export function foldJournal(host: HostApi, userId: string, area: string, codec: ThreeWayCodec, st: ThreeWayState): void {
   const n = readJson<number>(host, countKey(userId, area)).value ?? 0;
-  for (let i = 0; i < n; i += CHUNK) {
-    for (const e of readList<Entry>(host, prefix(userId, area), i, Math.min(n, i + CHUNK))) {
+  for (let i = 0; i < n; i += LIST_PAGE) {
+    for (const e of readList<Entry>(host, prefix(userId, area), i, Math.min(n, i + LIST_PAGE))) {
       if (e[0] === 0) commitThreeWay(codec, st, [e[1]]);
       else skipThreeWay(st, [e[1]], e[2]);
     }

@@ -8,7 +8,7 @@ import type { Change, LibraryKind } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import { areaInfo, type AreaInfo, type Endpoint } from '../../contract/areas.js';
 import {
-  batches, emptyThreeWayState, loadThreeWay, loadThreeWayPages, planThreeWay, saveThreeWayPages, traktView,
+  batches, loadThreeWayPages, planThreeWay, saveThreeWayPages, traktView,
   type RemoteAdd, type RemoteRemove, type ThreeWayCodec, type ThreeWayInput, type ThreeWayOp, type ThreeWayState,
 } from '../merge/index.js';
 import { decompressJson } from '../../codec/compress.js';
@@ -83,9 +83,9 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
   const legacy = (run: Run) => syncKey(run.userId, spec.name);
   const loadState = (run: Run): ThreeWayState => {
-    const pages = loadBlobPages(run.host, key(run, 'state'));
-    const text = pages ? null : legacyBlob(run.host, legacy(run));
-    const st = pages ? loadThreeWayPages(pages, spec.codec) : text ? loadThreeWay(text, spec.codec) : emptyThreeWayState(spec.codec.kind);
+    // No pages and no 0.1.0 blob: no page, an empty state.
+    const pages = loadBlobPages(run.host, key(run, 'state')) ?? [legacyBlob(run.host, legacy(run))].filter((t): t is string => t !== null);
+    const st = loadThreeWayPages(pages, spec.codec);
     foldJournal(run.host, run.userId, spec.name, spec.codec, st);
     return st;
   };

@@ -36,7 +36,7 @@ import { writesLocal, writesRemote, type Direction } from './direction.js';
 import { TupleWriter, traktView, type TraktItemEntry, type TraktRatingEntry, type TraktWatchlistEntry, type Tuple } from './identity.js';
 import { ItemIndex, type IndexEntry } from './item-index.js';
 import { starsToTrakt, starsToTraktOr0, traktToStars } from './rating-scale.js';
-import { StateError, checkEnvelope, decodeState, encodeState, readStatePages, showTableReader, statePages } from './state.js';
+import { StateError, checkEnvelope, encodeState, readStatePages, showTableReader, statePages } from './state.js';
 
 /** What a list's values are: how each side lists one, and which library change sets one. */
 export interface ThreeWayCodec {
@@ -283,7 +283,7 @@ export function saveThreeWay(state: ThreeWayState): string {
 
 /** Reads a three-way state saved as text; throws a StateError when it is unreadable. */
 export function loadThreeWay(text: string, codec: ThreeWayCodec, what = `${codec.kind} state`): ThreeWayState {
-  return threeWayFromJSON(decodeState(text, what), codec, what);
+  return loadThreeWayPages([text], codec, what);
 }
 
 /** A three-way state as page texts (statePages). */
