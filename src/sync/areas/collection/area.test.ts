@@ -2,7 +2,9 @@
 // host's library: a first sync sends every file with its media info, an incremental one
 // only what was added or removed, and a dry run sends nothing.
 import { describe, expect, it } from 'vitest';
-import { HOUR, START, makeWorld, movieItem } from '../../../host/world.test-util.js';
+import { HOUR, MIN, START, eachCrash, makeWorld, movieItem, type World } from '../../../host/world.test-util.js';
+import { syncNowImpl } from '../../../hooks/sync.js';
+import { loadJob, loadLast } from '../../../status/describe.js';
 import { syncKey } from '../../core/job.js';
 import { deleteBlob, loadBlobPages, saveBlob } from '../../core/blob.js';
 import { STATE_PAGE } from '../../merge/state.js';
@@ -73,5 +75,28 @@ describe('collection area: the record in pages', () => {
     expect(last.report.collection).toMatchObject({ toRemote: 0, removeRemote: 1 });
     expect(head(w)).toMatchObject({ parts: 2, paged: true });
     expect(record(w).items.size).toBe(n + 5);
+  });
+});
+
+describe('collection area: crashes', () => {
+  it('a crash between any two host calls: every file on Trakt once, and the next sync sends nothing', () => {
+    const finish = (w: World) => {
+      for (let i = 0; i < 200 && loadJob(w.host, 'alice') && !w.crashed(); i++) { w.runDue(w.host.now + HOUR); w.host.advance(10 * MIN); w.tick(); }
+    };
+    eachCrash({
+      world: () => makeWorld({ userSettings: on }),
+      scenario: (w) => { syncNowImpl(w.host, 'alice', {}); finish(w); },
+      resume: (w) => {
+        finish(w);
+        if (!loadLast(w.host, 'alice')) w.sync(); // a sync_now that died before its job was saved: pressed again
+      },
+      check: (w, at) => {
+        const where = `crash at host call ${at}`;
+        expect(collected(w), where).toEqual(['Breaking Bad 1x1', 'Breaking Bad 1x2', 'Breaking Bad 1x3', 'Heat', 'Inception', 'The Matrix']);
+        expect(loadLast(w.host, 'alice')?.error, where).toBeUndefined();
+        w.host.advance(HOUR);
+        expect(w.sync().report.collection, where).toMatchObject({ toRemote: 0, removeRemote: 0 });
+      },
+    });
   });
 });

@@ -137,7 +137,6 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   rep.withheld = p.withheld;
   rep.traktCount = p.remoteCount;
   if (p.overLimit) rep.overLimit = { left: p.overLimit, limit: limit! };
-  for (const part of ['local', 'gone', 'remote']) deleteBlob(run.host, key(run, part));
   if (run.job.dryRun) return 'done';
   saveBlobPages(run.host, key(run, 'state'), saveCollectionPages(st));
   saveList(run.host, key(run, 'add'), p.add);
@@ -146,6 +145,9 @@ function plan(run: Run, a: AreaJob, s: S, f: JobFilters): Outcome {
   s.removes = p.remove.length;
   s.step = 'send';
   run.checkpoint();
+  // The lists read go only once the job is past the plan: a call that dies before plans
+  // again from them (a dry run's go at cleanup).
+  for (const part of ['local', 'gone', 'remote']) deleteBlob(run.host, key(run, part));
   return 'next';
 }
 
@@ -197,9 +199,13 @@ function finish(run: Run, s: S): Outcome {
     }
     commitCollectionRemoves(st, readList<MediaItem>(run.host, key(run, 'remove'), 0, s.removeIdx));
     saveBlobPages(run.host, key(run, 'state'), saveCollectionPages(st));
+    // Recorded: the job forgets the plan before its lists go (a call that dies between
+    // the two finds nothing left to record, not a list that is gone).
+    s.adds = s.removes = s.addIdx = s.removeIdx = 0;
+    s.nf = [];
+    run.checkpoint();
   }
   for (const part of ['add', 'remove']) deleteBlob(run.host, key(run, part));
-  s.addIdx = s.adds; s.removeIdx = s.removes; s.nf = [];
   return 'done';
 }
 
