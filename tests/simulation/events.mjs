@@ -321,7 +321,8 @@ export function snapshotChanges(w, u, areas = ['ratings', 'watchlist']) {
 
 /**
  * A seed's scenario: setup and events. Pure function of the seed.
- * @param {number} seed @param {{ events?: number, hostile?: boolean }} [o]
+ * @param {number} seed @param {{ events?: number, hostile?: boolean, crowd?: boolean }} [o]
+ *   crowd: false keeps a hostile seed's users as they were before the crowd shape (regression seeds)
  */
 export function generateScenario(seed, o = {}) {
   const rng = new Rng(seed);
@@ -375,6 +376,18 @@ export function generateScenario(seed, o = {}) {
       const ev = AREAS[hRng.pick(hostileAreas)].gen(hRng, { ...genCtx, items: ITEM_PLACEHOLDER });
       ev.dt = hRng.pick([0, 30_000, 10 * MIN]);
       events.splice(hRng.int(0, events.length), 0, ev);
+    }
+  }
+  // Many users: in one seed of ten, a crowd of 8 to 20 more users, connected, exporting and
+  // importing everything and otherwise idle, from a fork of its own (no event names them,
+  // so the scenario is the one the seed always had): the fair tick and the wake-ups serve
+  // them beside the users the events are about, every interval.
+  if (o.hostile !== false && o.crowd !== false) {
+    const crowdRng = rng.fork('crowd');
+    if (crowdRng.chance(0.1)) {
+      for (let i = 0, n = crowdRng.int(8, 20); i < n; i++) {
+        users.push({ id: `c${i}`, big: false, settings: { scrobble: true, sync_history: 'both', sync_ratings: 'both', sync_watchlist: 'both' }, connectAtStart: true });
+      }
     }
   }
   // A slow CPU (a NAS): virtual ms per KiB the plugin moves through host calls, from a fork

@@ -110,12 +110,12 @@ export async function settle(w) {
 
 /**
  * @param {number} seed
- * @param {{ events?: any[], maxEvents?: number, tamper?: (w: World) => void, nodes?: number, db?: string }} [o]
+ * @param {{ events?: any[], maxEvents?: number, tamper?: (w: World) => void, nodes?: number, db?: string, hostile?: boolean, crowd?: boolean }} [o]
  *   nodes, db: the world on that many nodes on one PostgreSQL database (nodes.mjs)
  *   tamper: changes the settled world before the end checks (tests that the checks can fail)
  */
 export async function runSeed(seed, o = {}) {
-  const sc = generateScenario(seed, { events: o.maxEvents, hostile: o.hostile });
+  const sc = generateScenario(seed, { events: o.maxEvents, hostile: o.hostile, crowd: o.crowd });
   if (o.events) sc.events = o.events;
   const rng = new Rng(seed);
   const catalog = makeCatalog(rng.fork('catalog'), sc.catalog);
