@@ -134,7 +134,7 @@ describe.skipIf(!HAVE_BROWSER)('status, words, reconnect and restart in Chromium
     const code = await page.locator('.code').innerText();
     await page.getByRole('button', { name: `Approve ${code} as alice on the simulated trakt.tv` }).click();
     await connection().filter({ hasText: 'Connected to Trakt' }).waitFor({ timeout: 20_000 });
-    await connection().filter({ hasText: /Signed in as Alice \(alice\)/ }).waitFor({ timeout: 10_000 });
+    await connection().filter({ hasText: /Signed in as Alice \(alice\)/ }).waitFor({ timeout: 20_000 });
     await connection().filter({ hasText: /valid until .* \(in (6|7) days\)/ }).waitFor();
     await settled(() => page.locator('.code').count(), 0);
   });
