@@ -6,6 +6,7 @@ import { playbackImpl } from './playback.js';
 import { syncNowImpl } from './sync.js';
 import { ratingImpl } from './mirror.js';
 import { makeWorld, movieItem } from '../host/world.test-util.js';
+import { updateProfile } from '../state/profile.js';
 
 describe('statusImpl', () => {
   it('connected, nothing waiting', () => {
@@ -18,6 +19,7 @@ describe('statusImpl', () => {
 
   it('"Connected" is Trakt\'s word: the last time it took the sign-in, renewed hourly by any good answer', () => {
     const w = makeWorld();
+    updateProfile(w.host, 'alice', (p) => ({ ...p, username: 'alice' })); // named, so status itself does not ask
     expect((statusImpl(w.host, 'alice').data?.account as any).checked_at).toBeNull();
     w.sync();
     const first = (statusImpl(w.host, 'alice').data?.account as any).checked_at;
@@ -28,6 +30,22 @@ describe('statusImpl', () => {
     w.host.advance(31 * 60_000);
     w.sync();
     expect((statusImpl(w.host, 'alice').data?.account as any).checked_at).not.toBe(first);
+  });
+
+  it('an account Trakt has not named yet (the check after the sign-in failed, or runs beside this call) is asked by status, at most once a minute', () => {
+    const w = makeWorld();
+    const asks = () => w.sim.requests.filter((r: any) => r.path === '/users/settings').length;
+    w.sim.injectFault({ path: '/users/settings', status: 503, count: 1 });
+    expect((statusImpl(w.host, 'alice').data?.account as any).username).toBeNull();
+    expect(asks()).toBe(1);
+    expect((statusImpl(w.host, 'alice').data?.account as any).username).toBeNull();
+    expect(asks()).toBe(1); // not a request per page refresh
+    w.host.advance(61_000);
+    expect((statusImpl(w.host, 'alice').data?.account as any).username).toBe('alice');
+    expect(asks()).toBe(2);
+    w.host.advance(3_600_000);
+    statusImpl(w.host, 'alice');
+    expect(asks()).toBe(2); // known: never asked again by status
   });
 
   it('not connected, and a sign-in Trakt refused', () => {

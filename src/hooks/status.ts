@@ -7,8 +7,9 @@ import { emptyRate, type RateState } from '../ratelimit/limiter.js';
 import { keys } from '../state/keys.js';
 import { listKeys, readJson } from '../state/kv.js';
 import { loadDaily } from '../state/daily.js';
-import type { Profile } from '../state/profile.js';
-import type { UserSettings } from '../settings/settings.js';
+import { loadProfile, updateProfile, type Profile } from '../state/profile.js';
+import type { ServerSettings, UserSettings } from '../settings/settings.js';
+import { checkAccount } from '../auth/resume.js';
 import { summarize, type OutboxEntry, type OutboxSummary } from '../outbox/outbox.js';
 import { loadTokens } from '../auth/tokens.js';
 import type { DeviceState } from '../auth/connect.js';
@@ -80,6 +81,20 @@ function areasOf(host: HostApi, userId: string, user: UserSettings, waiting: Rec
   });
 }
 
+/** How often status asks Trakt who an unnamed sign-in is: a page refreshes every few seconds. */
+const ACCOUNT_ASK_MS = 60_000;
+
+/**
+ * Asks Trakt who signed in when the check after the sign-in left no name: it failed, or it
+ * runs right now in the device poll's wake-up (a tick, not queued with this user's calls),
+ * and that page would otherwise say "Connected" without a name until the next sign-in.
+ */
+function askAccount(host: HostApi, server: ServerSettings, userId: string, now: number): Profile {
+  updateProfile(host, userId, (x) => ({ ...x, accountAskedAt: now }));
+  checkAccount(host, server, userId);
+  return loadProfile(host, userId);
+}
+
 /** The per-user `status` action: connection, waiting deliveries, rate limits, problems and syncs, in words and data. */
 export function statusImpl(host: HostApi, userId: string): ActionOutput {
   const ctx = userContext(host, userId);
@@ -90,7 +105,8 @@ export function statusImpl(host: HostApi, userId: string): ActionOutput {
   if (!ctx.server.clientId || !ctx.server.clientSecret) lines.push('The admin has not entered the Trakt client ID and secret yet.');
   const tokens = loadTokens(host, userId);
   const device = readJson<DeviceState>(host, keys.device(userId)).value;
-  const p = ctx.profile;
+  let p = ctx.profile;
+  if (tokens && !p.username && !p.needsReconnect && now - (p.accountAskedAt ?? 0) >= ACCOUNT_ASK_MS) p = askAccount(host, ctx.server, userId, now);
   if (tokens) data.account = accountOf(p, tokens.expires_at);
   const pending = device?.status === 'pending' && device.expires_at > now;
   if (p.needsReconnect && !pending) {

@@ -23,6 +23,8 @@ export interface Profile {
   name?: string;
   /** When Trakt last answered who this sign-in is (after a sign-in): status shows it. */
   checkedAt?: number;
+  /** When status last asked Trakt who an unnamed sign-in is (hooks/status.ts). */
+  accountAskedAt?: number;
 }
 
 /** The user's profile, or a disconnected one. */
