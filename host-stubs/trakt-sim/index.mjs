@@ -20,7 +20,10 @@ import { addFavorite, addToList, createList, likeList, unlikeList, renderList, r
  *   maxBodyBytes?: number,
  *   deviceExpiresInSec?: number,
  *   deviceIntervalSec?: number,
+ *   ratingsOrder?: 'newest' | 'item',
  * }} SimOptions
+ *   ratingsOrder: GET /sync/ratings lists newest first (what Trakt does, undocumented), or
+ *   in item order ('item': an order a client must not rely on)
  * @typedef {{ at: number, method: string, path: string, query: Record<string, string>,
  *   headers: Record<string, string>, body: any, status: number|null, user?: string, host?: string }} RecordedRequest
  *   host: which of Trakt's hosts it was meant for (api.trakt.tv, trakt.tv, auth.trakt.tv), when the request said
@@ -43,6 +46,7 @@ export class TraktSimulator {
       maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
       deviceExpiresInSec: opts.deviceExpiresInSec ?? 600,
       deviceIntervalSec: opts.deviceIntervalSec ?? 5,
+      ratingsOrder: opts.ratingsOrder ?? 'newest',
     };
     this.catalog = new Catalog();
     /** @type {Map<string, UserState>} */

@@ -259,7 +259,7 @@ const ALL_AREAS = ['movies', 'shows', 'seasons', 'episodes'];
 /** Trakt ratings are integers 1..10. */
 const validRating = (r) => Number.isInteger(r) && r >= 1 && r <= 10;
 
-/** GET /sync/ratings[/{type}[/{rating}]] (pagination optional), newest first */
+/** GET /sync/ratings[/{type}[/{rating}]] (pagination optional), newest first (or in item order: options.ratingsOrder) */
 export function getRatings(/** @type {Ctx} */ c) {
   const { type, rating } = c.params;
   if (type !== undefined && type !== 'all' && !(type in ITEM_TYPES)) return empty(404);
@@ -267,7 +267,7 @@ export function getRatings(/** @type {Ctx} */ c) {
   const wanted = rating !== undefined ? new Set(rating.split(',').map(Number)) : undefined;
   const list = [...c.user.ratings.values()]
     .filter((r) => (!kind || r.item.kind === kind) && (!wanted || wanted.has(r.rating)))
-    .sort((a, b) => b.ratedAt - a.ratedAt);
+    .sort(c.sim.options.ratingsOrder === 'item' ? (a, b) => itemKey(a.item).localeCompare(itemKey(b.item)) : (a, b) => b.ratedAt - a.ratedAt);
   const p = paginate(list, c.query, c.sim.options.maxPageLimit, false);
   return json(200, p.items.map(renderRating), p.headers);
 }

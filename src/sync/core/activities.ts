@@ -19,6 +19,15 @@ export function changed(seen: Activities | null | undefined, now: Activities, fi
   return !seen || stamp(seen, fields) !== stamp(now, fields);
 }
 
+/** Per field: false if `now` has what `seen` had, else what `seen` had (null: nothing). */
+export function movedFrom(seen: Activities, now: Activities, fields: ActivityFields): Array<string | null | false> {
+  const at = (a: Activities, [group, field]: readonly [string, string]) => {
+    const g = a[group];
+    return g && typeof g === 'object' && typeof g[field] === 'string' ? g[field]! : null;
+  };
+  return fields.map((f) => (at(seen, f) === at(now, f) ? false : at(seen, f)));
+}
+
 /**
  * `now` with `fields` put back as `seen` had them: an area that stopped before it finished
  * (an account limit) must find its side still changed at the next sync.

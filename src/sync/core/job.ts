@@ -42,6 +42,11 @@ export interface AreaJob {
   direction: Direction;
   /** Trakt's side changed since the last sync (last_activities), or a full sync. */
   remoteChanged: boolean;
+  /**
+   * Per field of the area's last_activities (in its declared order), when this sync is not
+   * a full one: false if unchanged, else the value the last sync saw (null: none).
+   */
+  moved?: Array<string | null | false>;
   active: boolean;
   /** Why this area stopped early in this sync (420, 426): status shows it. */
   stopped?: string;

@@ -8,7 +8,7 @@ import type { Change, LibraryKind } from '../../host/api.js';
 import type { MediaItem } from '../../schemas/media.js';
 import { areaInfo, type AreaInfo, type Endpoint } from '../../contract/areas.js';
 import {
-  batches, loadThreeWayPages, planThreeWay, saveThreeWayPages, traktView,
+  EPISODE, MOVIE, SEASON, SHOW, batches, loadThreeWayPages, planThreeWay, saveThreeWayPages, traktView,
   type RemoteAdd, type RemoteRemove, type ThreeWayCodec, type ThreeWayInput, type ThreeWayOp, type ThreeWayState,
 } from '../merge/index.js';
 import { decompressJson } from '../../codec/compress.js';
@@ -16,14 +16,14 @@ import { onStop, type Outcome, type SyncArea } from './area.js';
 import { appendList, deleteBlob, loadBlob, loadBlobPages, readList, saveBlobPages, saveList } from './blob.js';
 import { excluded, noteLeftOut } from './filters.js';
 import { noteExamples, syncKey, type AreaJob, type AreaName, type JobFilters } from './job.js';
-import { libraryCursor, libraryPage, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from './paging.js';
+import { libraryCursor, libraryPage, skipList, traktCursor, traktPage, type LibraryCursor, type TraktCursor } from './paging.js';
 import type { Run } from './run.js';
 import { notFoundIndices } from './notfound.js';
 import { dropLegacyBlob, legacyBlob } from './legacy.js';
 import { appendJournal, dropJournal, foldJournal } from './journal.js';
 import { recordNotFound } from '../../match/notfound.js';
 import { keys } from '../../state/keys.js';
-import { deleteKey, listKeys } from '../../state/kv.js';
+import { deleteKey, listKeys, readJson, writeJson } from '../../state/kv.js';
 import { loadLimits } from '../../limits/limits.js';
 import { dropReleased, exportArea, holdRefused, peekReleased } from '../../arrivals/held.js';
 
@@ -36,12 +36,29 @@ export interface ThreeWaySpec<N extends string> extends AreaInfo<N> {
   keep(entry: any): Record<string, unknown>;
   /** Extra fields of one add in a POST body (the rating and its time). */
   extra(op: RemoteAdd): { rating?: number; rated_at_ms?: number };
+  /**
+   * The entry time by which Trakt lists each read list newest first (`rated_at`), read list
+   * i moving activity field i. Observed, not documented: a sync after a change there reads
+   * only each moved list's top, down to the time the last sync saw, and trusts it only when
+   * the order holds and Trakt's counts agree with the base (else it reads in full).
+   */
+  newest?: string;
 }
 
 interface S {
   /** The version of the area's dirty mark when the plan read the library (0: none). */
   dirty?: number;
   remote: TraktCursor; remoteCount: number;
+  /**
+   * How Trakt's side is read: in full, or only the top of each moved list (spec.newest):
+   * `lists` read (indices of the read endpoints), each one's `count` (Trakt's item count)
+   * and `cut` (ms: entries older were seen by the last sync), and the time of the last
+   * entry read (`at`: the order must not go up).
+   */
+  mode?: 'full' | 'delta';
+  delta?: { lists: number[]; count: Record<number, number>; cut: Record<number, number>; at: number };
+  /** Trakt's item count of each read list (a full read): the base's counts are checked against them. */
+  totals?: Record<number, number>;
   local: LibraryCursor; localCount: number;
   ops: { local: number; add: number; remove: number } | null;
   /** Planned and delivered: the area is done (its plan may already be gone). */
@@ -50,6 +67,12 @@ interface S {
 }
 
 interface Ops { add: RemoteAdd[]; remove: RemoteRemove[]; local: Change[] }
+
+/** Item kinds (item-index) of Trakt's list types. */
+const KIND_OF: Record<string, number> = { movies: MOVIE, episodes: EPISODE, shows: SHOW, seasons: SEASON };
+
+/** What the base may differ from Trakt's counts by (items Trakt lists that the index holds as one), per read list. */
+interface Skew { skew: Record<number, number> }
 
 const CHUNK = 1000;
 const BATCH = 100;
@@ -96,13 +119,61 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     dropJournal(run.host, run.userId, spec.name);
   };
 
+  /** Read only the tops of the moved lists? When the order is declared, the last sync's times are known, and a full read has measured the skew. */
+  function deltaOf(run: Run, a: AreaJob): S['delta'] | undefined {
+    if (!spec.newest || !a.moved || run.job.deep) return undefined;
+    const cut: Record<number, number> = {}, moved: number[] = [];
+    for (let i = 0; i < lists.length; i++) {
+      const m = a.moved[i];
+      if (m === false) continue;
+      const t = typeof m === 'string' ? Date.parse(m) : NaN;
+      if (!(t > 0)) return undefined;
+      moved.push(i);
+      cut[i] = t;
+    }
+    if (!moved.length || !readJson<Skew>(run.host, key(run, 'skew')).value) return undefined;
+    return { lists: moved, count: {}, cut, at: Infinity };
+  }
+
+  /** From the top of the moved lists to a full read (the order did not hold, or the counts disagree). */
+  function readInFull(run: Run, s: S): Outcome {
+    s.mode = 'full';
+    delete s.delta;
+    s.remote = traktCursor();
+    s.remoteCount = 0;
+    deleteBlob(run.host, key(run, 'remote'));
+    return 'next';
+  }
+
   function read(run: Run, a: AreaJob, s: S): Outcome {
     if (a.remoteChanged && !s.remote.done) {
-      const r = traktPage(run, lists, s.remote);
+      if (!s.mode) {
+        s.delta = deltaOf(run, a);
+        s.mode = s.delta ? 'delta' : 'full';
+      }
+      const d = s.mode === 'delta' ? s.delta! : null;
+      const r = traktPage(run, d ? d.lists.map((i) => lists[i]!) : lists, s.remote);
       if (r.kind === 'stop') return onStop(run, a, r.stop);
-      if (r.kind === 'restart') s.remoteCount = 0; // the list changed while read: gather it again
+      if (r.kind === 'restart') { s.remoteCount = 0; if (d) { d.at = Infinity; d.count = {}; } } // the list changed while read: gather it again
       if (r.kind === 'page') {
-        const kept = r.entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
+        let entries = r.entries;
+        const list = d ? d.lists[r.list]! : r.list;
+        if (d) {
+          // Newest first, down to what the last sync saw: any entry out of order and the read is a full one.
+          if (d.count[list] === undefined) d.at = Infinity;
+          d.count[list] = r.total ?? -1;
+          const cut = d.cut[list]!;
+          let older = false;
+          for (const e of entries) {
+            const t = Date.parse(e?.[spec.newest!]);
+            if (!(t >= 0) || t > d.at) return readInFull(run, s);
+            d.at = t;
+            if (t < cut) older = true;
+          }
+          entries = entries.filter((e) => Date.parse(e[spec.newest!]) >= cut);
+          if (older && !s.remote.done && s.remote.i === r.list) skipList(s.remote, d.lists.length);
+        } else (s.totals ??= {})[list] = r.total ?? -1;
+        const kept = entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
         noteLeftOut(run.job.filters, kept);
         s.remoteCount = appendList(run.host, key(run, 'remote'), s.remoteCount, kept);
         run.job.progress = { label: `${spec.name}: reading Trakt`, done: s.remoteCount, total: 0 };
@@ -138,11 +209,19 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
       ...(limit !== undefined ? { remoteLimit: limit } : {}),
       state: st,
       local: readList(run.host, key(run, 'local'), 0, s.localCount),
-      remote: a.remoteChanged ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
+      remote: a.remoteChanged && s.mode !== 'delta' ? readList(run.host, key(run, 'remote'), 0, s.remoteCount) : null,
+      ...(a.remoteChanged && s.mode === 'delta' ? { remoteDelta: readList(run.host, key(run, 'remote'), 0, s.remoteCount) } : {}),
       direction: a.direction,
       now_ms: run.now(),
     };
     const p = planThreeWay(spec.codec, input);
+    // The tops of the moved lists are Trakt's side only if Trakt holds what the base says it
+    // does: a removal there, or an add dated before the last sync, is a count that disagrees.
+    const skew = readJson<Skew>(run.host, key(run, 'skew')).value?.skew ?? {};
+    const off = (i: number, count: number) => count - (p.remoteHeld[KIND_OF[lists[i]!.split('/').pop()!] ?? 0] ?? 0) - (skew[i] ?? 0);
+    if (s.mode === 'delta' && s.delta!.lists.some((i) => off(i, s.delta!.count[i] ?? -1) !== 0)) {
+      return readInFull(run, s);
+    }
     // Exclusions: an excluded item is neither sent nor brought in (its base stays as it was).
     const keepOp = (o: { item: MediaItem }) => !excluded(run.job.filters, o.item);
     const ops: Ops = { add: p.toRemoteAdd.filter(keepOp), remove: p.toRemoteRemove.filter(keepOp), local: p.toLocal.filter(keepOp) };
@@ -163,6 +242,10 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     // that dies before plans again from them.
     if (run.job.dryRun) return 'done';
     saveState(run, st);
+    // A full read measures how Trakt's counts and the base differ (0 unless the index holds two of Trakt's entries as one).
+    if (s.mode === 'full' && a.remoteChanged && s.totals && Object.keys(s.totals).length === lists.length) {
+      writeJson(run.host, key(run, 'skew'), { skew: Object.fromEntries(lists.map((_, i) => [i, off(i, s.totals![i]!) + (skew[i] ?? 0)])) } satisfies Skew);
+    }
     // Each side's ops in pages of their own keys: a delivery reads only the page it sends.
     for (const which of OPS) saveList(run.host, key(run, `ops/${which}`), ops[which]);
     s.ops = { local: 0, add: 0, remove: 0 };

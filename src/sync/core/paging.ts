@@ -81,6 +81,11 @@ export function traktPage<T = any>(run: Budget, paths: readonly string[], cur: T
   return { kind: 'page', entries, list, total: items };
 }
 
+/** Leaves the rest of the current list unread (a read that has what it needs of it). */
+export function skipList(cur: TraktCursor, lists: number): void {
+  Object.assign(cur, { i: cur.i + 1, page: 1, got: 0, want: null, done: cur.i + 1 >= lists });
+}
+
 /** Where a library read is: the host's cursor for the next page. */
 export interface LibraryCursor { cursor: string | null; done: boolean }
 /** A cursor at the start of a library read. */

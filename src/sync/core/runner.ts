@@ -15,7 +15,7 @@ import { scheduleNames } from '../../state/keys.js';
 import { readJson, update, writeJson } from '../../state/kv.js';
 import type { TraktClient } from '../../trakt/client.js';
 import { StateError } from '../merge/index.js';
-import { changed, withFieldsOf, type Activities } from './activities.js';
+import { changed, movedFrom, withFieldsOf, type Activities } from './activities.js';
 import { loadLeftOut, saveLeftOut } from './filters.js';
 import type { Outcome, SyncArea } from './area.js';
 import { emptyReport, jobKey, lastKey, loadJob, loadLast, seenKey, syncKey, type AreaJob, type LastSync, type SyncJob } from './job.js';
@@ -213,6 +213,7 @@ function activities(run: Run): Outcome {
     const a = job.areas[area.name]!;
     if (!a.active) continue;
     a.remoteChanged = job.deep || changed(seen, r.body, area.activities);
+    if (!job.deep && seen) a.moved = movedFrom(seen, r.body, area.activities);
     // An account limit (420) stops this area's writes until it is tried again (6 h): an
     // area that only exports skips its reads meanwhile; one that also imports still reads
     // and imports, and stops at its first write.

@@ -816,12 +816,15 @@ export interface IndexEntry<T> {
   value: T;
   /** Bit i: id type i known; bits 4..7: show id types (episodes). */
   readonly known: number;
+  /** MOVIE, EPISODE, SHOW or SEASON (no item is rebuilt to tell). */
+  readonly kind: number;
 }
 
 class Entry<T> implements IndexEntry<T> {
   constructor(readonly table: ItemTable, readonly n: number, public value: T) {}
   get item(): MediaItem { return this.table.item(this.n); }
   get known(): number { return this.table.known(this.n); }
+  get kind(): number { return this.table.kind[this.n]!; }
 }
 
 /** A map from items to values that finds an item by any id it shares with a stored one. */

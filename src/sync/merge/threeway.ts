@@ -109,6 +109,13 @@ export interface ThreeWayInput<R extends TraktItemEntry> {
   local: readonly LibraryEntry[];
   /** Trakt's full current list, or null when last_activities says it is unchanged. */
   remote: readonly R[] | null;
+  /**
+   * With `remote: null`: the entries Trakt changed since this state last saw its list (the
+   * top of a list read newest first); every other item is as the state last saw it. A
+   * removal there is not in it: check `remoteHeld` against Trakt's counts before trusting
+   * the plan.
+   */
+  remoteDelta?: readonly R[];
 
   direction: Direction;
   /** Sync time (host clock). */
@@ -147,6 +154,8 @@ export interface ThreeWayPlan {
   remoteCount: number;
   /** Items new on Trakt the account's limit left out (the oldest). */
   overLimit: number;
+  /** Items Trakt's list holds now, before the plan's writes, by item kind (item-index MOVIE, EPISODE, SHOW, SEASON). */
+  remoteHeld: number[];
 }
 
 export const SKIP_RETRY_MS = 7 * 24 * 3600_000;
@@ -357,9 +366,10 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
     const at = timeOf(x.at_ms);
     if (e.clAt < 0 || at > e.clAt) { e.cl = v; e.clAt = at; } // listed twice: the latest counts
   }
-  if (remote) {
-    for (let i = 0; i < remote.length; i++) {
-      const x = remote[i]!;
+  const seen = remote ?? input.remoteDelta;
+  if (seen) {
+    for (let i = 0; i < seen.length; i++) {
+      const x = seen[i]!;
       const item = x ? traktView(x) : null;
       const { v, at } = item ? codec.remote(x) : { v: 0, at: 0 };
       const e = v ? touch(idx, item!)?.value : undefined;
@@ -372,6 +382,7 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
   const toRemoteAdd: RemoteAdd[] = [], toLocal: Change[] = [];
   let toRemoteRemove: RemoteRemove[] = [], localRemove: Change[] = [];
   let inBase = 0, held = 0;
+  const remoteHeld = [0, 0, 0, 0, 0];
   const fresh = new Set<RemoteAdd>(); // adds of items Trakt does not hold: they count against its limit
   for (const entry of idx.entries()) {
     const e = entry.value;
@@ -380,9 +391,10 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
     const L = e.cl, LAt = L ? e.clAt : e.l === 0 ? e.lAt : now;
     let R: number, RAt: number;
     if (remote) { R = e.cr; RAt = R ? e.crAt : e.r === 0 ? e.rAt : now; }
+    else if (e.cr) { R = e.cr; RAt = e.crAt; } // in the delta
     else if (e.r >= 0) { R = e.r; RAt = e.rAt; }
     else { R = e.b; RAt = e.bAt; }
-    if (R) held++;
+    if (R) { held++; remoteHeld[entry.kind]!++; }
     // An item absent from base that a side listed since (a change this direction could not
     // write, remembered in l/r) and no longer lists was removed there, when first seen
     // missing: not "never there", or the other side's older value would come back.
@@ -429,6 +441,6 @@ export function planThreeWay(codec: ThreeWayCodec, input: ThreeWayInput<TraktIte
     overLimit = fresh.size - keep.size;
   }
   const remoteCount = held - toRemoteRemove.length + Math.min(fresh.size, room);
-  return { toRemoteAdd: adds, toRemoteRemove, toLocal, state, ignored, withheld, remoteCount, overLimit };
+  return { toRemoteAdd: adds, toRemoteRemove, toLocal, state, ignored, withheld, remoteCount, overLimit, remoteHeld };
 }
 

@@ -10,6 +10,7 @@ import { deleteBlob, loadBlobPages, readList, saveBlob } from '../../core/blob.j
 import { compressJson } from '../../../codec/compress.js';
 import { STATE_PAGE, decodeState } from '../../merge/state.js';
 import { RATINGS, loadThreeWayPages, saveThreeWay } from '../../merge/threeway.js';
+import { removeRatings } from '../../../../host-stubs/trakt-sim/sync.mjs';
 
 const both = { sync_history: 'off', sync_ratings: 'both', sync_watchlist: 'off' };
 const traktRatings = (w: ReturnType<typeof makeWorld>) => w.sim.ratings('alice').map((r) => [r.movie?.title ?? r.episode?.title, r.rating]).sort();
@@ -54,8 +55,8 @@ describe('ratings area', () => {
 });
 
 /** A world with `n` more films, each rated here and not on Trakt. */
-function manyRated(n: number) {
-  const w = makeWorld({ userSettings: both });
+function manyRated(n: number, sim?: Parameters<typeof makeWorld>[0]['sim']) {
+  const w = makeWorld({ userSettings: both, ...(sim ? { sim } : {}) });
   const many = Array.from({ length: n }, (_, i) => ({ title: `Film ${i}`, year: 2001, ids: { trakt: 900_000 + i, slug: `film-${i}`, tmdb: 900_000 + i, imdb: `tt9${String(i).padStart(6, '0')}` } }));
   w.sim.seedCatalog({ movies: many });
   w.lib.seed({ movies: many.map((m) => ({ title: m.title, year: m.year, ids: { tmdb: m.ids.tmdb, imdb: m.ids.imdb } })) });
@@ -162,5 +163,71 @@ describe('ratings area: crashes', () => {
       },
       stride: 3,
     });
+  });
+});
+
+describe('ratings area: a change on Trakt reads the top of its list, not all of it', () => {
+  // Trakt lists ratings newest first (observed; not documented): a sync after a change
+  // there reads each moved type's list from the top down to the last sync, and trusts
+  // that only when the order holds and the counts agree. Else it reads in full.
+  const ratingGets = (w: World, from: number) => w.sim.requests.slice(from).filter((r) => r.method === 'GET' && r.path.startsWith('/sync/ratings'));
+  const film = (i: number) => ({ movie: { ids: { tmdb: 900_000 + i } } });
+  const stars = (w: World, tmdb: number) => w.lib.state('alice').ratings.find((e) => e.item.ids?.tmdb === tmdb)?.rating;
+  const synced = (sim?: Parameters<typeof makeWorld>[0]['sim']) => {
+    const w = manyRated(600, sim);
+    expect(w.sync().error).toBeUndefined();
+    expect(w.sim.ratings('alice')).toHaveLength(600);
+    w.host.advance(HOUR);
+    return w;
+  };
+
+  it('one new rating on Trakt: one GET of the movies list, and the library has it', () => {
+    const w = synced();
+    const from = w.sim.requests.length;
+    w.sim.seedRatings('alice', [{ ...movieRef(1), rating: 3, rated_at: w.host.now - MIN }]);
+    const last = w.sync();
+    expect(last.report.ratings).toMatchObject({ toLocal: 1, toRemote: 0, removeLocal: 0 });
+    expect(stars(w, 603)).toBe(1.5);
+    expect(ratingGets(w, from).map((r) => r.path)).toEqual(['/sync/ratings/movies']);
+    // A rating changed on Trakt: the same.
+    w.host.advance(HOUR);
+    const again = w.sim.requests.length;
+    w.sim.seedRatings('alice', [{ ...film(17), rating: 10, rated_at: w.host.now - MIN }]);
+    expect(w.sync().report.ratings).toMatchObject({ toLocal: 1, toRemote: 0 });
+    expect(stars(w, 900_017)).toBe(5);
+    expect(ratingGets(w, again)).toHaveLength(1);
+    // Nothing more to do, and nothing read.
+    w.host.advance(HOUR);
+    const idle = w.sim.requests.length;
+    expect(w.sync().report.ratings).toMatchObject({ toLocal: 0, toRemote: 0, removeLocal: 0, removeRemote: 0 });
+    expect(ratingGets(w, idle)).toHaveLength(0);
+  });
+
+  it('a rating removed on Trakt: the count disagrees, the list is read in full, and the removal reaches the library', () => {
+    const w = synced();
+    const from = w.sim.requests.length;
+    const user = w.sim.users.get('alice');
+    removeRatings({ sim: w.sim, user, body: { movies: [film(42).movie] }, now: w.host.now, query: {}, params: {} } as any);
+    expect(w.sim.ratings('alice')).toHaveLength(599);
+    expect(w.sync().report.ratings).toMatchObject({ removeLocal: 1, toRemote: 0 });
+    expect(stars(w, 900_042)).toBeUndefined();
+    expect(ratingGets(w, from).length).toBeGreaterThan(3);
+  });
+
+  it('a rating another app adds with an old date (an import) is found by the count', () => {
+    const w = synced();
+    w.sim.seedRatings('alice', [{ ...movieRef(2), rating: 8, rated_at: Date.UTC(2019, 4, 1) }, { ...film(3), rating: 2, rated_at: Date.UTC(2019, 4, 2) }]);
+    expect(w.sync().report.ratings).toMatchObject({ toLocal: 2, toRemote: 0 });
+    expect(stars(w, 900_003)).toBe(1);
+    expect(w.lib.state('alice').ratings).toHaveLength(601);
+  });
+
+  it('a list that does not come newest first is read in full, and nothing is missed', () => {
+    const w = synced({ ratingsOrder: 'item' });
+    const from = w.sim.requests.length;
+    w.sim.seedRatings('alice', [{ ...film(5), rating: 6, rated_at: w.host.now - MIN }, { ...movieRef(1), rating: 3, rated_at: w.host.now - MIN }]);
+    expect(w.sync().report.ratings).toMatchObject({ toLocal: 2, toRemote: 0, removeLocal: 0 });
+    expect(stars(w, 900_005)).toBe(3);
+    expect(ratingGets(w, from).length).toBeGreaterThan(3);
   });
 });

@@ -15,5 +15,6 @@ export const ratings = threeWayArea({
   libraryKind: 'ratings',
   codec: RATINGS,
   keep: (e) => ({ rating: e.rating, rated_at: e.rated_at }),
+  newest: 'rated_at',
   extra: (o) => (o.rating ? { rating: o.rating, ...(o.rated_at_ms ? { rated_at_ms: o.rated_at_ms } : {}) } : {}),
 });
