@@ -236,6 +236,22 @@ export const AREAS = {
       u.remotePlays.push({ wid: ev.item, at, during: true });
     },
   },
+  imported: {
+    weight: 0, hostile: 'imported_rating',
+    gen: (rng, c) => ({ kind: 'imported', user: rng.pick(c.users), item: rng.pick(c.items), rating: rng.int(1, 10), ageMs: rng.pick([2 * HOUR, 3 * DAY, 400 * DAY, 6 * 365 * DAY]) + rng.int(0, 59_999) }),
+    run: async (w, ev) => {
+      // Another app imports a rating on Trakt with its own old date (IMDb's, say): dated
+      // before the last sync, so only Trakt's counts show it. Only for an item never rated
+      // on either side: against a newer rating here, which date should win is the merge's
+      // open question, not this shape's.
+      const u = w.users.get(ev.user);
+      if (u.changes.ratings.has(ev.item)) return;
+      const it = w.catalog.items.get(ev.item);
+      const at = w.now() - ev.ageMs;
+      w.sim.seedRatings(u.trakt, [{ ...it.trakt, rating: ev.rating, rated_at: at }]);
+      logChange(u, 'ratings', ev.item, 'T', at, ev.rating);
+    },
+  },
   concurrent: {
     weight: 1,
     fault: 'tick_concurrent',
@@ -393,7 +409,10 @@ export function generateScenario(seed, o = {}) {
   // A slow CPU (a NAS): virtual ms per KiB the plugin moves through host calls, from a fork
   // of its own; 0 for regression seeds (`hostile: false`).
   const cpuMsPerKb = o.hostile === false ? 0 : rng.fork('cpu').pick([0, 0, 0, 1, 5, 20]);
-  return { seed, users, catalog, profile: { ...profile, other: [...profile.other] }, tokenLifetimeSec, latencyMs, cpuMsPerKb, events, initialSeed: rng.fork('initial').next() };
+  // Trakt's ratings in another order than newest first (its order is not documented), in
+  // one hostile seed of four: the plugin must notice and read them in full.
+  const ratingsOrder = o.hostile !== false && rng.fork('ratings-order').chance(0.25) ? 'item' : 'newest';
+  return { seed, users, catalog, profile: { ...profile, other: [...profile.other] }, tokenLifetimeSec, latencyMs, cpuMsPerKb, ratingsOrder, events, initialSeed: rng.fork('initial').next() };
 }
 
 // Items are chosen by index into the catalog at run time ("#17" = the 17th item, modulo).

@@ -49,8 +49,12 @@ export function hostileKinds(rng) {
 /** Faults that are not one HTTP answer. */
 export const OTHER_FAULTS = ['crash', 'redeliver_soon', 'redeliver_late', 'clock_jump', 'tick_concurrent', 'token_expiry'];
 
-/** Hostile shapes that are events of the world: sessions never stopped, plays marked in the library, plays another app adds on Trakt late. */
-export const HOSTILE_OTHER = ['abandoned_session', 'marked_watched', 'late_remote_play'];
+/**
+ * Hostile shapes that are events of the world: sessions never stopped, plays marked in the
+ * library, plays another app adds on Trakt late, ratings another app imports with their old
+ * dates; and of Trakt itself: ratings listed in another order than newest first.
+ */
+export const HOSTILE_OTHER = ['abandoned_session', 'marked_watched', 'late_remote_play', 'imported_rating', 'ratings_unordered'];
 
 export const ALL_FAULTS = [...Object.keys(HTTP_FAULTS), ...OTHER_FAULTS, ...Object.keys(HOSTILE_FAULTS), ...HOSTILE_OTHER];
 

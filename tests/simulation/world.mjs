@@ -159,7 +159,7 @@ export class World {
   async start() {
     const o = this.o;
     let host;
-    this.sim = new TraktSimulator({ clock: () => host.clock.now(), tokenLifetimeSec: o.tokenLifetimeSec ?? 7 * 24 * 3600, maxPageLimit: 250 });
+    this.sim = new TraktSimulator({ clock: () => host.clock.now(), tokenLifetimeSec: o.tokenLifetimeSec ?? 7 * 24 * 3600, maxPageLimit: 250, ratingsOrder: o.ratingsOrder ?? 'newest' });
     const latency = o.latencyMs ?? 50;
     const entropy = this.rng.fork('entropy');
     host = await RevengeHost.load(DIST, {
