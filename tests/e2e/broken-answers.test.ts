@@ -73,10 +73,11 @@ describe('a page answered 200 with something that is not the list', () => {
     w.sim.seedRatings('alice', movies.slice(0, 1_000).map((m, i) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, rating: 1 + (i % 10), rated_at: at })));
     await syncToEnd(w, 'alice');
     expect(w.host.library.state('alice').ratings).toHaveLength(1_000);
-    // Trakt's ratings change (so the next sync reads them), and page 2 comes back cut
-    // short, with the real page's headers.
+    // Trakt's ratings change (so the next sync reads them) by a rating dated before the
+    // last sync (so the top of the list is not enough: the count calls for a full read),
+    // and page 2 comes back cut short, with the real page's headers.
     await w.advance(DAY);
-    w.sim.seedRatings('alice', [{ movie: { ids: { tmdb: movies[1_000]!.ids.tmdb } }, rating: 7, rated_at: w.now() - 60_000 }]);
+    w.sim.seedRatings('alice', [{ movie: { ids: { tmdb: movies[1_000]!.ids.tmdb } }, rating: 7, rated_at: at - DAY }]);
     const real = JSON.stringify(w.sim.ratings('alice').slice(250, 500));
     const hit = breakPage(w.sim, '/sync/ratings/movies', 2, {
       status: 200, body: real.slice(0, Math.floor(real.length / 2)),
@@ -87,5 +88,21 @@ describe('a page answered 200 with something that is not the list', () => {
     expect(st.data.last_sync.error).toBeNull();
     expect(w.host.library.state('alice').ratings).toHaveLength(1_001);
     expect(w.sim.ratings('alice')).toHaveLength(1_001);
+  }, 300_000);
+
+  it('the top of the ratings list, read after a change on Trakt, answered with an HTML page: retried, nothing removed, the new rating arrives', async () => {
+    const movies = await world(1_100, { sync_history: 'off', sync_ratings: 'both', sync_watchlist: 'off' });
+    w.sim.seedRatings('alice', movies.slice(0, 1_000).map((m, i) => ({ movie: { ids: { tmdb: m.ids.tmdb } }, rating: 1 + (i % 10), rated_at: w.now() - 10 * DAY })));
+    await syncToEnd(w, 'alice');
+    await w.advance(DAY);
+    w.sim.seedRatings('alice', [{ movie: { ids: { tmdb: movies[1_000]!.ids.tmdb } }, rating: 7, rated_at: w.now() - 60_000 }]);
+    const hit = breakPage(w.sim, '/sync/ratings/movies', 1, { status: 200, body: CLOUDFLARE_1015, headers: { 'content-type': 'text/html' } });
+    w.sim.clearRequests();
+    const st = await syncToEnd(w, 'alice');
+    expect(hit.count).toBe(1);
+    expect(st.data.last_sync.error).toBeNull();
+    // The page again after the failure, and no more of the list than its top.
+    expect(w.sim.requests.filter((r) => r.path === '/sync/ratings/movies').map((r) => r.query?.page)).toEqual(['1', '1']);
+    expect(w.host.library.state('alice').ratings).toHaveLength(1_001);
   }, 300_000);
 });
