@@ -104,8 +104,9 @@ async function syncToEnd(w) {
     console.error(`longest stretches:\n  ${top.map(([t, i]) => brief(t, i)).join('\n  ')}`);
     if (process.env.BENCH_TRACE) (await import('node:fs')).appendFileSync(process.env.BENCH_TRACE, tr.map((t) => `${String(t.after_ms).padStart(5)} ${t.fn} ${JSON.stringify(t.request)?.slice(0, 100)}`).join('\n') + '\n----\n');
     w.host.hostCallTrace.length = 0;
+    for (const x of [...calls].sort((a, b) => b.wall_ms - a.wall_ms).slice(0, 3)) console.error(`slowest: call ${x.wall_ms} ms, ${x.hostCalls} host calls, stretch ${x.max_stretch_ms} ms after ${x.max_stretch_after}: ${x.input.slice(0, 80)}`);
     for (const x of [...calls].sort((a, b) => (b.max_stretch_ms ?? 0) - (a.max_stretch_ms ?? 0)).slice(0, 5)) {
-      console.error(`stretch ${x.max_stretch_ms} ms, call ${x.wall_ms} ms, ${x.hostCalls} host calls: ${x.input.slice(0, 80)}`);
+      console.error(`stretch ${x.max_stretch_ms} ms after ${x.max_stretch_after}, call ${x.wall_ms} ms, ${x.hostCalls} host calls: ${x.input.slice(0, 80)}`);
     }
   }
   return {

@@ -8,7 +8,8 @@ import { HostError, readRequest } from './errors.mjs';
 
 /**
  * @typedef {{ exportName: string, hostCalls: number, crashAfter?: number, dead: boolean, deadReason?: string,
- *   kill: (reason: string) => void, overTime: () => boolean, lastAt?: number, maxStretch?: number }} GuardCtx
+ *   kill: (reason: string) => void, overTime: () => boolean, lastAt?: number, maxStretch?: number,
+ *   lastCall?: string, maxStretchAfter?: string }} GuardCtx
  *   lastAt/maxStretch: wall time when the plugin last got control back, and the longest
  *   stretch of plugin work between two host calls (a budget is only checked at host calls,
  *   so this is what a slower CPU or runtime multiplies)
@@ -35,11 +36,14 @@ function chargeCpu(host, ms) {
 export function endStretch(ctx, host) {
   if (ctx.lastAt === undefined) return 0;
   const ms = performance.now() - ctx.lastAt;
-  ctx.maxStretch = Math.max(ctx.maxStretch ?? 0, ms);
+  if (ms > (ctx.maxStretch ?? 0)) { ctx.maxStretch = ms; ctx.maxStretchAfter = ctx.lastCall ?? 'the start of the call'; }
   ctx.lastAt = undefined;
   chargeCpu(host, ms * (host.options.cpuClockScale ?? 0));
   return ms;
 }
+
+/** A host call in a few words, for the record of where the longest stretch began. @param {string} name @param {any} req */
+const brief = (name, req) => `${name} ${req?.key ?? req?.kind ?? req?.url?.replace(/^https?:\/\/[^/]+/, '') ?? ''}`.trim();
 
 /** @param {string} name @param {unknown} e */
 const envelope = (name, e) => (e instanceof HostError
@@ -83,6 +87,7 @@ export function guardHostFunction(host, ctx, name, impl, { sync }) {
       let response;
       try {
         request = readRequest(cp, offset);
+        ctx.lastCall = brief(name, request);
         response = impl(request);
         if (response instanceof Promise) throw new Error(`${name} is asynchronous; the in-process host needs a synchronous implementation`);
       } catch (e) {
@@ -97,6 +102,7 @@ export function guardHostFunction(host, ctx, name, impl, { sync }) {
     let response;
     try {
       request = readRequest(cp, offset);
+      ctx.lastCall = brief(name, request);
       response = await impl(request);
     } catch (e) {
       response = envelope(name, e);

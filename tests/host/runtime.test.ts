@@ -143,6 +143,13 @@ describe('calls', () => {
     ]);
   });
 
+  it('records the longest stretch of plugin work between two host calls, and the host call it followed', async () => {
+    await host.callExport('script', { steps: [{ fn: 'kv_set', body: { key: 'stretch/a', value: '1' } }, { busy: 3_000_000 }, { fn: 'kv_get', body: { key: 'stretch/a' } }, { fn: 'kv_get', body: { key: 'stretch/b' } }] }, { userId: 'alice' });
+    const rec = host.calls.at(-1);
+    expect(rec.max_stretch_ms).toBeGreaterThan(0);
+    expect(rec.max_stretch_after).toBe('kv_set stretch/a');
+  });
+
   it('records every call', async () => {
     const n = host.calls.length;
     await host.callExport('echo', { a: 1 }, { userId: 'alice' });
