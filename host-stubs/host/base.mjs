@@ -52,8 +52,9 @@ export function record(list, item) {
  *   after_ms: the plugin's work (wall time) between the previous host call and this one
  * @typedef {{ id: number, export: string, user_id?: string, input: string, ok: boolean, output?: string,
  *   error?: PluginCallError, hostCalls: number, started_ms: number, wall_ms: number, clock_ms?: number,
- *   max_stretch_ms?: number, max_stretch_after?: string }} CallRecord
+ *   max_stretch_ms?: number, max_stretch_after?: string, work_ms?: number }} CallRecord
  *   max_stretch_ms: the longest stretch of plugin work between two host calls (wall time)
+ *   work_ms: the plugin's own work in the call (its stretches: wall time less the host calls)
  *   max_stretch_after: the host call that stretch followed ('kv_get u/alice/sync/...'; the url path of an http_send)
  * @typedef {{ kind: 'wakeup'|'interval', name?: string, at_ms: number, ok: boolean, output?: any, error?: PluginCallError }} TickResult
  */

@@ -9,7 +9,8 @@ import { HostError, readRequest } from './errors.mjs';
 /**
  * @typedef {{ exportName: string, hostCalls: number, crashAfter?: number, dead: boolean, deadReason?: string,
  *   kill: (reason: string) => void, overTime: () => boolean, lastAt?: number, maxStretch?: number,
- *   lastCall?: string, maxStretchAfter?: string }} GuardCtx
+ *   lastCall?: string, maxStretchAfter?: string, workMs?: number }} GuardCtx
+ *   workMs: the plugin's own work in the call so far (every stretch; the call's wall time less its host calls)
  *   lastAt/maxStretch: wall time when the plugin last got control back, and the longest
  *   stretch of plugin work between two host calls (a budget is only checked at host calls,
  *   so this is what a slower CPU or runtime multiplies)
@@ -37,6 +38,7 @@ export function endStretch(ctx, host) {
   if (ctx.lastAt === undefined) return 0;
   const ms = performance.now() - ctx.lastAt;
   if (ms > (ctx.maxStretch ?? 0)) { ctx.maxStretch = ms; ctx.maxStretchAfter = ctx.lastCall ?? 'the start of the call'; }
+  ctx.workMs = (ctx.workMs ?? 0) + ms;
   ctx.lastAt = undefined;
   chargeCpu(host, ms * (host.options.cpuClockScale ?? 0));
   return ms;

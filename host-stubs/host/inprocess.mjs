@@ -136,6 +136,7 @@ export async function invokeInProcess(host, exportName, input, { timeoutMs, cras
     rec.hostCalls = ctx.hostCalls;
     rec.max_stretch_ms = Math.round(ctx.maxStretch ?? 0);
     if (ctx.maxStretchAfter) rec.max_stretch_after = ctx.maxStretchAfter;
+    rec.work_ms = Math.round(ctx.workMs ?? 0);
     rec.virtual_ms = host.clock.now() - started;
     rec.wall_ms = Math.round(performance.now() - wallStart);
     try {

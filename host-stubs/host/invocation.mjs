@@ -172,6 +172,7 @@ export class Invocation extends HostBase {
       rec.hostCalls = ctx.hostCalls;
       rec.max_stretch_ms = Math.round(ctx.maxStretch ?? 0);
       if (ctx.maxStretchAfter) rec.max_stretch_after = ctx.maxStretchAfter;
+      rec.work_ms = Math.round(ctx.workMs ?? 0);
       rec.wall_ms = Math.round(performance.now() - started);
       rec.clock_ms = this.clock.now() - rec.started_ms;
       await plugin?.close();

@@ -148,6 +148,9 @@ describe('calls', () => {
     const rec = host.calls.at(-1);
     expect(rec.max_stretch_ms).toBeGreaterThan(0);
     expect(rec.max_stretch_after).toBe('kv_set stretch/a');
+    // The plugin's own work: every stretch, so at least the longest and at most the call.
+    expect(rec.work_ms).toBeGreaterThanOrEqual(rec.max_stretch_ms);
+    expect(rec.work_ms).toBeLessThanOrEqual(rec.wall_ms);
   });
 
   it('records every call', async () => {
