@@ -53,6 +53,20 @@ describe('playbackImpl', () => {
     expect(summarize(w.host, 'alice').pending).toBe(0);
   });
 
+  it('a watched stop whose scrobble would reach Trakt seconds late (a 401, then a slow sign-in renewal) goes with its own time instead (simulation seed 201)', () => {
+    const w = makeWorld();
+    w.sim.injectFault({ path: '/scrobble/stop', status: 401 });
+    w.sim.injectFault({ path: '/oauth/token', delayMs: 9_000 } as never);
+    const stop = event(w, 'stop', 95, 'stop-1');
+    const at = w.host.now;
+    playbackImpl(stop, w.host);
+    settle(w);
+    // Trakt dates a scrobble on arrival: one sent 9 s late would move the watch 9 s.
+    expect(w.sim.requests.filter((r) => r.path === '/scrobble/stop')).toHaveLength(1);
+    expect(w.sim.history('alice').map((h) => Date.parse(h.watched_at))).toEqual([Math.floor(at / 1000) * 1000]);
+    expect(summarize(w.host, 'alice').pending).toBe(0);
+  });
+
   it('a watched stop that landed on Trakt but answered 500 is looked up, not sent again', () => {
     const w = makeWorld();
     w.sim.injectFault({ path: '/scrobble/stop', status: 500, apply: true } as never);

@@ -19,10 +19,11 @@ import { recordNotFound } from '../match/notfound.js';
 /**
  * A watched stop this late (a redelivery after a crash, a host that was offline) is not
  * scrobbled, as Trakt would date it on arrival: the outbox sends it with its own time.
- * From the sync's fresh-play margin (3 h) on, the sync may have exported the library's
- * play of it meanwhile: then a play of the item within 24 h on Trakt is this watch.
+ * Nor is one whose scrobble could not be sent within it (a slow renewal of the sign-in
+ * after a 401). From the sync's fresh-play margin (3 h) on, the sync may have exported the
+ * library's play of it meanwhile: then a play of the item within 24 h on Trakt is this watch.
  */
-const DELAYED_STOP_MS = 10_000;
+const DELAYED_STOP_MS = 5_000;
 /** Silence from a playing session longer than this (hosts report every ~60 s): its progress is no longer extrapolated. */
 const SILENT_MS = 10 * 60_000;
 const LATE_STOP_MS = 3 * 3_600_000;
@@ -168,7 +169,7 @@ function watchedStop(ctx: UserContext, ev: PlaybackEvent, d: Decision): HookOutp
     scheduleNext(host, userId);
     return { status: 'queued', detail: 'this watch is already queued for Trakt' };
   }
-  const { r, item } = scrobbleCall(ctx.client, d.send!, first!, d.progress);
+  const { r, item } = scrobbleCall(ctx.client, d.send!, first!, d.progress, { notAfter: at + DELAYED_STOP_MS });
   if (item !== first) {
     // Trakt knows this episode only by show + season + number: the retry must go that way.
     update<OutboxEntry>(host, key, (e) => (e ? { ...e, item } : undefined));

@@ -23,7 +23,7 @@ import { loadJob, loadLast } from '../status/describe.js';
 import type { LastSync } from '../sync/core/job.js';
 
 /** The Trakt app the world's server settings name (registered with the simulator). */
-export const CLIENT = { client_id: 'unit-client-id', client_secret: 'unit-client-secret', redirect_uris: ['https://revenge.local/api/v1/plugins/trakt/callback'] };
+export const CLIENT = { client_id: 'unit-client-id', client_secret: 'unit-client-secret', redirect_uris: ['https://revenge.local/api/v1/plugins/trakt/callback', 'urn:ietf:wg:oauth:2.0:oob'] };
 /** The world's start time (host clock). */
 export const START = Date.UTC(2026, 10, 1, 12);
 export const MIN = 60_000;

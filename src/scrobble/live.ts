@@ -10,7 +10,7 @@ import type { HostApi } from '../host/api.js';
 import type { Playable } from '../schemas/media.js';
 import { keys, scheduleNames } from '../state/keys.js';
 import { readJson, update } from '../state/kv.js';
-import type { TraktClient } from '../trakt/client.js';
+import type { RequestOptions, TraktClient } from '../trakt/client.js';
 import type { TraktResult } from '../trakt/errors.js';
 import { hasIds, scrobbleItem } from '../trakt/items.js';
 import type { Send, Session } from './machine.js';
@@ -35,13 +35,13 @@ export interface PendingLive {
 type PendingMap = Record<string, PendingLive>;
 
 /** The scrobble call; `item` is what went out last (an episode may lose its own ids). */
-export function scrobbleCall(client: TraktClient, send: Send, item: Playable, progress: number): { r: TraktResult; item: Playable } {
+export function scrobbleCall(client: TraktClient, send: Send, item: Playable, progress: number, opts: RequestOptions = {}): { r: TraktResult; item: Playable } {
   const body = (byShow: boolean) => ({ ...scrobbleItem(item, byShow), progress });
-  const r = client.request('POST', pathOf(TRAKT.scrobble, { action: send }), body(false));
+  const r = client.request('POST', pathOf(TRAKT.scrobble, { action: send }), body(false), opts);
   // An episode whose own ids Trakt does not know: once more as show + season + number.
   if (r.kind === 'not_found' && item.type === 'episode' && hasIds(item.ids)) {
     const byShow: Playable = { ...item, ids: {} };
-    return { r: client.request('POST', pathOf(TRAKT.scrobble, { action: send }), body(true)), item: byShow };
+    return { r: client.request('POST', pathOf(TRAKT.scrobble, { action: send }), body(true), opts), item: byShow };
   }
   return { r, item };
 }

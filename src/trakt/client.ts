@@ -22,7 +22,14 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * transient failure, never data.
  */
 export type Expect = 'array' | 'object' | 'any' | 'none';
-export interface RequestOptions { expect?: Expect }
+export interface RequestOptions {
+  expect?: Expect;
+  /**
+   * Not sent after this host time, not even as the retry after a renewed sign-in: a live
+   * scrobble, which Trakt dates on arrival, is better sent another way than late.
+   */
+  notAfter?: number;
+}
 
 /** What a method's 2xx carries unless the caller says: Trakt answers DELETEs 204 and everything else with JSON. */
 const defaultExpect = (method: Method): Expect => (method === 'DELETE' ? 'none' : method === 'GET' ? 'any' : 'object');
@@ -94,6 +101,7 @@ export class TraktClient {
         if (tok.kind === 'busy') return { kind: 'busy', message: tok.message, sent: 'no' };
         return { kind: 'unavailable', message: tok.message, sent: 'no' };
       }
+      if (opts.notAfter !== undefined && this.host.clockNow() > opts.notAfter) return { kind: 'unavailable', message: 'too late to send it live', sent: 'no' };
       const gate = this.reserve(method);
       if (gate !== null) return { kind: 'rate_limited', until: gate, sent: 'no' };
       const out = sendRaw(this.host, this.server, method, API + path, body, tok.token);

@@ -57,6 +57,9 @@ const REGRESSIONS: Array<{ seed: number; invariant: string; why: string; events?
   // Found by `--seeds 500` (issue 19, shrunk from 29 events to 12): export mode, a
   // watchlist add the hook sent, its removal held by a 423 past the hand-off to the merge.
   { seed: 441, events: 'seed-441-watchlist-converge.json', hostile: true, invariant: 'watchlist-converge', why: 'a watchlist add sent from its hook never became the merge\'s base, so when its removal (held by a 423) was handed to the sync, the item missing here read as added on Trakt and stayed there' },
+  // Found by `--seeds 500` with the imported-ratings shapes (issue 19): a 401 on the stop's
+  // scrobble, then a renewal of the sign-in answered 9.8 s late.
+  { seed: 201, hostile: true, invariant: 'original-time', why: 'a watched stop whose scrobble was retried after a slow renewal of the sign-in reached Trakt 10 s late, and Trakt dated the play on arrival' },
   { seed: 3, events: 'seed-3-no-duplicate-play.json', invariant: 'no-duplicate-play', why: 'a watched stop waiting in the outbox and the history export of the host\'s own play of it both reach Trakt' },
 ];
 const keyOf = (r: { seed: number; events?: string; hostile?: boolean }) => (r.events ? `${r.seed}:${r.events}` : r.hostile ? `${r.seed}:hostile` : String(r.seed));
