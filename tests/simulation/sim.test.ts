@@ -19,6 +19,9 @@ const HOLDING = [
   'exclusion', 'settles', 'reconnect', 'harness',
 ];
 
+/** A regression seed that must hold every invariant (the one it broke is not on record). */
+const EVERY = 'every invariant';
+
 /** Found by the simulation (and fixed); each names its seed, invariant and diagnosis. */
 const REGRESSIONS: Array<{ seed: number; invariant: string; why: string; events?: string; hostile?: boolean }> = [
   { seed: 4, invariant: 'original-time', why: 'history exports are floored to the minute (issue 8, finding 5)' },
@@ -57,6 +60,16 @@ const REGRESSIONS: Array<{ seed: number; invariant: string; why: string; events?
   // Found by `--seeds 500` (issue 19, shrunk from 29 events to 12): export mode, a
   // watchlist add the hook sent, its removal held by a 423 past the hand-off to the merge.
   { seed: 441, events: 'seed-441-watchlist-converge.json', hostile: true, invariant: 'watchlist-converge', why: 'a watchlist add sent from its hook never became the merge\'s base, so when its removal (held by a 423) was handed to the sync, the item missing here read as added on Trakt and stayed there' },
+  // Named in issue 19 (finding 5) and fixed since; kept here so they stay fixed (their
+  // scenarios as found, before the hostile shapes). Which invariant each broke is not on
+  // record: each must hold every one.
+  { seed: 764, invariant: EVERY, why: 'a back-dated Trakt play missed by the count (the window counted only plays watched after the last count)' },
+  { seed: 936, invariant: EVERY, why: 'the same: a back-dated Trakt play missed by the count' },
+  { seed: 1473, invariant: EVERY, why: 'the same: a back-dated Trakt play missed by the count' },
+  { seed: 1586, invariant: EVERY, why: 'the same: a back-dated Trakt play missed by the count' },
+  { seed: 1650, invariant: EVERY, why: 'the same: a back-dated Trakt play missed by the count' },
+  { seed: 1329, invariant: EVERY, why: 'a rating change that waited in the outbox through a 420/423 hold overwrote a newer value set on Trakt meanwhile' },
+  { seed: 962, invariant: EVERY, why: 'a request started near the end of the budget under slow answers ran past the 30 s limit' },
   // Found by `--seeds 500` with the imported-ratings shapes (issue 19): a 401 on the stop's
   // scrobble, then a renewal of the sign-in answered 9.8 s late.
   { seed: 201, hostile: true, invariant: 'original-time', why: 'a watched stop whose scrobble was retried after a slow renewal of the sign-in reached Trakt 10 s late, and Trakt dated the play on arrival' },
@@ -102,7 +115,8 @@ describe('deterministic simulation (fixed seeds)', () => {
 
   for (const r of REGRESSIONS) {
     it(`REGRESSION seed ${r.seed}${r.events ? ` (${r.events})` : ''} holds ${r.invariant} (was: ${r.why})`, () => {
-      expect(violationsOf(keyOf(r), r.invariant)).toEqual([]);
+      const found = r.invariant === EVERY ? results.get(keyOf(r))?.violations ?? [] : violationsOf(keyOf(r), r.invariant);
+      expect(found.map((v) => `${v.invariant}: ${v.detail}`)).toEqual([]);
     });
   }
 
