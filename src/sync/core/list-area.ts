@@ -103,6 +103,7 @@ export function listEndpoints(base: string, types: readonly string[]): ThreeWayS
 /** A sync area over one of Trakt's lists, three-way merged with the library's list. */
 export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): SyncArea<N> {
   const lists = spec.endpoints.read.map((e) => e.path);
+  const kinds = lists.map((path) => KIND_OF[path.split('/').pop()!] ?? 0);
   const key = (run: Run, part: string) => syncKey(run.userId, `${spec.name}/${part}`);
   const legacy = (run: Run) => syncKey(run.userId, spec.name);
   const loadState = (run: Run): ThreeWayState => {
@@ -163,14 +164,15 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
           if (d.count[list] === undefined) d.at = Infinity;
           d.count[list] = r.total ?? -1;
           const cut = d.cut[list]!;
-          let older = false;
+          const top: any[] = [];
           for (const e of entries) {
             const t = Date.parse(e?.[spec.newest!]);
             if (!(t >= 0) || t > d.at) return readInFull(run, s);
             d.at = t;
-            if (t < cut) older = true;
+            if (t >= cut) top.push(e);
           }
-          entries = entries.filter((e) => Date.parse(e[spec.newest!]) >= cut);
+          const older = top.length < entries.length;
+          entries = top;
           if (older && !s.remote.done && s.remote.i === r.list) skipList(s.remote, d.lists.length);
         } else (s.totals ??= {})[list] = r.total ?? -1;
         const kept = entries.map((e) => compact(e, spec.keep)).filter((e): e is Record<string, unknown> => !!e);
@@ -218,7 +220,8 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     // The tops of the moved lists are Trakt's side only if Trakt holds what the base says it
     // does: a removal there, or an add dated before the last sync, is a count that disagrees.
     const skew = readJson<Skew>(run.host, key(run, 'skew')).value?.skew ?? {};
-    const off = (i: number, count: number) => count - (p.remoteHeld[KIND_OF[lists[i]!.split('/').pop()!] ?? 0] ?? 0) - (skew[i] ?? 0);
+    const held = (i: number) => p.remoteHeld[kinds[i]!] ?? 0;
+    const off = (i: number, count: number) => count - held(i) - (skew[i] ?? 0);
     if (s.mode === 'delta' && s.delta!.lists.some((i) => off(i, s.delta!.count[i] ?? -1) !== 0)) {
       return readInFull(run, s);
     }
@@ -244,7 +247,7 @@ export function threeWayArea<const N extends string>(spec: ThreeWaySpec<N>): Syn
     saveState(run, st);
     // A full read measures how Trakt's counts and the base differ (0 unless the index holds two of Trakt's entries as one).
     if (s.mode === 'full' && a.remoteChanged && s.totals && Object.keys(s.totals).length === lists.length) {
-      writeJson(run.host, key(run, 'skew'), { skew: Object.fromEntries(lists.map((_, i) => [i, off(i, s.totals![i]!) + (skew[i] ?? 0)])) } satisfies Skew);
+      writeJson(run.host, key(run, 'skew'), { skew: Object.fromEntries(lists.map((_, i) => [i, s.totals![i]! - held(i)])) } satisfies Skew);
     }
     // Each side's ops in pages of their own keys: a delivery reads only the page it sends.
     for (const which of OPS) saveList(run.host, key(run, `ops/${which}`), ops[which]);
